@@ -1,0 +1,33 @@
+namespace SentinelX.App.Features.Nodes;
+
+/// <summary>A Node as stored: identity, credentials and the last known facts about it.</summary>
+public sealed class NodeRecord
+{
+    /// <summary>Short random id, e.g. "k3x9q2m7d1fa".</summary>
+    public required string Id { get; set; }
+    public required string Name { get; set; }
+
+    /// <summary>The Node's /etc/machine-id (or equivalent); unique, so a reinstall finds its record.</summary>
+    public required string MachineId { get; set; }
+
+    /// <summary>SHA-256 of the per-node secret, lowercase hex.</summary>
+    public required string SecretHash { get; set; }
+
+    public long CreatedAt { get; set; }
+
+    /// <summary>Unix ms of the last message from the Node, written on disconnect and periodically.</summary>
+    public long LastSeenAt { get; set; }
+    public bool Revoked { get; set; }
+    public string AgentVersion { get; set; } = "";
+    public string Os { get; set; } = "";
+    public string Arch { get; set; } = "";
+
+    /// <summary>The latest <see cref="Shared.Metrics.SystemInfo"/> as JSON.</summary>
+    public string? SystemInfoJson { get; set; }
+
+    /// <summary>The address the Node's connection came from, as the Core saw it.</summary>
+    public string? RemoteAddress { get; set; }
+
+    /// <summary>Highest sample seq known stored; kept here too because raw samples are pruned.</summary>
+    public long LastSeq { get; set; }
+}

@@ -1,0 +1,68 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SentinelX.Shared.Protocol;
+
+/// <summary>Error codes used in JSON-RPC error objects (JSON-RPC 2.0 §5.1 plus SentinelX's own).</summary>
+public static class JsonRpcErrorCodes
+{
+    public const int ParseError = -32700;
+    public const int InvalidRequest = -32600;
+    public const int MethodNotFound = -32601;
+    public const int InvalidParams = -32602;
+    public const int InternalError = -32603;
+
+    /// <summary>The message exceeded <see cref="ProtocolInfo.MaxMessageBytes"/>.</summary>
+    public const int MessageTooLarge = -32001;
+
+    /// <summary>The request did not get a response in time.</summary>
+    public const int Timeout = -32002;
+
+    /// <summary>The peer speaks a protocol version this side does not support.</summary>
+    public const int UnsupportedVersion = -32003;
+
+    /// <summary>The peer is not allowed to call this method now (e.g. samples before hello).</summary>
+    public const int NotAllowed = -32004;
+}
+
+/// <summary>A JSON-RPC error object.</summary>
+public sealed record JsonRpcError
+{
+    public required int Code { get; init; }
+    public required string Message { get; init; }
+    public string? Data { get; init; }
+}
+
+/// <summary>
+/// One JSON-RPC 2.0 message as it travels: a request (method + id), a notification (method, no id)
+/// or a response (id + result or error). Params and result stay raw until a handler binds them.
+/// </summary>
+public sealed record JsonRpcMessage
+{
+    [JsonPropertyName("jsonrpc")]
+    public string JsonRpc { get; init; } = "2.0";
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Id { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Method { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public JsonElement? Params { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public JsonElement? Result { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public JsonRpcError? Error { get; init; }
+}
+
+/// <summary>Thrown for a JSON-RPC error: one the peer answered with, or one a handler wants to answer with.</summary>
+public sealed class JsonRpcException(int code, string message, string? data = null) : Exception(message)
+{
+    public int Code { get; } = code;
+    public string? ErrorData { get; } = data;
+
+    public JsonRpcError ToError() => new() { Code = Code, Message = Message, Data = ErrorData };
+}

@@ -1,0 +1,36 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using SentinelX.Shared.Metrics;
+
+namespace SentinelX.Shared.Protocol;
+
+/// <summary>Source-generated JSON for every protocol type, so neither side needs reflection.</summary>
+[JsonSourceGenerationOptions(
+    JsonSerializerDefaults.Web,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    RespectNullableAnnotations = true,
+    RespectRequiredConstructorParameters = true,
+    AllowOutOfOrderMetadataProperties = true)]
+[JsonSerializable(typeof(JsonRpcMessage))]
+[JsonSerializable(typeof(JsonRpcError))]
+[JsonSerializable(typeof(EmptyParams))]
+[JsonSerializable(typeof(EnrollRequest))]
+[JsonSerializable(typeof(EnrollResponse))]
+[JsonSerializable(typeof(HelloParams))]
+[JsonSerializable(typeof(HelloResult))]
+[JsonSerializable(typeof(HeartbeatParams))]
+[JsonSerializable(typeof(HeartbeatResult))]
+[JsonSerializable(typeof(SampleBatch))]
+[JsonSerializable(typeof(SampleAck))]
+[JsonSerializable(typeof(MetricSample))]
+[JsonSerializable(typeof(SystemInfo))]
+[JsonSerializable(typeof(ProblemDetailsMessage))]
+public sealed partial class ProtocolJsonContext : JsonSerializerContext;
+
+/// <summary>The fields of an RFC 9457 problem document a Node reads from a refused HTTP request.</summary>
+public sealed record ProblemDetailsMessage
+{
+    public string? Title { get; init; }
+    public string? Detail { get; init; }
+    public int? Status { get; init; }
+}
