@@ -1,1 +1,3 @@
-return 0;
+using SentinelX.App.Features.Cli;
+
+return await CoreCli.RunAsync(args);

@@ -1,0 +1,60 @@
+using Microsoft.AspNetCore.DataProtection;
+using SentinelX.App.Features.Auth;
+using SentinelX.App.Features.Health;
+using SentinelX.App.Features.Keys;
+using SentinelX.App.Features.Metrics;
+using SentinelX.App.Features.Nodes;
+using SentinelX.App.Features.Prometheus;
+using SentinelX.App.Features.Storage;
+
+namespace SentinelX.App;
+
+/// <summary>Builds and starts the Core web host. <c>sentinelx serve</c> and the tests use the same path.</summary>
+public static class CoreHost
+{
+    /// <summary>Builds the Core with its data directory prepared: key generated, database migrated, nodes loaded.</summary>
+    public static async Task<WebApplication> CreateAsync(string dataDir, string? urls, IDictionary<string, string?>? settings = null, CancellationToken ct = default)
+    {
+        dataDir = Path.GetFullPath(dataDir);
+        Directory.CreateDirectory(dataDir);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        CoreConfiguration.Apply(builder.Configuration, settings);
+        builder.WebHost.UseUrls(urls ?? builder.Configuration["Urls"] ?? CoreConfiguration.DefaultUrls);
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-dd HH:mm:ss ";
+        });
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(new CoreKeyStore(dataDir));
+        builder.Services.AddOpenApi();
+        builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "keys")));
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.AddProblemResponses();
+        builder.AddStorage(dataDir);
+        builder.AddMetricsPipeline();
+        builder.AddAuth();
+        builder.AddNodes();
+
+        var app = builder.Build();
+        app.UseProblemResponses();
+        app.UseWebSockets();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapOpenApi().AllowAnonymous();
+        app.MapHealthApi();
+        app.MapNodeGateway();
+        app.MapNodesApi();
+        app.MapTokensApi();
+        app.MapPrometheus(app.Configuration);
+
+        var key = app.Services.GetRequiredService<CoreKeyStore>();
+        var isNewKey = key.TryRead() is null;
+        key.GetOrCreate();
+        if (isNewKey) app.Logger.LogInformation("Generated the enrollment key in {Path}; print it with `sentinelx key show`", key.KeyPath);
+        await app.Services.MigrateAsync(ct);
+        await app.Services.GetRequiredService<NodeRegistry>().LoadAsync(app.Services, ct);
+        return app;
+    }
+}

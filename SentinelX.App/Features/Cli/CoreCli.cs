@@ -1,0 +1,115 @@
+using System.CommandLine;
+using SentinelX.App.Features.Auth;
+using SentinelX.App.Features.Keys;
+using SentinelX.App.Features.Storage;
+
+namespace SentinelX.App.Features.Cli;
+
+/// <summary>
+/// The <c>sentinelx</c> command line. Commands that print a secret print only the secret on stdout
+/// and everything else on stderr, so <c>KEY=$(sentinelx key show)</c> works.
+/// </summary>
+public static class CoreCli
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var data = new Option<string?>("--data") { Description = "Data directory (default ./data, or DataDir / SENTINELX_DATADIR)", Recursive = true };
+        var urls = new Option<string?>("--urls") { Description = "Addresses to listen on (default http://0.0.0.0:5080)" };
+
+        var serve = new Command("serve", "Run the Core (the default command)") { urls };
+        serve.SetAction((result, ct) => ServeAsync(result.GetValue(data), result.GetValue(urls), ct));
+
+        var root = new RootCommand("SentinelX Core: fleet monitoring and control") { data, serve, KeyCommand(data), TokenCommand(data) };
+        var rootUrls = new Option<string?>("--urls") { Description = urls.Description };
+        root.Options.Add(rootUrls);
+        root.SetAction((result, ct) => ServeAsync(result.GetValue(data), result.GetValue(rootUrls), ct));
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            // Errors go to stderr only: stdout is reserved for secrets that scripts capture.
+            foreach (var error in parsed.Errors) Console.Error.WriteLine(error.Message);
+            Console.Error.WriteLine("Run `sentinelx --help` for usage.");
+            return 2;
+        }
+
+        return await parsed.InvokeAsync();
+    }
+
+    private static async Task<int> ServeAsync(string? dataFlag, string? urls, CancellationToken ct)
+    {
+        var dataDir = CoreConfiguration.ResolveDataDir(dataFlag, CoreConfiguration.Load());
+        await using var app = await CoreHost.CreateAsync(dataDir, urls, ct: ct);
+        await app.RunAsync();
+        return 0;
+    }
+
+    private static Command KeyCommand(Option<string?> data)
+    {
+        var show = new Command("show", "Print the enrollment key (generated if missing)");
+        show.SetAction(result =>
+        {
+            var store = KeyStore(result.GetValue(data));
+            Console.Out.WriteLine(store.GetOrCreate());
+            Console.Error.WriteLine($"Enrollment key from {store.KeyPath}. Nodes use it once to enroll.");
+            return 0;
+        });
+
+        var rotate = new Command("rotate", "Replace the enrollment key; enrolled Nodes keep working");
+        rotate.SetAction(result =>
+        {
+            var store = KeyStore(result.GetValue(data));
+            Console.Out.WriteLine(store.Rotate());
+            Console.Error.WriteLine($"New enrollment key written to {store.KeyPath}. The old key no longer enrolls Nodes; enrolled Nodes are not affected.");
+            return 0;
+        });
+
+        return new Command("key", "Show or rotate the enrollment key") { show, rotate };
+    }
+
+    private static Command TokenCommand(Option<string?> data)
+    {
+        var name = new Option<string>("--name") { Description = "What the token is for", Required = true };
+        var role = new Option<string>("--role") { Description = "admin, operator or viewer", Required = true };
+        role.AcceptOnlyFromAmong([.. Roles.All]);
+        var expires = new Option<int?>("--expires-days") { Description = "Days until the token expires (default: never)" };
+        var create = new Command("create", "Create an API token and print it (shown once)") { name, role, expires };
+        create.SetAction(async (result, ct) =>
+        {
+            var configuration = CoreConfiguration.Load();
+            var dataDir = CoreConfiguration.ResolveDataDir(result.GetValue(data), configuration);
+            var days = result.GetValue(expires);
+            if (days is <= 0)
+            {
+                Console.Error.WriteLine("--expires-days must be positive");
+                return 2;
+            }
+
+            // The database without the web host: same storage setup, no logging on stdout.
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+            builder.Configuration.AddConfiguration(configuration);
+            builder.AddStorage(dataDir);
+            using var host = builder.Build();
+            await host.Services.MigrateAsync(ct);
+            await using var scope = host.Services.CreateAsyncScope();
+            var tokens = new TokenService(scope.ServiceProvider.GetRequiredService<SentinelDb>(), TimeProvider.System);
+            try
+            {
+                var expiresAt = days is { } d ? DateTimeOffset.UtcNow.AddDays(d) : (DateTimeOffset?)null;
+                var (token, secret) = await tokens.CreateAsync(result.GetValue(name)!, result.GetValue(role)!, expiresAt, ct);
+                Console.Out.WriteLine(secret);
+                Console.Error.WriteLine($"Token '{token.Name}' ({token.Role}, id {token.Id}) created. It is shown only this once.");
+                return 0;
+            }
+            catch (ArgumentException ex)
+            {
+                Console.Error.WriteLine(ex.Message.Split(" (Parameter")[0]);
+                return 2;
+            }
+        });
+
+        return new Command("token", "Manage API tokens") { create };
+    }
+
+    private static CoreKeyStore KeyStore(string? dataFlag) =>
+        new(CoreConfiguration.ResolveDataDir(dataFlag, CoreConfiguration.Load()));
+}

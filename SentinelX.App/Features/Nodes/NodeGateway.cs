@@ -1,0 +1,164 @@
+using System.Net;
+using System.Net.WebSockets;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using SentinelX.App.Features.Keys;
+using SentinelX.App.Features.Metrics;
+using SentinelX.App.Features.Storage;
+using SentinelX.Shared.Protocol;
+using SentinelX.Shared.Validation;
+
+namespace SentinelX.App.Features.Nodes;
+
+/// <summary>
+/// Where Nodes come in: enrollment with the Core's key (<c>POST /api/v1/node/enroll</c>) and the
+/// per-node WebSocket (<c>GET /api/v1/node/ws</c>) authenticated by node id and secret headers.
+/// </summary>
+public static class NodeGateway
+{
+    private static readonly SemaphoreSlim EnrollLock = new(1, 1);
+
+    public static IEndpointRouteBuilder MapNodeGateway(this IEndpointRouteBuilder app)
+    {
+        app.MapPost(ProtocolInfo.EnrollPath, EnrollAsync).AllowAnonymous().WithTags("Node protocol");
+        app.Map(ProtocolInfo.WebSocketPath, ConnectAsync).AllowAnonymous().WithTags("Node protocol");
+        return app;
+    }
+
+    private static async Task<Results<Ok<EnrollResponse>, ProblemHttpResult>> EnrollAsync(
+        EnrollRequest request, HttpContext http, CoreKeyStore keys, SentinelDb db, NodeRegistry registry,
+        MetricsQuery metrics, TimeProvider time, ILoggerFactory loggers, CancellationToken ct)
+    {
+        var logger = loggers.CreateLogger("SentinelX.Enrollment");
+        if (!keys.IsValid(BearerOf(http)))
+        {
+            logger.LogWarning("Enrollment refused from {Address}: wrong key", http.Connection.RemoteIpAddress);
+            return Problem(401, "Invalid enrollment key", "the enrollment key is wrong or was rotated; copy the current one with `sentinelx key show`");
+        }
+
+        if (ValidateEnroll(request) is { } invalid) return Problem(400, "Invalid enrollment request", invalid);
+
+        await EnrollLock.WaitAsync(ct);
+        try
+        {
+            var secret = SecretText.New("sxn_");
+            var record = await db.Nodes.FirstOrDefaultAsync(n => n.MachineId == request.MachineId, ct);
+            if (record is { Revoked: true })
+                return Problem(403, "Node revoked", $"node {record.Id} was revoked by an administrator; it cannot enroll again from this machine");
+
+            if (record is null)
+            {
+                record = new NodeRecord
+                {
+                    Id = SecretText.New("", 8)[..12],
+                    Name = (request.Name ?? request.Hostname).Trim(),
+                    MachineId = request.MachineId,
+                    SecretHash = SecretText.Hash(secret),
+                    CreatedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
+                    AgentVersion = request.AgentVersion,
+                    RemoteAddress = http.Connection.RemoteIpAddress?.ToString(),
+                };
+                db.Nodes.Add(record);
+                await db.SaveChangesAsync(ct);
+                registry.Add(record);
+                logger.LogInformation("Node {Node} ({Name}) enrolled from {Address}", record.Id, record.Name, record.RemoteAddress);
+                return TypedResults.Ok(new EnrollResponse { NodeId = record.Id, Secret = secret, NextSeq = 1 });
+            }
+
+            // A reinstall on the same machine: same record, fresh secret; the old secret stops working.
+            record.SecretHash = SecretText.Hash(secret);
+            record.AgentVersion = request.AgentVersion;
+            await db.SaveChangesAsync(ct);
+            var lastSeq = await metrics.GetLastStoredSeqAsync(record.Id, ct);
+            var state = registry.Find(record.Id) ?? registry.Add(record);
+            state.SecretHash = record.SecretHash;
+            state.Session?.Peer.Abort();
+            logger.LogInformation("Node {Node} ({Name}) re-enrolled from {Address}", record.Id, record.Name, http.Connection.RemoteIpAddress);
+            return TypedResults.Ok(new EnrollResponse { NodeId = record.Id, Secret = secret, NextSeq = Math.Max(lastSeq, state.LastStoredSeq) + 1 });
+        }
+        finally
+        {
+            EnrollLock.Release();
+        }
+    }
+
+    private static async Task<IResult> ConnectAsync(HttpContext http, NodeRegistry registry, SampleWriter writer,
+        IServiceScopeFactory scopes, ILoggerFactory loggers, TimeProvider time, IHostApplicationLifetime lifetime)
+    {
+        var logger = loggers.CreateLogger("SentinelX.Gateway");
+        var nodeId = http.Request.Headers[ProtocolInfo.NodeIdHeader].ToString();
+        var node = nodeId.Length is > 0 and <= 64 ? registry.Find(nodeId) : null;
+        if (node is null || !SecretText.Matches(BearerOf(http), node.SecretHash))
+        {
+            logger.LogWarning("Node connection refused from {Address}: unknown node or wrong secret ({Node})", http.Connection.RemoteIpAddress, nodeId);
+            return Problem(401, "Unknown node or wrong secret", "this node is not enrolled with this Core (or its secret was replaced); enroll again with the key");
+        }
+
+        if (node.Revoked) return Problem(403, "Node revoked", $"node {node.Id} was revoked by an administrator");
+
+        var version = http.Request.Headers[ProtocolInfo.ProtocolHeader].ToString();
+        if (!int.TryParse(version, out var v) || v < ProtocolInfo.MinSupportedVersion || v > ProtocolInfo.Version)
+        {
+            return Problem(400, "Unsupported protocol version",
+                $"node speaks protocol '{version}', this Core speaks {ProtocolInfo.MinSupportedVersion} to {ProtocolInfo.Version}; upgrade the older side");
+        }
+
+        if (!http.WebSockets.IsWebSocketRequest) return Problem(400, "WebSocket required", "connect with a WebSocket upgrade request");
+
+        using var socket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.FromSeconds(15) });
+        node.RemoteAddress = RemoteAddress(http);
+        var session = new NodeSession(node, socket, writer, scopes, logger, time);
+        node.Attach(session)?.Peer.Abort(); // newest connection wins; the old one is dead or a duplicate
+        try
+        {
+            await session.RunAsync(lifetime.ApplicationStopping);
+        }
+        finally
+        {
+            if (node.Detach(session))
+            {
+                node.LastSeenAt = time.GetUtcNow().ToUnixTimeMilliseconds();
+                node.Dirty = true;
+                logger.LogInformation("Node {Node} ({Name}) disconnected", node.Id, node.Name);
+            }
+
+            await session.DisposeAsync();
+        }
+
+        return Results.Empty;
+    }
+
+    private static string? ValidateEnroll(EnrollRequest r)
+    {
+        if (r.ProtocolVersion is < ProtocolInfo.MinSupportedVersion or > ProtocolInfo.Version)
+            return $"protocol version {r.ProtocolVersion} is not supported; this Core speaks {ProtocolInfo.MinSupportedVersion} to {ProtocolInfo.Version}";
+        if (string.IsNullOrWhiteSpace(r.MachineId) || r.MachineId.Length > 128) return "machineId must be 1 to 128 characters";
+        if (string.IsNullOrWhiteSpace(r.Hostname) || r.Hostname.Length > 255) return "hostname must be 1 to 255 characters";
+        if (r.AgentVersion.Length > 64) return "agentVersion is too long";
+        return ProtocolValidation.ValidateName(r.Name);
+    }
+
+    private static string? BearerOf(HttpContext http)
+    {
+        string? header = http.Request.Headers.Authorization;
+        return header is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
+    }
+
+    private static string? RemoteAddress(HttpContext http)
+    {
+        var address = http.Connection.RemoteIpAddress;
+        return address is null ? null : (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
+    }
+
+    private static ProblemHttpResult Problem(int status, string title, string detail) =>
+        TypedResults.Problem(title: title, detail: detail, statusCode: status);
+
+    internal static bool IsPublic(IPAddress address)
+    {
+        if (IPAddress.IsLoopback(address) || address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6UniqueLocal) return false;
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork) return true;
+        var b = address.GetAddressBytes();
+        return !(b[0] == 10 || (b[0] == 172 && b[1] is >= 16 and <= 31) || (b[0] == 192 && b[1] == 168)
+            || (b[0] == 100 && b[1] is >= 64 and <= 127) || (b[0] == 169 && b[1] == 254) || b[0] == 0);
+    }
+}

@@ -1,0 +1,11 @@
+namespace SentinelX.App.Features.Nodes;
+
+public static class NodesSetup
+{
+    public static WebApplicationBuilder AddNodes(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<NodeRegistry>();
+        builder.Services.AddHostedService<NodeLiveness>();
+        return builder;
+    }
+}

@@ -1,0 +1,93 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using SentinelX.App.Features.Auth;
+using SentinelX.App.Features.Metrics;
+using SentinelX.App.Features.Nodes;
+
+namespace SentinelX.App.Features.Storage;
+
+/// <summary>The Core's database: nodes, API tokens, metric samples and their rollups.</summary>
+public sealed class SentinelDb(DbContextOptions<SentinelDb> options) : DbContext(options)
+{
+    public DbSet<NodeRecord> Nodes => Set<NodeRecord>();
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<SampleRow> Samples => Set<SampleRow>();
+    public DbSet<MinuteRollup> MinuteRollups => Set<MinuteRollup>();
+    public DbSet<HourRollup> HourRollups => Set<HourRollup>();
+    public DbSet<RollupWatermark> RollupWatermarks => Set<RollupWatermark>();
+    public DbSet<DirtyHour> DirtyHours => Set<DirtyHour>();
+
+    /// <summary>True when this context talks to PostgreSQL (raw SQL differs in a few places).</summary>
+    public bool IsPostgres => Database.IsNpgsql();
+
+    /// <summary>
+    /// Options for opening the database without a host (e.g. <c>sentinelx token create</c>).
+    /// Creates <paramref name="dataDir"/> when SQLite is used.
+    /// </summary>
+    public static DbContextOptions<SentinelDb> CreateOptions(DatabaseOptions options, string dataDir)
+    {
+        var builder = new DbContextOptionsBuilder<SentinelDb>();
+        Configure(builder, options, dataDir);
+        return builder.Options;
+    }
+
+    /// <summary>Applies the provider, connection and warnings chosen by <paramref name="options"/>.</summary>
+    public static void Configure(DbContextOptionsBuilder builder, DatabaseOptions options, string dataDir)
+    {
+        var errors = options.Validate();
+        if (errors.Count > 0)
+            throw new InvalidOperationException(string.Join(" ", errors));
+
+        if (options.IsPostgres)
+        {
+            builder.UseNpgsql(options.ConnectionString);
+        }
+        else
+        {
+            builder.UseSqlite(SqliteConnectionString(options, dataDir));
+            builder.AddInterceptors(SqlitePragmaInterceptor.Instance);
+        }
+
+        // Migrations are written by hand and there is no model snapshot (EF Design tools do not
+        // restore here); SchemaTests prove the migrations build exactly the model's schema.
+        builder.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
+    }
+
+    /// <summary>The SQLite connection string: the configured one, or <c>{dataDir}/sentinelx.db</c>.</summary>
+    public static string SqliteConnectionString(DatabaseOptions options, string dataDir)
+    {
+        if (!string.IsNullOrWhiteSpace(options.ConnectionString))
+            return options.ConnectionString;
+        Directory.CreateDirectory(dataDir);
+        return new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(Path.GetFullPath(dataDir), "sentinelx.db"),
+            Pooling = true,
+        }.ToString();
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        var model = modelBuilder;
+        model.Entity<NodeRecord>(e =>
+        {
+            e.ToTable("nodes");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => x.MachineId).IsUnique();
+        });
+        model.Entity<ApiToken>(e =>
+        {
+            e.ToTable("api_tokens");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => x.TokenHash).IsUnique();
+        });
+        MetricModel.Configure(model);
+
+        // Other features may add their entities with IEntityTypeConfiguration<T> classes
+        // (plus a hand-written migration; SchemaTests fail until it exists).
+        model.ApplyConfigurationsFromAssembly(typeof(SentinelDb).Assembly);
+
+        SnakeCaseNames.Apply(model.Model);
+    }
+}

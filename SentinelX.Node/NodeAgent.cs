@@ -1,0 +1,224 @@
+using System.Net;
+using System.Net.WebSockets;
+using SentinelX.Node.Config;
+using SentinelX.Node.Connection;
+using SentinelX.Node.Logging;
+using SentinelX.Node.Metrics;
+using SentinelX.Node.Outbox;
+using SentinelX.Shared.Protocol;
+
+namespace SentinelX.Node;
+
+/// <summary>
+/// The agent: a collector loop that appends one sample per interval to the outbox whether or not
+/// the Core is reachable, and a connection loop that enrolls, connects, runs a
+/// <see cref="NodeSession"/> and backs off between attempts. One token (SIGTERM/SIGINT) stops both.
+/// </summary>
+internal sealed class NodeAgent(NodeSettings settings, string agentVersion, Backoff? backoff = null)
+{
+    /// <summary>A connection that stayed up this long was healthy: the next failure starts backing off from scratch.</summary>
+    private static readonly TimeSpan HealthyConnection = TimeSpan.FromSeconds(30);
+
+    private readonly AsyncSignal _wake = new();
+    private readonly Backoff _backoff = backoff ?? new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
+    private SampleOutbox _outbox = null!;
+    private int _enrollFailures;
+
+    // Samples are numbered from the Core's NextSeq (a reinstalled node continues above its old
+    // numbers), so collection waits for an identity; with one on disk that is at once.
+    private readonly TaskCompletionSource _enrolled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        Directory.CreateDirectory(settings.DataDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        using var outbox = SampleOutbox.Open(Path.Combine(settings.DataDir, "outbox"), new OutboxOptions
+        {
+            MaxBytes = settings.OutboxMaxBytes,
+            MaxAge = settings.OutboxMaxAge,
+        });
+        _outbox = outbox;
+        Log.Info($"sentinelx-node {agentVersion} starting: core {settings.Core}, data {settings.DataDir}, every {settings.SampleIntervalMs} ms, next seq {outbox.NextSeq}");
+
+        var collect = CollectLoopAsync(ct);
+        var connect = ConnectLoopAsync(ct);
+        await Task.WhenAll(collect, connect);
+        Log.Info("stopped");
+    }
+
+    private async Task CollectLoopAsync(CancellationToken ct)
+    {
+        try
+        {
+            await _enrolled.Task.WaitAsync(ct);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        var collector = new MetricsCollector();
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(settings.SampleIntervalMs));
+        string? lastError = null;
+        try
+        {
+            do
+            {
+                try
+                {
+                    _outbox.Append(collector.Collect(_outbox.NextSeq, DateTimeOffset.UtcNow));
+                    _wake.Set();
+                    if (lastError is not null) Log.Info("collecting samples works again");
+                    lastError = null;
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // Disk full or read-only: say so once, not every second, and keep trying.
+                    if (lastError != ex.Message) Log.Error("cannot store a sample", ex);
+                    lastError = ex.Message;
+                }
+            }
+            while (await timer.WaitForNextTickAsync(ct));
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task ConnectLoopAsync(CancellationToken ct)
+    {
+        var systemInfo = new SystemInfoCollector(agentVersion);
+        var failures = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                var identity = await EnsureIdentityAsync(ct);
+                if (identity is null) continue; // already waited
+
+                using var socket = new ClientWebSocket();
+                socket.Options.SetRequestHeader(ProtocolInfo.NodeIdHeader, identity.NodeId);
+                socket.Options.SetRequestHeader("Authorization", "Bearer " + identity.Secret);
+                socket.Options.SetRequestHeader(ProtocolInfo.ProtocolHeader, ProtocolInfo.Version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                socket.Options.CollectHttpResponseDetails = true;
+                socket.Options.KeepAliveInterval = TimeSpan.Zero; // heartbeats do this job, with a timeout
+                var uri = Enrollment.Endpoint(settings.Core, ProtocolInfo.WebSocketPath, webSocket: true);
+                try
+                {
+                    using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                    connectTimeout.CancelAfter(TimeSpan.FromSeconds(15));
+                    await socket.ConnectAsync(uri, connectTimeout.Token);
+                }
+                catch (Exception ex) when (ex is WebSocketException or HttpRequestException or OperationCanceledException)
+                {
+                    if (ct.IsCancellationRequested) break;
+                    await OnConnectFailedAsync(socket.HttpStatusCode, ex, ++failures, ct);
+                    continue;
+                }
+
+                failures = 0;
+                var started = Environment.TickCount64;
+                var reason = await new NodeSession(settings, _outbox, systemInfo, _wake, agentVersion).RunAsync(socket, ct);
+                if (ct.IsCancellationRequested) break;
+                if (Environment.TickCount64 - started >= HealthyConnection.TotalMilliseconds) _backoff.Reset();
+                var delay = _backoff.Next();
+                Log.Warn($"disconnected: {reason}; reconnecting in {delay.TotalSeconds:0.0} s");
+                await Task.Delay(delay, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// 401 means the Core does not know this id/secret (node deleted, database reset). We re-enroll
+    /// with the key when we have one: the key is the operator's standing permission for this machine
+    /// to join, the Core matches it to its old record by machine id, and every attempt is logged and
+    /// backed off, so it never loops silently. 403 means an admin revoked the node: re-enrolling would
+    /// undo that, so we only log and retry slowly in case the revocation is lifted.
+    /// </summary>
+    private async Task OnConnectFailedAsync(HttpStatusCode status, Exception ex, int failures, CancellationToken ct)
+    {
+        TimeSpan delay;
+        if (status == HttpStatusCode.Unauthorized)
+        {
+            delay = _backoff.Next();
+            if (settings.Key is not null)
+            {
+                NodeIdentity.Discard(settings.DataDir);
+                Log.Error($"the Core rejected this node's identity (401: unknown node or wrong secret); enrolling again with the key in {delay.TotalSeconds:0.0} s");
+            }
+            else
+            {
+                Log.Error($"the Core rejected this node's identity (401: unknown node or wrong secret) and no enrollment key is set; retrying in {delay.TotalSeconds:0.0} s");
+            }
+        }
+        else if (status == HttpStatusCode.Forbidden)
+        {
+            delay = _backoff.Max;
+            Log.Error($"the Core refused this node (403: revoked); retrying in {delay.TotalSeconds:0} s");
+        }
+        else
+        {
+            delay = _backoff.Next();
+            var what = status != 0 ? $"HTTP {(int)status}" : (ex.InnerException ?? ex).Message;
+            // The first failures are worth a line each; after that one line a minute or so is enough.
+            if (failures <= 3 || failures % 10 == 0)
+                Log.Warn($"cannot connect to {settings.Core}: {what}; retrying in {delay.TotalSeconds:0.0} s (attempt {failures})");
+        }
+
+        await Task.Delay(delay, ct);
+    }
+
+    /// <summary>The stored identity, or a new one from enrolling; null after a failed attempt (and its backoff).</summary>
+    private async Task<NodeIdentity?> EnsureIdentityAsync(CancellationToken ct)
+    {
+        var identity = NodeIdentity.Load(settings.DataDir);
+        var sameCore = identity is not null && Uri.TryCreate(identity.Core, UriKind.Absolute, out var issued) && issued == settings.Core;
+        if (identity is not null && (sameCore || settings.Key is null))
+        {
+            if (!sameCore) Log.Warn($"identity was issued by {identity.Core}, not {settings.Core}; using it anyway (no key to enroll with)");
+            _enrolled.TrySetResult();
+            return identity;
+        }
+
+        if (settings.Key is null)
+        {
+            var wait = _backoff.Max;
+            Log.Error($"not enrolled and no enrollment key set; set --key or SENTINELX_NODE_KEY (retrying in {wait.TotalSeconds:0} s)");
+            await Task.Delay(wait, ct);
+            return null;
+        }
+
+        if (identity is not null) Log.Info($"identity was issued by {identity.Core}; enrolling with {settings.Core}");
+        var request = new EnrollRequest
+        {
+            MachineId = MachineId.Get(settings.DataDir),
+            Hostname = Environment.MachineName,
+            Name = settings.Name,
+            ProtocolVersion = ProtocolInfo.Version,
+            AgentVersion = agentVersion,
+        };
+        var outcome = await Enrollment.EnrollAsync(settings.Core, settings.Key, request, ct);
+        if (outcome.Response is not { } response)
+        {
+            var delay = _backoff.Next();
+            _enrollFailures++;
+            if (outcome.Status is not null)
+                Log.Error($"enrollment refused: {outcome.Error}; retrying in {delay.TotalSeconds:0.0} s");
+            else if (_enrollFailures <= 3 || _enrollFailures % 10 == 0)
+                Log.Warn($"enrollment failed: {outcome.Error}; retrying in {delay.TotalSeconds:0.0} s (attempt {_enrollFailures})");
+            await Task.Delay(delay, ct);
+            return null;
+        }
+
+        _enrollFailures = 0;
+        identity = new NodeIdentity { NodeId = response.NodeId, Secret = response.Secret, Core = settings.Core.ToString() };
+        identity.Save(settings.DataDir);
+        _outbox.EnsureNextSeqAtLeast(response.NextSeq);
+        _enrolled.TrySetResult();
+        Log.Info($"enrolled with {settings.Core} as node {response.NodeId}");
+        return identity;
+    }
+}

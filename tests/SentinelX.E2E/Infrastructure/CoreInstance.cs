@@ -1,0 +1,149 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace SentinelX.E2E.Infrastructure;
+
+/// <summary>The real <c>sentinelx</c> binary with its own temp data directory and loopback port.</summary>
+public sealed class CoreInstance : IAsyncDisposable
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private ManagedProcess? _process;
+
+    public CoreInstance()
+    {
+        DataDir = Directory.CreateTempSubdirectory("sentinelx-core-").FullName;
+        Port = FreePort();
+        Http = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public string DataDir { get; }
+    public int Port { get; }
+    public string Url => $"http://127.0.0.1:{Port}";
+    public HttpClient Http { get; }
+    public string Output => _process?.Output ?? "";
+    public ManagedProcess Process => _process ?? throw new InvalidOperationException("core not started");
+
+    /// <summary>Extra SENTINELX_* settings for the process.</summary>
+    public Dictionary<string, string> Environment { get; } = new();
+
+    public async Task StartAsync()
+    {
+        _process = ManagedProcess.Start(Binaries.Core, ["serve", "--data", DataDir, "--urls", Url], DataDir, Environment);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited) throw new InvalidOperationException("core exited during start:\n" + _process.Output);
+            try
+            {
+                using var response = await Http.GetAsync("/api/v1/health");
+                if (response.IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException("core did not become healthy:\n" + _process.Output);
+    }
+
+    public async Task StopAsync()
+    {
+        if (_process is null) return;
+        await _process.StopAsync();
+        await _process.DisposeAsync();
+        _process = null;
+    }
+
+    public async Task KillAsync()
+    {
+        if (_process is null) return;
+        await _process.KillAsync();
+        await _process.DisposeAsync();
+        _process = null;
+    }
+
+    /// <summary>Runs a <c>sentinelx</c> CLI command against this data directory; returns exit code, stdout, stderr.</summary>
+    public async Task<(int Code, string Stdout, string Stderr)> CliAsync(params string[] args)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo(Binaries.Core)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = DataDir,
+        };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        info.ArgumentList.Add("--data");
+        info.ArgumentList.Add(DataDir);
+        foreach (var (k, v) in Environment) info.Environment[k] = v;
+        using var p = System.Diagnostics.Process.Start(info)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        return (p.ExitCode, await stdout, await stderr);
+    }
+
+    public async Task<string> EnrollmentKeyAsync()
+    {
+        var (code, stdout, stderr) = await CliAsync("key", "show");
+        if (code != 0) throw new InvalidOperationException("key show failed: " + stderr);
+        return stdout.Trim();
+    }
+
+    /// <summary>Creates a token with the CLI and returns an HttpClient that sends it.</summary>
+    public async Task<HttpClient> ClientAsync(string role = "admin")
+    {
+        var (code, stdout, stderr) = await CliAsync("token", "create", "--name", "test-" + role, "--role", role);
+        if (code != 0) throw new InvalidOperationException("token create failed: " + stderr);
+        var client = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", stdout.Trim());
+        return client;
+    }
+
+    public NodeInstance NewNode(string name) => new(this, name);
+
+    /// <summary>Reads the SQLite database directly (read-only), e.g. to check what was stored.</summary>
+    public SqliteConnection OpenDatabase()
+    {
+        var connection = new SqliteConnection($"Data Source={Path.Combine(DataDir, "sentinelx.db")};Mode=ReadOnly");
+        connection.Open();
+        return connection;
+    }
+
+    public static async Task<T> GetJsonAsync<T>(HttpClient client, string path)
+    {
+        using var response = await client.GetAsync(path);
+        var body = await response.Content.ReadAsStringAsync();
+        if (response.StatusCode != HttpStatusCode.OK) throw new HttpRequestException($"GET {path}: {(int)response.StatusCode} {body}");
+        return JsonSerializer.Deserialize<T>(body, Json)!;
+    }
+
+    public static Task<HttpResponseMessage> PostJsonAsync<T>(HttpClient client, string path, T body) =>
+        client.PostAsJsonAsync(path, body, Json);
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        Http.Dispose();
+        try
+        {
+            Directory.Delete(DataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

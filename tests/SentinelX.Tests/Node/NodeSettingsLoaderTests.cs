@@ -1,0 +1,123 @@
+using System.Runtime.Versioning;
+using FluentAssertions;
+using SentinelX.Node.Config;
+using Xunit;
+
+namespace SentinelX.Tests.Node;
+
+[SupportedOSPlatform("linux")]
+public sealed class NodeSettingsLoaderTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("sx-config-").FullName;
+    private readonly Dictionary<string, string> _env = [];
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private NodeHost Host(bool root = false) => new(Path.Combine(_dir, "node.json"), root, Path.Combine(_dir, "home"));
+
+    private (NodeSettings? Settings, IReadOnlyList<string> Errors) Load(params string[] args) =>
+        NodeSettingsLoader.Load(args, name => _env.GetValueOrDefault(name), Host());
+
+    [Fact]
+    public void Flags_alone_are_enough_and_defaults_fill_the_rest()
+    {
+        var (settings, errors) = Load("--core", "https://core.example:5080", "--key", "k1");
+        errors.Should().BeEmpty();
+        settings!.Core.Should().Be(new Uri("https://core.example:5080"));
+        settings.Key.Should().Be("k1");
+        settings.Name.Should().BeNull();
+        settings.SampleIntervalMs.Should().Be(1000);
+        settings.DataDir.Should().Be(Path.Combine(_dir, "home", ".local", "share", "sentinelx-node"));
+    }
+
+    [Fact]
+    public void Root_defaults_to_var_lib()
+    {
+        NodeSettingsLoader.DefaultDataDir(Host(root: true)).Should().Be("/var/lib/sentinelx-node");
+    }
+
+    [Fact]
+    public void Flags_override_environment_which_overrides_the_file()
+    {
+        File.WriteAllText(Path.Combine(_dir, "node.json"), """
+            {
+              // written by the install script
+              "core": "http://file:5080",
+              "key": "file-key",
+              "name": "file-name",
+              "dataDir": "/tmp/file-data",
+              "sampleIntervalMs": 2000,
+            }
+            """);
+        _env["SENTINELX_NODE_KEY"] = "env-key";
+        _env["SENTINELX_NODE_NAME"] = "env-name";
+
+        var (fromFile, errors) = Load();
+        errors.Should().BeEmpty();
+        fromFile!.Core.Should().Be(new Uri("http://file:5080"));
+        fromFile.Key.Should().Be("env-key");
+        fromFile.Name.Should().Be("env-name");
+        fromFile.DataDir.Should().Be("/tmp/file-data");
+        fromFile.SampleIntervalMs.Should().Be(2000);
+
+        var (flagged, _) = Load("--name=flag-name", "--data", "/tmp/flag-data", "--interval-ms", "500");
+        flagged!.Name.Should().Be("flag-name");
+        flagged.DataDir.Should().Be("/tmp/flag-data");
+        flagged.SampleIntervalMs.Should().Be(500);
+        flagged.Key.Should().Be("env-key");
+    }
+
+    [Fact]
+    public void Config_flag_points_at_another_file()
+    {
+        var other = Path.Combine(_dir, "other.json");
+        File.WriteAllText(other, """{"core":"http://other:1","key":"x"}""");
+        var (settings, errors) = Load("--config", other);
+        errors.Should().BeEmpty();
+        settings!.Core.Host.Should().Be("other");
+
+        var (_, missing) = Load("--config", Path.Combine(_dir, "nope.json"), "--core", "http://a", "--key", "k");
+        missing.Should().ContainSingle().Which.Should().Contain("nope.json").And.Contain("does not exist");
+    }
+
+    [Fact]
+    public void Every_problem_is_reported_at_once_in_one_line()
+    {
+        var (settings, errors) = Load("--core", "ftp://core", "--interval-ms", "10", "--name", new string('n', 65), "--colour", "red", "stray");
+        settings.Should().BeNull();
+        errors.Should().HaveCount(6);
+        var line = NodeSettingsLoader.FormatErrors(errors);
+        line.Should().StartWith("sentinelx-node: invalid settings: ").And.NotContain("\n");
+        line.Should().Contain("unknown option --colour")
+            .And.Contain("unexpected argument \"stray\"")
+            .And.Contain("\"ftp://core\" must be an absolute http:// or https:// URL")
+            .And.Contain("enrollment key is required")
+            .And.Contain("name must be 1 to 64 characters")
+            .And.Contain("sample interval 10 ms must be within 250 to 60000 ms");
+    }
+
+    [Fact]
+    public void Missing_values_and_bad_files_are_errors()
+    {
+        Load("--core").Errors.Should().Contain("--core needs a value");
+        Load("--core", "http://a", "--key", "k", "--interval-ms", "fast").Errors.Should()
+            .ContainSingle().Which.Should().Contain("\"fast\" is not a whole number");
+
+        File.WriteAllText(Path.Combine(_dir, "node.json"), "{ \"core\": ");
+        Load("--core", "http://a", "--key", "k").Errors.Should().ContainSingle().Which.Should().Contain("is not valid");
+
+        File.WriteAllText(Path.Combine(_dir, "node.json"), """{"core":"http://a","key":"k","sampleInterval":500}""");
+        Load("--core", "http://a", "--key", "k").Errors.Should().ContainSingle().Which.Should().Contain("'sampleInterval'");
+    }
+
+    [Fact]
+    public void Key_is_not_needed_once_the_node_has_an_identity()
+    {
+        var data = Path.Combine(_dir, "data");
+        Directory.CreateDirectory(data);
+        File.WriteAllText(Path.Combine(data, "identity.json"), """{"nodeId":"n","secret":"s","core":"http://a/"}""");
+        var (settings, errors) = Load("--core", "http://a", "--data", data);
+        errors.Should().BeEmpty();
+        settings!.Key.Should().BeNull();
+    }
+}

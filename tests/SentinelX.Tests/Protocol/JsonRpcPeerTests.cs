@@ -1,0 +1,157 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using FluentAssertions;
+using SentinelX.Shared.Metrics;
+using SentinelX.Shared.Protocol;
+using Xunit;
+
+namespace SentinelX.Tests.Protocol;
+
+/// <summary>The shared JSON-RPC peer over a real loopback WebSocket pair.</summary>
+public sealed class JsonRpcPeerTests : IAsyncLifetime
+{
+    private WebSocket _serverSocket = null!;
+    private WebSocket _clientSocket = null!;
+
+    public async Task InitializeAsync()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var client = new TcpClient();
+        var accept = listener.AcceptTcpClientAsync();
+        await client.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
+        var server = await accept;
+        listener.Stop();
+        _serverSocket = WebSocket.CreateFromStream(server.GetStream(), new WebSocketCreationOptions { IsServer = true });
+        _clientSocket = WebSocket.CreateFromStream(client.GetStream(), new WebSocketCreationOptions { IsServer = false });
+    }
+
+    public Task DisposeAsync()
+    {
+        _serverSocket.Dispose();
+        _clientSocket.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Requests_travel_both_ways()
+    {
+        var core = new JsonRpcPeer(_serverSocket, new JsonRpcMethods().OnRequest(Methods.Heartbeat, ProtocolJsonContext.Default.HeartbeatParams,
+            ProtocolJsonContext.Default.HeartbeatResult, (p, _) => ValueTask.FromResult(new HeartbeatResult { Time = p.Time + 1 })));
+        var node = new JsonRpcPeer(_clientSocket, new JsonRpcMethods().OnRequest(Methods.GetSystemInfo, ProtocolJsonContext.Default.EmptyParams,
+            ProtocolJsonContext.Default.SystemInfo, (_, _) => ValueTask.FromResult(new SystemInfo { Hostname = "h1", Os = "os", Kernel = "k", Arch = "amd64" })));
+        _ = core.RunAsync(CancellationToken.None);
+        _ = node.RunAsync(CancellationToken.None);
+
+        var beat = await node.RequestAsync(Methods.Heartbeat, new HeartbeatParams { Time = 41 }, ProtocolJsonContext.Default.HeartbeatParams, ProtocolJsonContext.Default.HeartbeatResult);
+        var info = await core.RequestAsync(Methods.GetSystemInfo, new EmptyParams(), ProtocolJsonContext.Default.EmptyParams, ProtocolJsonContext.Default.SystemInfo);
+
+        beat.Time.Should().Be(42);
+        info.Hostname.Should().Be("h1");
+    }
+
+    [Fact]
+    public async Task A_request_without_an_answer_times_out_after_10_seconds_by_default()
+    {
+        var silent = new JsonRpcPeer(_serverSocket, new JsonRpcMethods().OnRequest(Methods.GetSystemInfo, ProtocolJsonContext.Default.EmptyParams,
+            ProtocolJsonContext.Default.SystemInfo, async (_, ct) =>
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+                throw new InvalidOperationException("unreachable");
+            }));
+        var asker = new JsonRpcPeer(_clientSocket, new JsonRpcMethods());
+        _ = silent.RunAsync(CancellationToken.None);
+        _ = asker.RunAsync(CancellationToken.None);
+        var started = DateTime.UtcNow;
+
+        var act = () => asker.RequestAsync(Methods.GetSystemInfo, new EmptyParams(), ProtocolJsonContext.Default.EmptyParams, ProtocolJsonContext.Default.SystemInfo);
+
+        (await act.Should().ThrowAsync<JsonRpcException>()).Which.Code.Should().Be(JsonRpcErrorCodes.Timeout);
+        (DateTime.UtcNow - started).Should().BeCloseTo(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(2));
+    }
+
+    [Fact]
+    public async Task Handler_failures_become_errors_without_internals()
+    {
+        var methods = new JsonRpcMethods()
+            .OnRequest(Methods.Heartbeat, ProtocolJsonContext.Default.HeartbeatParams, ProtocolJsonContext.Default.HeartbeatResult,
+                (_, _) => throw new InvalidOperationException("secret internal detail"))
+            .OnRequest(Methods.Hello, ProtocolJsonContext.Default.HelloParams, ProtocolJsonContext.Default.HelloResult,
+                (_, _) => throw new JsonRpcException(JsonRpcErrorCodes.UnsupportedVersion, "too new"));
+        _ = new JsonRpcPeer(_serverSocket, methods).RunAsync(CancellationToken.None);
+        var asker = new JsonRpcPeer(_clientSocket, new JsonRpcMethods());
+        _ = asker.RunAsync(CancellationToken.None);
+
+        var crash = await Assert.ThrowsAsync<JsonRpcException>(() => asker.RequestAsync(Methods.Heartbeat, new HeartbeatParams { Time = 1 },
+            ProtocolJsonContext.Default.HeartbeatParams, ProtocolJsonContext.Default.HeartbeatResult));
+        var refused = await Assert.ThrowsAsync<JsonRpcException>(() => asker.RequestAsync(Methods.Hello, new HelloParams
+        {
+            ProtocolVersion = 9, AgentVersion = "x", SampleIntervalMs = 1000, System = new SystemInfo { Hostname = "h", Os = "o", Kernel = "k", Arch = "a" },
+        }, ProtocolJsonContext.Default.HelloParams, ProtocolJsonContext.Default.HelloResult));
+
+        crash.Code.Should().Be(JsonRpcErrorCodes.InternalError);
+        crash.Message.Should().NotContain("secret internal detail");
+        refused.Code.Should().Be(JsonRpcErrorCodes.UnsupportedVersion);
+        refused.Message.Should().Be("too new");
+    }
+
+    [Fact]
+    public async Task Oversized_and_malformed_messages_are_answered_and_the_connection_survives()
+    {
+        var received = new List<long>();
+        var receiver = new JsonRpcPeer(_serverSocket, new JsonRpcMethods().OnNotification(Methods.SamplesAck, ProtocolJsonContext.Default.SampleAck,
+            (ack, _) =>
+            {
+                lock (received) received.Add(ack.Seq);
+                return ValueTask.CompletedTask;
+            }));
+        _ = receiver.RunAsync(CancellationToken.None);
+
+        await SendRawAsync(new string(' ', ProtocolInfo.MaxMessageBytes) + "{}");
+        var tooLarge = await ReceiveRawAsync();
+        await SendRawAsync("{\"jsonrpc\":\"2.0\",\"method\":\"metrics.ack\",\"params\":{\"seq\":\"x\"}}");
+        var badParams = await ReceiveRawAsync();
+        for (var i = 1; i <= 50; i++) await SendRawAsync($"{{\"jsonrpc\":\"2.0\",\"method\":\"metrics.ack\",\"params\":{{\"seq\":{i}}}}}");
+        await Task.Delay(300);
+
+        tooLarge.GetProperty("error").GetProperty("code").GetInt32().Should().Be(JsonRpcErrorCodes.MessageTooLarge);
+        badParams.GetProperty("error").GetProperty("code").GetInt32().Should().Be(JsonRpcErrorCodes.InvalidParams);
+        lock (received) received.Should().Equal(Enumerable.Range(1, 50).Select(i => (long)i), "notifications are handled in order");
+    }
+
+    [Fact]
+    public async Task Pending_requests_fail_when_the_connection_drops()
+    {
+        var asker = new JsonRpcPeer(_clientSocket, new JsonRpcMethods());
+        var run = asker.RunAsync(CancellationToken.None);
+        var pending = asker.RequestAsync(Methods.GetSystemInfo, new EmptyParams(), ProtocolJsonContext.Default.EmptyParams, ProtocolJsonContext.Default.SystemInfo);
+
+        _serverSocket.Abort();
+        _serverSocket.Dispose();
+
+        await FluentActions.Awaiting(() => pending).Should().ThrowAsync<IOException>();
+        await run;
+        asker.Closed.IsCancellationRequested.Should().BeTrue();
+    }
+
+    private Task SendRawAsync(string text) =>
+        _clientSocket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
+
+    private async Task<JsonElement> ReceiveRawAsync()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        var buffer = new byte[16 * 1024];
+        using var message = new MemoryStream();
+        WebSocketReceiveResult result;
+        do
+        {
+            result = await _clientSocket.ReceiveAsync(buffer, cts.Token);
+            message.Write(buffer, 0, result.Count);
+        }
+        while (!result.EndOfMessage);
+        return JsonDocument.Parse(message.ToArray()).RootElement.Clone();
+    }
+}

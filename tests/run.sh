@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Runs every SentinelX test on a fresh Debian machine with the .NET 10 SDK:
+# installs what the tests need, builds, publishes the real binaries, runs all test projects,
+# and ends with one line "N passed, N failed" counted from the test result files.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+RESULTS="$ROOT/tests/artifacts/results"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+log() { echo "[run.sh] $*" >&2; }
+
+# --- system packages -------------------------------------------------------------------------
+have_postgres() {
+  command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1
+}
+missing=()
+have_postgres || missing+=(postgresql)
+command -v ps >/dev/null 2>&1 || missing+=(procps)
+command -v su >/dev/null 2>&1 || missing+=(login)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    log "missing packages: ${missing[*]} (run as root, or install them, to run every test)"
+  else
+    log "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+      || log "apt-get install failed; tests that need ${missing[*]} will fail"
+  fi
+fi
+
+# --- build and publish -----------------------------------------------------------------------
+rm -rf "$RESULTS"
+mkdir -p "$RESULTS"
+fail_build() { log "$1"; echo "0 passed, 0 failed"; exit 1; }
+
+log "building"
+dotnet build SentinelX.sln -c Release -nologo -v quiet -clp:ErrorsOnly || fail_build "build failed"
+log "publishing the Core and the Node for the end-to-end tests"
+dotnet publish SentinelX.App -c Release -nologo -v quiet -clp:ErrorsOnly -o "$ROOT/artifacts/core" || fail_build "publishing the Core failed"
+bash packaging/build-node.sh >/dev/null || fail_build "publishing the Node failed"
+export SENTINELX_CORE_BIN="$ROOT/artifacts/core/sentinelx"
+export SENTINELX_NODE_BIN="$ROOT/artifacts/node/linux-x64/sentinelx-node"
+
+# --- tests -----------------------------------------------------------------------------------
+status=0
+for project in tests/SentinelX.Tests tests/SentinelX.E2E; do
+  name=$(basename "$project")
+  log "testing $name"
+  dotnet test "$project" -c Release --no-build -nologo \
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
+    --results-directory "$RESULTS" --blame-hang-timeout 8m || status=1
+done
+
+# Count from the TRX files, not from console output.
+passed=0; failed=0
+count() { grep -o "<Counters [^>]*" "$1" | grep -o " $2=\"[0-9]*\"" | grep -o "[0-9]*" || echo 0; }
+for trx in $(find "$RESULTS" -name '*.trx'); do
+  passed=$((passed + $(count "$trx" passed)))
+  for field in failed error timeout aborted; do failed=$((failed + $(count "$trx" $field))); done
+done
+if [ "${failed:-0}" -gt 0 ]; then status=1; fi
+echo "${passed:-0} passed, ${failed:-0} failed"
+exit $status
