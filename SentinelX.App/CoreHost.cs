@@ -6,6 +6,7 @@ using SentinelX.App.Features.Metrics;
 using SentinelX.App.Features.Nodes;
 using SentinelX.App.Features.Prometheus;
 using SentinelX.App.Features.Storage;
+using SentinelX.Shared.Protocol;
 
 namespace SentinelX.App;
 
@@ -31,6 +32,12 @@ public static class CoreHost
         builder.Services.AddOpenApi();
         builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "keys")));
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            // Protocol types (samples, system info) serialize through their generated code: the node list is the hot read.
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, ProtocolJsonContext.Default);
+            o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+        });
         builder.AddProblemResponses();
         builder.AddStorage(dataDir);
         builder.AddMetricsPipeline();

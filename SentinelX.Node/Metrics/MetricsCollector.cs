@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.IO.Enumeration;
 using SentinelX.Shared.Metrics;
 
 namespace SentinelX.Node.Metrics;
@@ -203,31 +202,8 @@ internal sealed class MetricsCollector
         return disks;
     }
 
-    /// <summary>Counts the numeric directories of /proc without allocating a string per entry.</summary>
-    internal static int CountProcesses(string procRoot)
-    {
-        var enumerable = new FileSystemEnumerable<byte>(
-            procRoot,
-            static (ref FileSystemEntry _) => 0,
-            new EnumerationOptions { RecurseSubdirectories = false, IgnoreInaccessible = true, AttributesToSkip = 0 })
-        {
-            ShouldIncludePredicate = static (ref FileSystemEntry entry) => entry.IsDirectory && IsNumeric(entry.FileName),
-        };
-        var count = 0;
-        foreach (var _ in enumerable) count++;
-        return count;
-    }
-
-    private static bool IsNumeric(ReadOnlySpan<char> name)
-    {
-        if (name.IsEmpty) return false;
-        foreach (var c in name)
-        {
-            if (c is < '0' or > '9') return false;
-        }
-
-        return true;
-    }
+    /// <summary>Processes: the numeric directories of /proc.</summary>
+    internal static int CountProcesses(string procRoot) => Math.Max(0, Native.CountNumericDirectories(procRoot));
 
     /// <summary>The last reading of one named pair of counters.</summary>
     private sealed class CounterState(string name)

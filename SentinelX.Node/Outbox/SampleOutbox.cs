@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.Text.Json;
 using SentinelX.Node.Logging;
 using SentinelX.Shared.Metrics;
@@ -29,7 +28,6 @@ internal readonly record struct OutboxRecord(long Seq, byte[] Json);
 /// </summary>
 internal sealed class SampleOutbox : IDisposable
 {
-    private const string StateFile = "state";
     // Acks arrive every second; the state file is rewritten at most this often (a lost ack only means
     // the Core sees a few samples twice, and it stores each seq once).
     private static readonly TimeSpan StateWriteInterval = TimeSpan.FromSeconds(10);
@@ -362,35 +360,11 @@ internal sealed class SampleOutbox : IDisposable
         WriteState();
     }
 
-    private void ReadState()
-    {
-        var path = Path.Combine(_dir, StateFile);
-        if (!File.Exists(path)) return;
-        foreach (var line in File.ReadAllLines(path))
-        {
-            var eq = line.IndexOf('=', StringComparison.Ordinal);
-            if (eq < 0 || !long.TryParse(line.AsSpan(eq + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var value)) continue;
-            if (line.AsSpan(0, eq).SequenceEqual("acked")) _acked = value;
-            else if (line.AsSpan(0, eq).SequenceEqual("floor")) _floor = value;
-        }
-    }
+    private void ReadState() => (_acked, _floor) = OutboxStateFile.Read(_dir);
 
     private void WriteState()
     {
-        var path = Path.Combine(_dir, StateFile);
-        var temp = path + ".tmp";
-        using (var stream = new FileStream(temp, new FileStreamOptions
-        {
-            Mode = FileMode.Create,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        }))
-        {
-            stream.Write(System.Text.Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"acked={_acked}\nfloor={_floor}\n")));
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, path, overwrite: true);
+        OutboxStateFile.Write(_dir, _acked, _floor);
         _stateWrittenUtc = DateTime.UtcNow;
         _stateDirty = false;
     }

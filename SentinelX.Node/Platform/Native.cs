@@ -19,8 +19,60 @@ internal static partial class Native
         return true;
     }
 
+    /// <summary>
+    /// Counts the subdirectories of <paramref name="path"/> whose names are all digits (processes in
+    /// /proc). readdir on the raw dirent is ~7x cheaper than FileSystemEnumerable, and this runs every
+    /// sample. Returns -1 when the directory cannot be opened.
+    /// </summary>
+    public static unsafe int CountNumericDirectories(string path)
+    {
+        var dir = opendir(path);
+        if (dir == 0) return -1;
+        try
+        {
+            var count = 0;
+            nint entry;
+            while ((entry = readdir(dir)) != 0)
+            {
+                // struct dirent on 64-bit Linux (glibc and musl): u64 d_ino, i64 d_off, u16 d_reclen, u8 d_type, char d_name[].
+                var bytes = (byte*)entry;
+                if (bytes[18] != DirectoryType) continue;
+                var name = bytes + 19;
+                if (*name == 0) continue;
+                var numeric = true;
+                for (var c = name; *c != 0; c++)
+                {
+                    if (*c is < (byte)'0' or > (byte)'9')
+                    {
+                        numeric = false;
+                        break;
+                    }
+                }
+
+                if (numeric) count++;
+            }
+
+            return count;
+        }
+        finally
+        {
+            _ = closedir(dir);
+        }
+    }
+
+    private const byte DirectoryType = 4; // DT_DIR
+
     [LibraryImport("libc", SetLastError = true)]
     private static partial uint geteuid();
+
+    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial nint opendir(string name);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint readdir(nint dir);
+
+    [LibraryImport("libc")]
+    private static partial int closedir(nint dir);
 
     [LibraryImport("libc", EntryPoint = "statvfs", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int statvfs(string path, out StatVfs buffer);

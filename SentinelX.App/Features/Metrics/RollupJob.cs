@@ -19,7 +19,7 @@ public sealed class RollupJob(IDbContextFactory<SentinelDb> dbFactory, TimeProvi
     public static readonly TimeSpan Grace = TimeSpan.FromSeconds(15);
 
     private const long MinuteChunkMs = 5 * MinuteMs;
-    private const long HourChunkMs = 24 * HourMs;
+    private const long HourChunkMs = 3 * HourMs;
     private const int DirtyPerTransaction = 20;
 
     public string Name => "metric-rollups";
@@ -103,7 +103,10 @@ public sealed class RollupJob(IDbContextFactory<SentinelDb> dbFactory, TimeProvi
         while (!ct.IsCancellationRequested)
         {
             await using var tx = await sql.BeginAsync(ct);
-            var target = FloorTo(await sql.LockWatermarkAsync(RollupWatermark.Minute, ct), HourMs);
+            // Only the job moves the minute watermark, so reading it unlocked is safe, and the
+            // sample writer is not held up while hours are computed.
+            var minuteWatermark = await sql.ScalarAsync($"SELECT watermark_ms FROM rollup_state WHERE name = '{RollupWatermark.Minute}'", ct) ?? 0;
+            var target = FloorTo(minuteWatermark, HourMs);
             var watermark = await sql.LockWatermarkAsync(RollupWatermark.Hour, ct);
             if (watermark >= target)
                 break;

@@ -20,14 +20,13 @@ internal sealed class SqliteMaintenanceJob(IDbContextFactory<SentinelDb> dbFacto
             return;
         await db.Database.OpenConnectionAsync(ct);
         await using var cmd = db.Database.GetDbConnection().CreateCommand();
-        cmd.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
-        await using (var reader = await cmd.ExecuteReaderAsync(ct))
-        {
-            // Columns: busy (1 when a reader or writer blocked a full checkpoint), log pages, checkpointed pages.
-            if (await reader.ReadAsync(ct) && reader.GetInt64(0) != 0)
-                log.LogDebug("WAL checkpoint could not complete; retrying at the next run");
-        }
+        // optimize first: it may write fresh statistics, which the checkpoint then folds in.
         cmd.CommandText = "PRAGMA optimize;";
         await cmd.ExecuteNonQueryAsync(ct);
+        cmd.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        // Columns: busy (1 when a reader or writer kept the checkpoint from completing), log pages, checkpointed pages.
+        if (await reader.ReadAsync(ct) && reader.GetInt64(0) != 0)
+            log.LogDebug("WAL checkpoint could not complete; retrying at the next run");
     }
 }

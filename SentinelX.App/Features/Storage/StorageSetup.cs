@@ -33,9 +33,14 @@ public static class StorageSetup
         return provider;
     }
 
-    /// <summary>Applies pending migrations; call once at start-up before the host starts serving.</summary>
+    /// <summary>
+    /// Validates every option registered with ValidateOnStart (reporting all problems of all
+    /// sections at once, before anything touches the database), then applies pending migrations.
+    /// Call once at start-up, before the host starts.
+    /// </summary>
     public static async Task MigrateAsync(this IServiceProvider services, CancellationToken ct = default)
     {
+        services.GetService<IStartupValidator>()?.Validate();
         var factory = services.GetRequiredService<IDbContextFactory<SentinelDb>>();
         await using var db = await factory.CreateDbContextAsync(ct);
         await db.Database.MigrateAsync(ct);

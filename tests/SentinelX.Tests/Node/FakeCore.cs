@@ -26,6 +26,7 @@ internal sealed class FakeCoreState
     public EnrollRequest? LastEnroll { get; set; }
     public bool Revoked { get; set; }
     public bool Ack { get; set; } = true;
+    public bool AnswerHeartbeats { get; set; } = true;
     public long LastStoredSeq { get; set; }
     public List<long> Stored { get; } = [];
     public int Duplicates { get; set; }
@@ -138,10 +139,12 @@ internal sealed class FakeCore : IAsyncDisposable
                     return ValueTask.FromResult(new HelloResult { ProtocolVersion = 1, CoreVersion = "fake", NodeId = node, LastStoredSeq = State.LastStoredSeq });
                 }
             })
-            .OnRequest(Methods.Heartbeat, ProtocolJsonContext.Default.HeartbeatParams, ProtocolJsonContext.Default.HeartbeatResult, (_, _) =>
+            .OnRequest(Methods.Heartbeat, ProtocolJsonContext.Default.HeartbeatParams, ProtocolJsonContext.Default.HeartbeatResult, async (_, ct) =>
             {
+                // A frozen Core (or a half-open link) never answers.
+                if (!State.AnswerHeartbeats) await Task.Delay(Timeout.Infinite, ct);
                 lock (State.Gate) State.Heartbeats++;
-                return ValueTask.FromResult(new HeartbeatResult { Time = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
+                return new HeartbeatResult { Time = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
             })
             .OnNotification(Methods.SystemInfoChanged, ProtocolJsonContext.Default.SystemInfo, (_, _) => ValueTask.CompletedTask)
             .OnNotification(Methods.Samples, ProtocolJsonContext.Default.SampleBatch, async (batch, ct) =>

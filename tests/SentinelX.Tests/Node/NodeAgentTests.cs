@@ -125,6 +125,27 @@ public sealed class NodeAgentTests : IDisposable
     }
 
     [Fact]
+    public async Task An_unanswered_heartbeat_drops_the_connection_and_the_node_reconnects()
+    {
+        await using var core = await FakeCore.StartAsync();
+        using var stop = new CancellationTokenSource();
+        var agent = StartAgent(core.Url, stop.Token);
+        await WaitUntil(() => core.State.StoredCopy().Count >= 2);
+
+        core.State.AnswerHeartbeats = false;
+        await WaitUntil(() => _log.Any(l => l.Contains("WARN disconnected: heartbeat unanswered for 5 s", StringComparison.Ordinal)));
+        core.State.AnswerHeartbeats = true;
+        await WaitUntil(() => core.State.Hellos.Count >= 2 && core.State.Heartbeats >= 2);
+        var storedBefore = core.State.StoredCopy().Count;
+        await WaitUntil(() => core.State.StoredCopy().Count > storedBefore + 2);
+        await stop.CancelAsync();
+        await agent.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var stored = core.State.StoredCopy();
+        stored.Should().Equal(Enumerable.Range(0, stored.Count).Select(i => 100L + i));
+    }
+
+    [Fact]
     public async Task A_revoked_node_logs_it_and_does_not_enroll_again()
     {
         await using var core = await FakeCore.StartAsync();

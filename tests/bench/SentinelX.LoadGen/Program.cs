@@ -27,6 +27,7 @@ var nodeCount = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCultur
 var seconds = args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture) : 60;
 
 using var http = new HttpClient { BaseAddress = core, Timeout = TimeSpan.FromSeconds(60) };
+using var run = new CancellationTokenSource();
 var stopwatch = Stopwatch.StartNew();
 var nodes = new SimNode[nodeCount];
 using (var gate = new SemaphoreSlim(32))
@@ -37,6 +38,7 @@ using (var gate = new SemaphoreSlim(32))
         try
         {
             nodes[i] = await SimNode.ConnectAsync(http, core, key, i);
+            nodes[i].Start(run.Token); // a real Node samples and heartbeats from its first second
         }
         finally
         {
@@ -47,12 +49,13 @@ using (var gate = new SemaphoreSlim(32))
 
 Console.Error.WriteLine($"{nodeCount} nodes enrolled and connected in {stopwatch.Elapsed.TotalSeconds:0.0} s");
 
-using var run = new CancellationTokenSource();
+await Task.Delay(3000); // let the last connected nodes settle
+SimNode.Measuring = true;
 var cpuBefore = CpuSeconds(corePid);
 var sendStart = Stopwatch.GetTimestamp();
-var senders = nodes.Select((n, i) => n.SendLoopAsync(TimeSpan.FromMilliseconds(1000.0 * i / nodeCount), run.Token)).ToList();
+long sentBefore = nodes.Sum(n => n.Sent), ackedBefore = nodes.Sum(n => n.Acked);
 
-var apiLatencies = new ConcurrentBag<double>();
+var apiLatencies = new ConcurrentBag<(string Path, double Ms)>();
 using var api = new HttpClient { BaseAddress = core };
 api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
 var apiLoop = Task.Run(async () =>
@@ -62,8 +65,9 @@ var apiLoop = Task.Run(async () =>
     while (!run.IsCancellationRequested)
     {
         var t = Stopwatch.GetTimestamp();
-        using (var r = await api.GetAsync(paths[k++ % paths.Length])) { await r.Content.ReadAsByteArrayAsync(); }
-        apiLatencies.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+        var path = paths[k++ % paths.Length];
+        using (var r = await api.GetAsync(path)) { await r.Content.ReadAsByteArrayAsync(); }
+        apiLatencies.Add((path.Split('?')[0].Replace(nodes[0].Id, "{id}", StringComparison.Ordinal), Stopwatch.GetElapsedTime(t).TotalMilliseconds));
         await Task.Delay(200);
     }
 });
@@ -78,26 +82,37 @@ for (var s = 0; s < seconds; s++)
 }
 
 await run.CancelAsync();
-await Task.WhenAll(senders);
+await Task.WhenAll(nodes.Select(n => n.Sender));
 await apiLoop.ContinueWith(_ => { });
 var sendSeconds = Stopwatch.GetElapsedTime(sendStart).TotalSeconds;
 var cpu = CpuSeconds(corePid) - cpuBefore;
 await Task.Delay(3000); // let the last acknowledgements arrive
+SimNode.Measuring = false;
 
-long sent = nodes.Sum(n => n.Sent), acked = nodes.Sum(n => n.Acked);
+long sent = nodes.Sum(n => n.Sent) - sentBefore, acked = nodes.Sum(n => n.Acked) - ackedBefore;
 var latencies = nodes.SelectMany(n => n.Latencies).Order().ToArray();
-var apiSorted = apiLatencies.Order().ToArray();
+var apiSorted = apiLatencies.Select(a => a.Ms).Order().ToArray();
 Console.WriteLine($"nodes                     {nodeCount}");
 Console.WriteLine($"duration                  {sendSeconds:0.0} s");
 Console.WriteLine($"samples sent              {sent:N0} ({sent / sendSeconds:N0}/s)");
 Console.WriteLine($"samples stored (acked)    {acked:N0} ({acked / sendSeconds:N0}/s, {100.0 * acked / Math.Max(1, sent):0.00}% of sent)");
 Console.WriteLine($"send→stored latency       p50 {Pct(latencies, 50):0.0} ms, p99 {Pct(latencies, 99):0.0} ms, max {latencies.LastOrDefault():0.0} ms");
 Console.WriteLine($"API latency under load    p50 {Pct(apiSorted, 50):0.0} ms, p95 {Pct(apiSorted, 95):0.0} ms ({apiSorted.Length} requests)");
+foreach (var group in apiLatencies.GroupBy(a => a.Path).OrderBy(g => g.Key))
+{
+    var sorted = group.Select(a => a.Ms).Order().ToArray();
+    Console.WriteLine($"  GET {group.Key,-32} p50 {Pct(sorted, 50):0.0} ms, p95 {Pct(sorted, 95):0.0} ms");
+}
+
 Console.WriteLine($"core CPU                  {cpu:0.0} s over {sendSeconds:0.0} s = {100 * cpu / sendSeconds:0.0}% of one core");
 Console.WriteLine($"core peak RSS             {peakRss / 1024.0:0.0} MB");
+Console.WriteLine($"loadgen CPU               {CpuSeconds(Environment.ProcessId):0.0} s in total");
+Console.WriteLine($"nodes dropped by the Core {nodes.Count(n => n.Disconnected)}");
 
 foreach (var n in nodes) await n.DisposeAsync();
-return acked == sent ? 0 : 1;
+var unacknowledged = nodes.Sum(n => n.Sent - n.Acked);
+Console.WriteLine($"unacknowledged after drain {unacknowledged}");
+return unacknowledged == 0 ? 0 : 1;
 
 static double Pct(double[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p / 100 * sorted.Length) - 1)];
 
@@ -139,7 +154,7 @@ internal sealed class SimNode : IAsyncDisposable
             {
                 for (var s = _acked + 1; s <= ack.Seq; s++)
                 {
-                    if (_sentAt.TryRemove(s, out var at)) _latencies.Add(Stopwatch.GetElapsedTime(at, now).TotalMilliseconds);
+                    if (_sentAt.TryRemove(s, out var at) && Measuring) _latencies.Add(Stopwatch.GetElapsedTime(at, now).TotalMilliseconds);
                 }
 
                 _acked = Math.Max(_acked, ack.Seq);
@@ -151,7 +166,12 @@ internal sealed class SimNode : IAsyncDisposable
         _loop = _peer.RunAsync(CancellationToken.None);
     }
 
+    public static volatile bool Measuring;
+
     public string Id { get; }
+    public Task Sender { get; private set; } = Task.CompletedTask;
+
+    public void Start(CancellationToken ct) => Sender = SendLoopAsync(TimeSpan.FromMilliseconds(Random.Shared.Next(1000)), ct);
     public long Sent => Interlocked.Read(ref _seq);
     public long Acked => Interlocked.Read(ref _acked);
     public IReadOnlyList<double> Latencies => _latencies;
@@ -184,7 +204,7 @@ internal sealed class SimNode : IAsyncDisposable
         return node;
     }
 
-    public async Task SendLoopAsync(TimeSpan offset, CancellationToken ct)
+    private async Task SendLoopAsync(TimeSpan offset, CancellationToken ct)
     {
         try
         {
@@ -207,7 +227,8 @@ internal sealed class SimNode : IAsyncDisposable
                     NetRxTotal = seq << 20, NetTxTotal = seq << 19,
                     TcpConnections = 40, UdpConnections = 5, Processes = 120, UptimeSeconds = 86400 + seq,
                 };
-                await _peer.NotifyAsync(Methods.Samples, new SampleBatch { Samples = [sample] }, ProtocolJsonContext.Default.SampleBatch, ct);
+                // Not cancellable: a numbered sample is always sent, so sent and acknowledged compare exactly.
+                await _peer.NotifyAsync(Methods.Samples, new SampleBatch { Samples = [sample] }, ProtocolJsonContext.Default.SampleBatch, CancellationToken.None);
                 if (++tick % 2 == 0)
                 {
                     _ = _peer.RequestAsync(Methods.Heartbeat, new HeartbeatParams { Time = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() },
@@ -219,7 +240,13 @@ internal sealed class SimNode : IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
+        catch (Exception ex) when (ex is WebSocketException or IOException)
+        {
+            Disconnected = true; // the Core dropped this node (e.g. it judged it silent under overload)
+        }
     }
+
+    public bool Disconnected { get; private set; }
 
     public async ValueTask DisposeAsync()
     {
