@@ -67,6 +67,8 @@ public sealed class NodeLiveness(NodeRegistry registry, IServiceScopeFactory sco
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<SentinelDb>();
+            // One transaction for the round: with 2,000 nodes that is one commit, not 2,000.
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
             foreach (var node in registry.All)
             {
                 if (!node.Dirty) continue;
@@ -76,6 +78,8 @@ public sealed class NodeLiveness(NodeRegistry registry, IServiceScopeFactory sco
                     .SetProperty(n => n.LastSeenAt, seen)
                     .SetProperty(n => n.LastSeq, n => n.LastSeq > seq ? n.LastSeq : seq), ct);
             }
+
+            await transaction.CommitAsync(ct);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

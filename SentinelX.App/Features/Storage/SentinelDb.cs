@@ -51,7 +51,9 @@ public sealed class SentinelDb(DbContextOptions<SentinelDb> options) : DbContext
 
         // Migrations are written by hand and there is no model snapshot (EF Design tools do not
         // restore here); SchemaTests prove the migrations build exactly the model's schema.
-        builder.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
+        // No model snapshot exists (migrations are hand-written; a test compares them with the model),
+        // and no IEntityTypeConfiguration classes either: the model is built in OnModelCreating.
+        builder.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning, CoreEventId.NoEntityTypeConfigurationsWarning));
     }
 
     /// <summary>The SQLite connection string: the configured one, or <c>{dataDir}/sentinelx.db</c>.</summary>
