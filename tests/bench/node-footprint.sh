@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Node footprint: the published sentinelx-node (1 s sampling, connected to a real Core) beside
 # prometheus-node-exporter, both measured over the same SECONDS: RSS (average and peak) and CPU.
-# usage: tests/bench/node-footprint.sh [SECONDS=60]
+# The first WARMUP seconds (default 60) are left out: the runtime compiles and recompiles hot code
+# then (tiered JIT), which a NativeAOT build would not do.
+# usage: tests/bench/node-footprint.sh [SECONDS=60] [WARMUP=60]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_RUN=${1:-60}
+WARMUP=${2:-60}
 command -v prometheus-node-exporter >/dev/null || { apt-get update -qq && apt-get install -y -qq prometheus-node-exporter >/dev/null; }
 [ -x artifacts/core/sentinelx ] || dotnet publish SentinelX.App -c Release -nologo -v quiet -o artifacts/core
 [ -x artifacts/node/linux-x64/sentinelx-node ] || bash packaging/build-node.sh >/dev/null
@@ -23,7 +26,7 @@ prometheus-node-exporter --web.listen-address="127.0.0.1:$NE_PORT" >"$WORK/expor
 EXPORTER=$!
 # node_exporter only works when scraped: scrape it once a second, as Prometheus would at 1 s.
 ( while kill -0 $EXPORTER 2>/dev/null; do curl -fs "http://127.0.0.1:$NE_PORT/metrics" >/dev/null || true; sleep 1; done ) &
-sleep 10 # warm-up: enrollment, JIT, first samples
+sleep "$WARMUP" # warm-up: enrollment, JIT tiering, first samples
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
@@ -41,7 +44,7 @@ report() { # name ticks_used rss_sum rss_peak
   awk -v name="$1" -v t="$2" -v s="$3" -v p="$4" -v secs="$SECONDS_RUN" -v hz="$HZ" \
     'BEGIN { printf "%-26s RSS avg %5.1f MB, peak %5.1f MB; CPU %.2f%% of one core (%.2f s over %d s)\n", name, s/secs/1024, p/1024, 100*t/hz/secs, t/hz, secs }'
 }
-echo "Footprint over $SECONDS_RUN s at 1 s sampling (binary $(du -h artifacts/node/linux-x64/sentinelx-node | cut -f1)):"
+echo "Footprint over $SECONDS_RUN s after $WARMUP s of warm-up, at 1 s sampling (binary $(du -h artifacts/node/linux-x64/sentinelx-node | cut -f1)):"
 report "sentinelx-node" $((n1 - n0)) $nsum $npeak
 report "prometheus-node-exporter" $((e1 - e0)) $esum $epeak
 SAMPLES=$(curl -fs -H "Authorization: Bearer $(artifacts/core/sentinelx token create --name fp --role viewer --data "$WORK/core" 2>/dev/null)" "http://127.0.0.1:$PORT/api/v1/summary" || true)
