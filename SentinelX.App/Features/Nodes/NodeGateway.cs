@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.WebSockets;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using SentinelX.App.Features.Keys;
@@ -152,13 +150,4 @@ public static class NodeGateway
 
     private static ProblemHttpResult Problem(int status, string title, string detail) =>
         TypedResults.Problem(title: title, detail: detail, statusCode: status);
-
-    internal static bool IsPublic(IPAddress address)
-    {
-        if (IPAddress.IsLoopback(address) || address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6UniqueLocal) return false;
-        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork) return true;
-        var b = address.GetAddressBytes();
-        return !(b[0] == 10 || (b[0] == 172 && b[1] is >= 16 and <= 31) || (b[0] == 192 && b[1] == 168)
-            || (b[0] == 100 && b[1] is >= 64 and <= 127) || (b[0] == 169 && b[1] == 254) || b[0] == 0);
-    }
 }

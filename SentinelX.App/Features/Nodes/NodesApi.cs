@@ -113,7 +113,7 @@ public static class NodesApi
     private static NodeDetailView ToDetail(NodeState n)
     {
         var publicIps = new List<string>(n.System?.PublicIps ?? []);
-        if (n.RemoteAddress is { } remote && IPAddress.TryParse(remote, out var address) && NodeGateway.IsPublic(address) && !publicIps.Contains(remote))
+        if (n.RemoteAddress is { } remote && IPAddress.TryParse(remote, out var address) && AddressScope.IsGloballyRoutable(address) && !publicIps.Contains(remote))
             publicIps.Add(remote);
         return new NodeDetailView(n.Id, n.Name, n.Online, LastSeen(n), n.Os, n.Arch, n.Latest, n.AgentVersion,
             DateTimeOffset.FromUnixTimeMilliseconds(n.CreatedAt), n.RemoteAddress, publicIps, n.Latest?.UptimeSeconds, n.System);

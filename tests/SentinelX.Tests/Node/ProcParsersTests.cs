@@ -200,5 +200,5 @@ public sealed class ProcParsersTests
     [InlineData("fd00::1", false)]
     [InlineData("::1", false)]
     public void Public_addresses(string address, bool routable) =>
-        SystemInfoCollector.IsGloballyRoutable(System.Net.IPAddress.Parse(address)).Should().Be(routable);
+        SentinelX.Shared.Metrics.AddressScope.IsGloballyRoutable(System.Net.IPAddress.Parse(address)).Should().Be(routable);
 }
