@@ -1,10 +1,13 @@
 using Microsoft.AspNetCore.DataProtection;
+using SentinelX.App.Features.Accounts;
 using SentinelX.App.Features.Auth;
 using SentinelX.App.Features.Health;
 using SentinelX.App.Features.Keys;
+using SentinelX.App.Features.Localization;
 using SentinelX.App.Features.Metrics;
 using SentinelX.App.Features.Nodes;
 using SentinelX.App.Features.Prometheus;
+using SentinelX.App.Features.Shell;
 using SentinelX.App.Features.Storage;
 using SentinelX.Shared.Protocol;
 
@@ -42,19 +45,27 @@ public static class CoreHost
         builder.AddStorage(dataDir);
         builder.AddMetricsPipeline();
         builder.AddAuth();
+        builder.AddAccounts();
         builder.AddNodes();
+        builder.AddUiLocalization();
+        builder.AddShell();
 
         var app = builder.Build();
         app.UseProblemResponses();
         app.UseWebSockets();
+        app.UseRequestLocalization();
         app.UseAuthentication();
+        app.UseFirstRunSetup();
         app.UseAuthorization();
+        app.UseAntiforgery();
         app.MapOpenApi().AllowAnonymous();
         app.MapHealthApi();
         app.MapNodeGateway();
         app.MapNodesApi();
         app.MapTokensApi();
         app.MapPrometheus(app.Configuration);
+        app.MapAccountEndpoints();
+        app.MapShell();
 
         var key = app.Services.GetRequiredService<CoreKeyStore>();
         var isNewKey = key.TryRead() is null;

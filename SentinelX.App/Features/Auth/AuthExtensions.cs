@@ -12,11 +12,26 @@ public static class Policies
 
 public static class AuthExtensions
 {
+    private const string RouteByPath = "sentinelx";
+
+    /// <summary>Paths authenticated by API token rather than by the UI's cookie.</summary>
+    public static bool IsTokenPath(PathString path) =>
+        path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/metrics", StringComparison.OrdinalIgnoreCase);
+
     public static WebApplicationBuilder AddAuth(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<TokenUsageThrottle>();
         builder.Services.AddScoped<TokenService>();
-        builder.Services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
+        builder.Services.AddAuthentication(o =>
+            {
+                o.DefaultScheme = RouteByPath;
+                o.DefaultChallengeScheme = RouteByPath;
+                o.DefaultForbidScheme = RouteByPath;
+            })
+            // The API and /metrics take bearer tokens only, so a browser's cookie can never be replayed
+            // against them cross-site; the UI takes the sign-in cookie only.
+            .AddPolicyScheme(RouteByPath, "API token or sign-in cookie", o => o.ForwardDefaultSelector = context =>
+                IsTokenPath(context.Request.Path) ? TokenAuthenticationHandler.SchemeName : Microsoft.AspNetCore.Identity.IdentityConstants.ApplicationScheme)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Viewer, p => p.RequireRole(Roles.Admin, Roles.Operator, Roles.Viewer))

@@ -30,4 +30,17 @@ public sealed class NodeRecord
 
     /// <summary>Highest sample seq known stored; kept here too because raw samples are pruned.</summary>
     public long LastSeq { get; set; }
+
+    /// <summary>User labels, comma-separated in the order given, e.g. "prod,hk".</summary>
+    public string Tags { get; set; } = "";
+
+    /// <summary>One group per Node (e.g. a provider or a project); "" for none.</summary>
+    public string GroupName { get; set; } = "";
+
+    /// <summary>ISO 3166 two-letter country code shown as a flag; "" for unknown.</summary>
+    public string Region { get; set; } = "";
+    public string Notes { get; set; } = "";
+
+    /// <summary>Day of the month (1-28) the provider's traffic allowance resets; traffic "this month" counts from it.</summary>
+    public int TrafficResetDay { get; set; } = 1;
 }

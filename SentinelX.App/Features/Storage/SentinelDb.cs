@@ -1,15 +1,20 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using SentinelX.App.Features.Accounts;
 using SentinelX.App.Features.Auth;
 using SentinelX.App.Features.Metrics;
 using SentinelX.App.Features.Nodes;
+using SentinelX.App.Features.Settings;
 
 namespace SentinelX.App.Features.Storage;
 
-/// <summary>The Core's database: nodes, API tokens, metric samples and their rollups.</summary>
-public sealed class SentinelDb(DbContextOptions<SentinelDb> options) : DbContext(options)
+/// <summary>The Core's database: users, nodes, API tokens, settings, metric samples and their rollups.</summary>
+public sealed class SentinelDb(DbContextOptions<SentinelDb> options) : IdentityUserContext<SentinelUser>(options)
 {
+    public DbSet<CoreSetting> Settings => Set<CoreSetting>();
     public DbSet<NodeRecord> Nodes => Set<NodeRecord>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<SampleRow> Samples => Set<SampleRow>();
@@ -69,14 +74,30 @@ public sealed class SentinelDb(DbContextOptions<SentinelDb> options) : DbContext
         }.ToString();
     }
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    protected override void OnModelCreating(ModelBuilder builder)
     {
-        var model = modelBuilder;
+        base.OnModelCreating(builder);
+        var model = builder;
+        model.Entity<SentinelUser>().ToTable("users");
+        model.Entity<IdentityUserClaim<string>>().ToTable("user_claims");
+        model.Entity<IdentityUserLogin<string>>().ToTable("user_logins");
+        model.Entity<IdentityUserToken<string>>().ToTable("user_tokens");
+        model.Entity<CoreSetting>(e =>
+        {
+            e.ToTable("settings");
+            e.HasKey(x => x.Key);
+        });
         model.Entity<NodeRecord>(e =>
         {
             e.ToTable("nodes");
             e.HasKey(x => x.Id);
             e.HasIndex(x => x.MachineId).IsUnique();
+            // Defaults, because these columns were added to a table that already had rows.
+            e.Property(x => x.Tags).HasDefaultValue("");
+            e.Property(x => x.GroupName).HasDefaultValue("");
+            e.Property(x => x.Region).HasDefaultValue("");
+            e.Property(x => x.Notes).HasDefaultValue("");
+            e.Property(x => x.TrafficResetDay).HasDefaultValue(1);
         });
         model.Entity<ApiToken>(e =>
         {

@@ -20,7 +20,7 @@ public abstract class SchemaTests(ITestDatabases databases) : IAsyncLifetime
         "net_rx_bps", "net_tx_bps", "net_rx_total", "net_tx_total", "tcp_connections", "udp_connections", "processes", "uptime_seconds"
     ];
 
-    private static readonly string[] Tables = ["api_tokens", "nodes", "rollup_dirty", "rollup_state", "rollups_1h", "rollups_1m", "samples"];
+    private static readonly string[] Tables = ["api_tokens", "nodes", "rollup_dirty", "rollup_state", "rollups_1h", "rollups_1m", "samples", "settings", "user_claims", "user_logins", "user_tokens", "users"];
 
     [Fact]
     public async Task Migrated_schema_equals_the_model_schema()
@@ -57,7 +57,9 @@ public abstract class SchemaTests(ITestDatabases databases) : IAsyncLifetime
         lines.Should().Contain("pk samples (node_id,seq)");
         lines.Should().Contain("pk rollups_1m (node_id,bucket)");
         lines.Should().Contain("pk rollups_1h (node_id,bucket)");
-        lines.Should().NotContain(l => l.Contains("identity", StringComparison.OrdinalIgnoreCase) || l.Contains("autoincrement", StringComparison.OrdinalIgnoreCase) || l.Contains("default"));
+        // Metric tables are keyed by (node, seq) or (node, bucket): no generated keys, no defaults.
+        lines.Where(l => l.Contains(" samples", StringComparison.Ordinal) || l.Contains(" rollup", StringComparison.Ordinal))
+            .Should().NotContain(l => l.Contains("identity", StringComparison.OrdinalIgnoreCase) || l.Contains("autoincrement", StringComparison.OrdinalIgnoreCase) || l.Contains("default"));
         (await db.RollupWatermarks.OrderBy(w => w.Name).Select(w => w.Name + "=" + w.WatermarkMs).ToListAsync())
             .Should().Equal("1h=0", "1m=0");
         (await db.Database.GetPendingMigrationsAsync()).Should().BeEmpty();

@@ -1,0 +1,44 @@
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Identity;
+using SentinelX.App.Features.Localization;
+using SentinelX.App.Features.Shell;
+
+namespace SentinelX.App.Features.Accounts;
+
+/// <summary>The account actions that are plain requests rather than pages: sign out, preferences.</summary>
+public static class AccountEndpoints
+{
+    public static WebApplication MapAccountEndpoints(this WebApplication app)
+    {
+        app.MapPost("/account/logout", async (HttpContext context, IAntiforgery antiforgery, SignInManager<SentinelUser> signIn) =>
+        {
+            await antiforgery.ValidateRequestAsync(context);
+            await signIn.SignOutAsync();
+            return Results.Redirect("/account/login");
+        }).AllowAnonymous();
+
+        // Language and theme: kept in cookies (read before the first byte of the page is rendered)
+        // and, for a signed-in user, on the account so they follow the user to other devices.
+        app.MapGet("/account/preferences", async (HttpContext context, string? language, string? theme, string? returnUrl,
+            UserManager<SentinelUser> users) =>
+        {
+            if (language is not null && !UiText.IsSupported(language))
+                return Results.Problem(statusCode: 400, title: "Unknown language", detail: $"supported: {string.Join(", ", UiText.Languages.Select(l => l.Code))}");
+            if (theme is not null && !Theme.IsValid(theme))
+                return Results.Problem(statusCode: 400, title: "Unknown theme", detail: "use light, dark or an empty value for the system theme");
+
+            if (language is not null) LocalizationSetup.WriteCultureCookie(context.Response, language);
+            if (theme is not null) Theme.WriteCookie(context.Response, theme);
+            if (context.User.Identity?.IsAuthenticated == true && await users.GetUserAsync(context.User) is { } user)
+            {
+                user.Language = language ?? user.Language;
+                user.Theme = theme ?? user.Theme;
+                await users.UpdateAsync(user);
+            }
+            return Results.LocalRedirect(AccountSession.SafeReturnUrl(returnUrl));
+        }).AllowAnonymous();
+
+        app.MapGet("/account/denied", () => Results.Redirect("/denied")).AllowAnonymous();
+        return app;
+    }
+}

@@ -1,0 +1,30 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace SentinelX.App.Features.Accounts;
+
+/// <summary>The models bound by the account forms.</summary>
+public static class AccountForms
+{
+    public sealed class Setup
+    {
+        [Required, StringLength(64, MinimumLength = 2)]
+        public string UserName { get; set; } = "";
+
+        [Required, StringLength(256, MinimumLength = 10)]
+        public string Password { get; set; } = "";
+
+        [Required]
+        public string Confirm { get; set; } = "";
+    }
+
+    public sealed class Login
+    {
+        [Required]
+        public string UserName { get; set; } = "";
+
+        [Required]
+        public string Password { get; set; } = "";
+
+        public bool Remember { get; set; }
+    }
+}

@@ -1,0 +1,81 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+using SentinelX.App.Features.Storage;
+
+namespace SentinelX.App.Features.Accounts;
+
+public static class AccountsSetup
+{
+    public static WebApplicationBuilder AddAccounts(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddAuthentication().AddIdentityCookies();
+        builder.Services.ConfigureApplicationCookie(o =>
+        {
+            o.Cookie.Name = "sx-auth";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Lax;
+            o.LoginPath = "/account/login";
+            o.LogoutPath = "/account/logout";
+            o.AccessDeniedPath = "/account/denied";
+            o.ExpireTimeSpan = TimeSpan.FromDays(14);
+            o.SlidingExpiration = true;
+        });
+        builder.Services.AddIdentityCore<SentinelUser>(o =>
+            {
+                // Length beats composition rules (NIST SP 800-63B §5.1.1.2).
+                o.Password.RequiredLength = 10;
+                o.Password.RequireDigit = false;
+                o.Password.RequireLowercase = false;
+                o.Password.RequireUppercase = false;
+                o.Password.RequireNonAlphanumeric = false;
+                o.Lockout.MaxFailedAccessAttempts = 10;
+                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
+                o.User.AllowedUserNameCharacters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._@+";
+            })
+            .AddEntityFrameworkStores<SentinelDb>()
+            .AddSignInManager()
+            .AddDefaultTokenProviders()
+            .AddClaimsPrincipalFactory<SentinelClaimsFactory>();
+        builder.Services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
+        builder.Services.AddSingleton<SetupState>();
+        builder.Services.AddSingleton<LoginThrottle>();
+        builder.Services.AddCascadingAuthenticationState();
+        builder.Services.AddScoped<AuthenticationStateProvider, RevalidatingIdentityStateProvider>();
+        return builder;
+    }
+
+    /// <summary>Until the first admin exists, every UI page leads to the setup page.</summary>
+    public static WebApplication UseFirstRunSetup(this WebApplication app)
+    {
+        app.Use(async (context, next) =>
+        {
+            var path = context.Request.Path;
+            if (HttpMethods.IsGet(context.Request.Method)
+                && !path.StartsWithSegments("/setup")
+                && !Auth.AuthExtensions.IsTokenPath(path)
+                && !Path.HasExtension(path.Value)
+                && !path.StartsWithSegments("/_framework") && !path.StartsWithSegments("/_content") && !path.StartsWithSegments("/_blazor")
+                && !await context.RequestServices.GetRequiredService<SetupState>().IsCompleteAsync(context.RequestServices, context.RequestAborted))
+            {
+                context.Response.Redirect("/setup");
+                return;
+            }
+            await next(context);
+        });
+        return app;
+    }
+}
+
+/// <summary>Puts the user's role on the sign-in cookie, so every page and action can check it.</summary>
+public sealed class SentinelClaimsFactory(UserManager<SentinelUser> users, IOptions<IdentityOptions> options)
+    : UserClaimsPrincipalFactory<SentinelUser>(users, options)
+{
+    protected override async Task<ClaimsIdentity> GenerateClaimsAsync(SentinelUser user)
+    {
+        var identity = await base.GenerateClaimsAsync(user);
+        identity.AddClaim(new Claim(ClaimTypes.Role, user.Role));
+        return identity;
+    }
+}

@@ -1,0 +1,11 @@
+namespace SentinelX.App.Features.Settings;
+
+/// <summary>One setting changed from the UI (public URL, retention, theme...), stored as text.</summary>
+public sealed class CoreSetting
+{
+    public required string Key { get; set; }
+    public required string Value { get; set; }
+
+    /// <summary>Unix ms.</summary>
+    public long UpdatedAt { get; set; }
+}
