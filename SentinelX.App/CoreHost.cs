@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using SentinelX.App.Features.Auth;
 using SentinelX.App.Features.Health;
+using SentinelX.App.Features.Install;
 using SentinelX.App.Features.Keys;
 using SentinelX.App.Features.Metrics;
 using SentinelX.App.Features.Nodes;
@@ -43,6 +44,7 @@ public static class CoreHost
         builder.AddMetricsPipeline();
         builder.AddAuth();
         builder.AddNodes();
+        builder.AddInstall();
 
         var app = builder.Build();
         app.UseProblemResponses();
@@ -55,6 +57,7 @@ public static class CoreHost
         app.MapNodesApi();
         app.MapTokensApi();
         app.MapPrometheus(app.Configuration);
+        app.MapInstall();
 
         var key = app.Services.GetRequiredService<CoreKeyStore>();
         var isNewKey = key.TryRead() is null;
