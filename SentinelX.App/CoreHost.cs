@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.DataProtection;
 using SentinelX.App.Features.Accounts;
 using SentinelX.App.Features.Auth;
 using SentinelX.App.Features.Health;
+using SentinelX.App.Features.Install;
 using SentinelX.App.Features.Keys;
 using SentinelX.App.Features.Localization;
 using SentinelX.App.Features.Metrics;
@@ -49,6 +50,7 @@ public static class CoreHost
         builder.AddNodes();
         builder.AddUiLocalization();
         builder.AddShell();
+        builder.AddInstall();
 
         var app = builder.Build();
         app.UseProblemResponses();
@@ -66,6 +68,7 @@ public static class CoreHost
         app.MapPrometheus(app.Configuration);
         app.MapAccountEndpoints();
         app.MapShell();
+        app.MapInstall();
 
         var key = app.Services.GetRequiredService<CoreKeyStore>();
         var isNewKey = key.TryRead() is null;

@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Options;
+
+namespace SentinelX.App.Features.Install;
+
+/// <summary>The Core's public URL and the one-line install command built from it (the UI shows the same line).</summary>
+public sealed class InstallCommand(IOptions<CorePublicOptions> options)
+{
+    /// <summary><c>Core:PublicUrl</c> when set, else the scheme, host and path base the request came to; null when neither is usable.</summary>
+    public string? PublicUrl(HttpRequest request)
+    {
+        if (NormalizeUrl(options.Value.PublicUrl) is { } configured) return configured;
+        if (!request.Host.HasValue) return null;
+        // Behind a reverse proxy the request's own address is the internal one: set Core:PublicUrl there.
+        return NormalizeUrl($"{request.Scheme}://{request.Host.ToUriComponent()}{request.PathBase.ToUriComponent()}");
+    }
+
+    /// <summary>The line a user pastes into a server's root shell: the script served by this Core already knows its URL.</summary>
+    public static string Build(string publicUrl, string key) =>
+        $"curl -fsSL {ShellQuote(publicUrl + "/install.sh")} | sudo bash -s -- --key {ShellQuote(key)}";
+
+    /// <summary>
+    /// An absolute http(s) URL without query, fragment or trailing slash, or null. The result is pasted into
+    /// a shell script and a command line, so anything a shell could read as syntax (quotes, spaces, backslashes,
+    /// <c>$</c>, backticks) is refused rather than escaped.
+    /// </summary>
+    public static string? NormalizeUrl(string? url)
+    {
+        if (string.IsNullOrWhiteSpace(url)) return null;
+        if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Host.Length == 0)
+            return null;
+        var normalized = uri.GetLeftPart(UriPartial.Path).TrimEnd('/');
+        foreach (var c in normalized)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' or '~' or ':' or '/' or '[' or ']' or '@' or '%' or '+' or ',' or '=')) return null;
+        }
+
+        return normalized;
+    }
+
+    /// <summary>The word as POSIX sh reads it back: bare when it is plainly safe, else in single quotes.</summary>
+    internal static string ShellQuote(string word)
+    {
+        if (word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' or ':' or '/' or '@' or '%' or '+' or ',' or '=')) return word;
+        return "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+    }
+}

@@ -1,0 +1,287 @@
+#!/usr/bin/env bash
+# Installs, upgrades or removes the SentinelX Node (sentinelx-node) on a Linux server.
+#   curl -fsSL http://CORE:5080/install.sh | sudo bash -s -- --key sxk_...
+#   install.sh --core URL --key KEY [--name NAME] [--prefix DIR] [--no-start]
+#   install.sh --uninstall [--prefix DIR]
+# --prefix DIR installs under DIR (no systemd unit); --no-start installs without starting.
+# Re-running upgrades the binary in place; the Node keeps its identity (in its data directory).
+if [ -z "${BASH_VERSION:-}" ]; then
+  echo "install.sh: error: run this script with bash (... | sudo bash -s -- --key KEY)" >&2
+  exit 1
+fi
+set -euo pipefail
+
+# The Core writes its own URL here when it serves this script, so --core can be left out.
+default_core='__SENTINELX_CORE_URL__'
+
+say() { printf 'install.sh: %s\n' "$*"; }
+die() { printf 'install.sh: error: %s\n' "$*" >&2; exit 1; }
+usage() {
+  cat <<'USAGE'
+usage: install.sh --core URL --key KEY [--name NAME] [--prefix DIR] [--no-start]
+       install.sh --uninstall [--prefix DIR]
+  --core URL    the SentinelX Core (filled in when the Core serves this script)
+  --key KEY     the enrollment key (sentinelx key show); not needed to upgrade
+  --name NAME   the name shown in the Core (default: the host name)
+  --prefix DIR  install under DIR instead of /, without a systemd unit
+  --no-start    install, but do not start the Node
+  --uninstall   stop the Node and remove its binary, config, unit and data
+USAGE
+}
+
+workdir=""
+cleanup() { if [ -n "$workdir" ]; then rm -rf "$workdir"; fi; }
+trap cleanup EXIT
+
+# Paths, set by resolve_paths.
+prefix="" bin="" config="" datadir="" unit=""
+
+resolve_paths() {
+  if [ -n "$prefix" ]; then
+    case "$prefix" in /*) ;; *) prefix="$(pwd)/$prefix" ;; esac
+    prefix="${prefix%/}"
+  fi
+  bin="$prefix/usr/local/bin/sentinelx-node"
+  config="$prefix/etc/sentinelx/node.json"
+  datadir="$prefix/var/lib/sentinelx-node"
+  unit="/etc/systemd/system/sentinelx-node.service"
+}
+
+# systemd manages the Node only for a system-wide install on a machine that runs systemd.
+use_systemd() {
+  [ -z "$prefix" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1
+}
+
+detect_rid() {
+  local machine libc=""
+  machine="$(uname -m)"
+  # The Node is published per C library: a glibc build does not start on musl (Alpine).
+  if ls /lib/ld-musl-*.so.1 >/dev/null 2>&1; then libc="musl-"; fi
+  case "$machine" in
+    x86_64 | amd64) echo "linux-${libc}x64" ;;
+    aarch64 | arm64) echo "linux-${libc}arm64" ;;
+    *) die "unsupported architecture $machine (the Node is built for x86_64 and aarch64)" ;;
+  esac
+}
+
+# The "detail" of a ProblemDetails body, so a 404 from the Core says what is missing.
+problem_detail() {
+  local detail
+  detail="$(sed -n 's/.*"detail"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$1" 2>/dev/null | head -n 1 || true)"
+  if [ -n "$detail" ]; then printf ': %s' "$detail"; fi
+}
+
+fetch() { # URL FILE
+  local url="$1" out="$2" code
+  if command -v curl >/dev/null 2>&1; then
+    code="$(curl -sSL --connect-timeout 15 --retry 2 -o "$out" -w '%{http_code}' "$url")" \
+      || die "cannot download $url (can this server reach the Core?)"
+    [ "$code" = 200 ] || die "$url answered HTTP $code$(problem_detail "$out")"
+  elif command -v wget >/dev/null 2>&1; then
+    wget -q -T 15 -O "$out" "$url" || die "cannot download $url (can this server reach the Core, and has it built this Node?)"
+  else
+    die "neither curl nor wget is installed"
+  fi
+}
+
+sha256_of() {
+  if command -v sha256sum >/dev/null 2>&1; then
+    sha256sum "$1" | cut -d ' ' -f 1
+  elif command -v shasum >/dev/null 2>&1; then
+    shasum -a 256 "$1" | cut -d ' ' -f 1
+  elif command -v openssl >/dev/null 2>&1; then
+    openssl dgst -sha256 -r "$1" | cut -d ' ' -f 1
+  else
+    die "sha256sum is not installed (coreutils), so the download cannot be verified"
+  fi
+}
+
+json_string() {
+  local s="$1"
+  s="${s//\\/\\\\}"
+  s="${s//\"/\\\"}"
+  printf '"%s"' "$s"
+}
+
+# The line for FIELD in the existing node.json ("name": "web-1"), so a re-run without --name keeps it.
+existing_field() {
+  [ -f "$config" ] || return 0
+  grep -m 1 -E "^[[:space:]]*\"$1\"[[:space:]]*:" "$config" | sed -E 's/^[[:space:]]+//; s/,[[:space:]]*$//' || true
+}
+
+write_config() { # CORE KEY NAME
+  local core="$1" key="$2" name="$3" fields=() line tmp i
+  fields+=("\"core\": $(json_string "$core")")
+  if [ -n "$key" ]; then
+    fields+=("\"key\": $(json_string "$key")")
+  elif line="$(existing_field key)" && [ -n "$line" ]; then
+    fields+=("$line")
+  elif [ ! -f "$datadir/identity.json" ]; then
+    die "--key is required for a first install (the enrollment key: sentinelx key show on the Core)"
+  fi
+  if [ -n "$name" ]; then
+    fields+=("\"name\": $(json_string "$name")")
+  elif line="$(existing_field name)" && [ -n "$line" ]; then
+    fields+=("$line")
+  fi
+  fields+=("\"dataDir\": $(json_string "$datadir")")
+  if line="$(existing_field sampleIntervalMs)" && [ -n "$line" ]; then fields+=("$line"); fi
+
+  mkdir -p "$(dirname "$config")"
+  # Written beside the old file readable by root only, then renamed over it: the key is a secret.
+  tmp="$(umask 077 && mktemp "$config.XXXXXX")"
+  {
+    echo "{"
+    for i in "${!fields[@]}"; do
+      if [ "$i" -lt $((${#fields[@]} - 1)) ]; then echo "  ${fields[$i]},"; else echo "  ${fields[$i]}"; fi
+    done
+    echo "}"
+  } >"$tmp"
+  chmod 600 "$tmp"
+  mv -f "$tmp" "$config"
+}
+
+write_unit() {
+  cat >"$unit.tmp" <<EOF
+[Unit]
+Description=SentinelX Node
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+ExecStart=$bin run --config $config
+Restart=always
+RestartSec=5
+# SIGTERM lets the Node flush its outbox before it exits.
+KillSignal=SIGTERM
+TimeoutStopSec=20
+
+[Install]
+WantedBy=multi-user.target
+EOF
+  mv -f "$unit.tmp" "$unit"
+}
+
+install_node() { # CORE KEY NAME START
+  local core="$1" key="$2" name="$3" start="$4" rid url expected actual version old=""
+  [ -n "$core" ] || core="$(existing_field core | sed -E 's/^"core"[[:space:]]*:[[:space:]]*"(.*)"$/\1/')"
+  [ -n "$core" ] || die "--core URL is required (the address of the SentinelX Core, e.g. http://core.example:5080)"
+  case "$core" in http://* | https://*) ;; *) die "--core \"$core\" must start with http:// or https://" ;; esac
+  core="${core%/}"
+  if [[ "$name" =~ [[:cntrl:]] ]]; then die "--name must not contain control characters"; fi
+
+  rid="$(detect_rid)"
+  url="$core/download/sentinelx-node-$rid"
+  workdir="$(mktemp -d)"
+
+  say "downloading $url"
+  fetch "$url" "$workdir/sentinelx-node"
+  fetch "$url.sha256" "$workdir/sentinelx-node.sha256"
+
+  say "verifying the SHA-256 checksum"
+  read -r expected _ <"$workdir/sentinelx-node.sha256" || true
+  expected="$(printf '%s' "${expected:-}" | tr 'A-F' 'a-f')"
+  [[ "$expected" =~ ^[0-9a-f]{64}$ ]] || die "$url.sha256 is not a SHA-256 checksum; nothing was installed"
+  actual="$(sha256_of "$workdir/sentinelx-node")"
+  if [ "$actual" != "$expected" ]; then
+    die "checksum mismatch for $url: expected $expected, got $actual; the download is corrupt or was altered on the way, so nothing was installed"
+  fi
+  chmod 755 "$workdir/sentinelx-node"
+  version="$("$workdir/sentinelx-node" --version 2>&1)" \
+    || die "the downloaded Node does not start on this system ($rid): $version"
+  say "checksum OK; $version"
+
+  if [ -x "$bin" ]; then old="$("$bin" --version 2>/dev/null || echo "an unknown version")"; fi
+  if [ -n "$old" ]; then say "upgrading $bin ($old)"; else say "installing $bin"; fi
+  mkdir -p "$(dirname "$bin")"
+  # Copy beside, then rename: a running Node keeps its old file and the path is never half-written.
+  cp "$workdir/sentinelx-node" "$bin.new"
+  chmod 755 "$bin.new"
+  mv -f "$bin.new" "$bin"
+
+  say "writing $config (mode 0600)"
+  write_config "$core" "$key" "$name"
+  mkdir -p "$datadir"
+  chmod 700 "$datadir"
+  if [ -f "$datadir/identity.json" ]; then say "keeping the Node's identity in $datadir"; fi
+
+  local run_cmd
+  run_cmd="$(printf '%q run --config %q' "$bin" "$config")"
+  if use_systemd; then
+    say "installing the systemd unit $unit"
+    write_unit
+    systemctl daemon-reload
+    if [ "$start" = 1 ]; then
+      say "starting sentinelx-node.service"
+      systemctl enable sentinelx-node.service >/dev/null 2>&1 || die "systemctl enable sentinelx-node.service failed"
+      systemctl restart sentinelx-node.service || die "systemctl restart sentinelx-node.service failed; see journalctl -u sentinelx-node"
+      say "done: the Node is running; logs: journalctl -u sentinelx-node -f"
+    else
+      say "done: start the Node with: systemctl enable --now sentinelx-node"
+    fi
+  else
+    if [ -n "$old" ]; then say "done: restart the running Node to use the new binary"; else say "done"; fi
+    say "run the Node with:"
+    printf '  %s\n' "$run_cmd"
+  fi
+}
+
+uninstall_node() {
+  local removed=0 dir path
+  if use_systemd && [ -f "$unit" ]; then
+    say "stopping and disabling sentinelx-node.service"
+    systemctl disable --now sentinelx-node.service >/dev/null 2>&1 || true
+    rm -f "$unit"
+    systemctl daemon-reload || true
+    removed=1
+  fi
+  for path in "$bin" "$config"; do
+    if [ -e "$path" ]; then
+      say "removing $path"
+      rm -f "$path"
+      removed=1
+    fi
+  done
+  if [ -d "$datadir" ]; then
+    say "removing $datadir (the Node's identity and unsent samples)"
+    rm -rf "$datadir"
+    removed=1
+  fi
+  # Directories this script created, if they are now empty; rmdir leaves anything else alone.
+  rmdir "$prefix/etc/sentinelx" 2>/dev/null || true
+  if [ -n "$prefix" ]; then
+    for dir in usr/local/bin usr/local usr etc var/lib var; do rmdir "$prefix/$dir" 2>/dev/null || true; done
+  fi
+  if [ "$removed" = 1 ]; then say "done: the Node is removed"; else say "nothing to remove: no Node is installed under ${prefix:-/}"; fi
+}
+
+main() {
+  local core="" key="" name="" start=1 uninstall=0
+  case "$default_core" in http://* | https://*) core="$default_core" ;; esac
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --core | --key | --name | --prefix)
+        if [ $# -lt 2 ] || [ -z "$2" ]; then die "$1 needs a value"; fi
+        case "$1" in --core) core="$2" ;; --key) key="$2" ;; --name) name="$2" ;; --prefix) prefix="$2" ;; esac
+        shift 2 ;;
+      --core=*) core="${1#*=}"; shift ;;
+      --key=*) key="${1#*=}"; shift ;;
+      --name=*) name="${1#*=}"; shift ;;
+      --prefix=*) prefix="${1#*=}"; shift ;;
+      --no-start) start=0; shift ;;
+      --uninstall) uninstall=1; shift ;;
+      -h | --help) usage; exit 0 ;;
+      *) die "unknown argument $1 (see --help)" ;;
+    esac
+  done
+  if [ "$prefix" = / ]; then prefix=""; fi
+  resolve_paths
+  if [ -z "$prefix" ] && [ "$(id -u)" != 0 ]; then
+    die "run as root (sudo bash -s -- ...), or install somewhere else with --prefix DIR"
+  fi
+
+  if [ "$uninstall" = 1 ]; then uninstall_node; else install_node "$core" "$key" "$name" "$start"; fi
+}
+
+# Everything runs from here, once bash has read the whole script: a download cut short runs nothing.
+main "$@"
