@@ -18,6 +18,10 @@ missing=()
 have_postgres || missing+=(postgresql)
 command -v ps >/dev/null 2>&1 || missing+=(procps)
 command -v su >/dev/null 2>&1 || missing+=(login)
+# The UI tests drive Debian's Chromium; CJK and emoji fonts make the Chinese screenshots readable.
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
+[ -d /usr/share/fonts/truetype/noto ] || missing+=(fonts-noto-color-emoji)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     log "missing packages: ${missing[*]} (run as root, or install them, to run every test)"
