@@ -27,6 +27,16 @@ public sealed class NodeState(NodeRecord record)
     public SystemInfo? System { get; set; } = Deserialize(record.SystemInfoJson);
     public long LastSeenAt { get; set; } = record.LastSeenAt;
 
+    // What people edit in the UI (see NodeRecord for meanings).
+    public IReadOnlyList<string> Tags { get; set; } = SplitTags(record.Tags);
+    public string GroupName { get; set; } = record.GroupName;
+    public string Region { get; set; } = record.Region;
+    public string Notes { get; set; } = record.Notes;
+    public int TrafficResetDay { get; set; } = record.TrafficResetDay;
+
+    /// <summary>Set by the registry, so every change reaches <see cref="NodeRegistry.Changed"/>.</summary>
+    internal NodeRegistry? Registry { get; set; }
+
     /// <summary>Highest seq the Core has stored for this node.</summary>
     public long LastStoredSeq { get; set; } = record.LastSeq;
 
@@ -44,15 +54,33 @@ public sealed class NodeState(NodeRecord record)
         {
             var current = Latest;
             if (current is not null && current.Timestamp >= sample.Timestamp) return;
-            if (Interlocked.CompareExchange(ref _latest, sample, current) == current) return;
+            if (Interlocked.CompareExchange(ref _latest, sample, current) == current)
+            {
+                Registry?.Publish(this);
+                return;
+            }
         }
     }
 
     /// <summary>Installs a session and returns the one it replaces (to be closed), if any.</summary>
-    public NodeSession? Attach(NodeSession session) => Interlocked.Exchange(ref _session, session);
+    public NodeSession? Attach(NodeSession session)
+    {
+        var previous = Interlocked.Exchange(ref _session, session);
+        Registry?.Publish(this);
+        return previous;
+    }
 
     /// <summary>Removes the session if it is still the current one.</summary>
-    public bool Detach(NodeSession session) => Interlocked.CompareExchange(ref _session, null, session) == session;
+    public bool Detach(NodeSession session)
+    {
+        var detached = Interlocked.CompareExchange(ref _session, null, session) == session;
+        if (detached) Registry?.Publish(this);
+        return detached;
+    }
+
+    /// <summary>"a, b,,c" → ["a", "b", "c"]: trimmed, no empties, no duplicates, order kept.</summary>
+    public static IReadOnlyList<string> SplitTags(string tags) =>
+        tags.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).ToArray();
 
     private static SystemInfo? Deserialize(string? json)
     {
@@ -79,9 +107,46 @@ public sealed class NodeRegistry
 
     public NodeState? Find(string id) => _nodes.GetValueOrDefault(id);
 
-    public NodeState Add(NodeRecord record) => _nodes[record.Id] = new NodeState(record);
+    /// <summary>
+    /// Raised after a Node's newest sample, connection or details change, or it is added or removed
+    /// (then it is no longer in <see cref="All"/>). Runs on the caller's thread: handlers only mark
+    /// themselves dirty or post work elsewhere.
+    /// </summary>
+    public event Action<NodeState>? Changed;
 
-    public bool Remove(string id) => _nodes.TryRemove(id, out _);
+    public NodeState Add(NodeRecord record)
+    {
+        var state = new NodeState(record) { Registry = this };
+        _nodes[record.Id] = state;
+        Publish(state);
+        return state;
+    }
+
+    public bool Remove(string id)
+    {
+        if (!_nodes.TryRemove(id, out var state)) return false;
+        state.Registry = null;
+        Publish(state);
+        return true;
+    }
+
+    /// <summary>Tells subscribers that <paramref name="node"/> changed (e.g. after an edit).</summary>
+    public void Publish(NodeState node)
+    {
+        var handlers = Changed;
+        if (handlers is null) return;
+        foreach (var handler in handlers.GetInvocationList().Cast<Action<NodeState>>())
+        {
+            try
+            {
+                handler(node);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // One broken subscriber (say, a closed browser tab) must not stop sample ingest.
+            }
+        }
+    }
 
     /// <summary>Loads every node with its newest stored sample, so the API has numbers right after a restart.</summary>
     public async Task LoadAsync(IServiceProvider services, CancellationToken ct)
