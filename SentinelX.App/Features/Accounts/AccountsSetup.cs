@@ -51,12 +51,9 @@ public static class AccountsSetup
     {
         app.Use(async (context, next) =>
         {
-            var path = context.Request.Path;
-            if (HttpMethods.IsGet(context.Request.Method)
-                && !path.StartsWithSegments("/setup")
-                && !Auth.AuthExtensions.IsTokenPath(path)
-                && !Path.HasExtension(path.Value)
-                && !path.StartsWithSegments("/_framework") && !path.StartsWithSegments("/_content") && !path.StartsWithSegments("/_blazor")
+            if (IsPageRequest(context.Request)
+                && !context.Request.Path.StartsWithSegments("/setup")
+                && !context.Request.Path.StartsWithSegments("/account/preferences")
                 && !await context.RequestServices.GetRequiredService<SetupState>().IsCompleteAsync(context.RequestServices, context.RequestAborted))
             {
                 context.Response.Redirect("/setup");
@@ -66,6 +63,13 @@ public static class AccountsSetup
         });
         return app;
     }
+
+    /// <summary>A browser navigating to a page (not an API call, a download or a static file).</summary>
+    private static bool IsPageRequest(HttpRequest request) =>
+        HttpMethods.IsGet(request.Method)
+        && request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase)
+        && !Auth.AuthExtensions.IsTokenPath(request.Path)
+        && !Path.HasExtension(request.Path.Value);
 }
 
 /// <summary>Puts the user's role on the sign-in cookie, so every page and action can check it.</summary>

@@ -29,7 +29,7 @@ public sealed class UiText
     public string this[string english] =>
         IsChinese(CultureInfo.CurrentUICulture) && ChineseText.TryGetValue(english, out var text) ? text : english;
 
-    /// <summary>Translates a composite format string, then fills it in: <c>T.Format("Try again in {0} s", 12)</c>.</summary>
+    /// <summary>Translates a composite format string (the English text is the key), then fills it in.</summary>
     public string Format(string english, params object?[] args) =>
         string.Format(CultureInfo.CurrentCulture, this[english], args);
 
