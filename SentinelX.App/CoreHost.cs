@@ -8,6 +8,7 @@ using SentinelX.App.Features.Localization;
 using SentinelX.App.Features.Metrics;
 using SentinelX.App.Features.Nodes;
 using SentinelX.App.Features.Prometheus;
+using SentinelX.App.Features.Settings;
 using SentinelX.App.Features.Shell;
 using SentinelX.App.Features.Storage;
 using SentinelX.Shared.Protocol;
@@ -51,6 +52,7 @@ public static class CoreHost
         builder.AddUiLocalization();
         builder.AddShell();
         builder.AddInstall();
+        builder.AddSettings();
 
         var app = builder.Build();
         app.UseProblemResponses();
@@ -75,6 +77,7 @@ public static class CoreHost
         key.GetOrCreate();
         if (isNewKey) app.Logger.LogInformation("Generated the enrollment key in {Path}; print it with `sentinelx key show`", key.KeyPath);
         await app.Services.MigrateAsync(ct);
+        await app.Services.GetRequiredService<CoreSettings>().LoadAsync(ct);
         await app.Services.GetRequiredService<NodeRegistry>().LoadAsync(app.Services, ct);
         return app;
     }

@@ -1,18 +1,25 @@
 using Microsoft.Extensions.Options;
+using SentinelX.App.Features.Settings;
 
 namespace SentinelX.App.Features.Install;
 
 /// <summary>The Core's public URL and the one-line install command built from it (the UI shows the same line).</summary>
-public sealed class InstallCommand(IOptions<CorePublicOptions> options)
+public sealed class InstallCommand(IOptions<CorePublicOptions> options, CoreSettings settings)
 {
-    /// <summary><c>Core:PublicUrl</c> when set, else the scheme, host and path base the request came to; null when neither is usable.</summary>
+    /// <summary>The public URL saved on the settings page, else <c>Core:PublicUrl</c>; null when neither is set.</summary>
+    public string? ConfiguredUrl => settings.PublicUrl ?? NormalizeUrl(options.Value.PublicUrl);
+
+    /// <summary><see cref="ConfiguredUrl"/> when set, else the scheme, host and path base the request came to; null when neither is usable.</summary>
     public string? PublicUrl(HttpRequest request)
     {
-        if (NormalizeUrl(options.Value.PublicUrl) is { } configured) return configured;
+        if (ConfiguredUrl is { } configured) return configured;
         if (!request.Host.HasValue) return null;
         // Behind a reverse proxy the request's own address is the internal one: set Core:PublicUrl there.
         return NormalizeUrl($"{request.Scheme}://{request.Host.ToUriComponent()}{request.PathBase.ToUriComponent()}");
     }
+
+    /// <summary><see cref="ConfiguredUrl"/> when set, else the address the browser used (<c>NavigationManager.BaseUri</c>).</summary>
+    public string? PublicUrl(string browserBaseUri) => ConfiguredUrl ?? NormalizeUrl(browserBaseUri);
 
     /// <summary>The line a user pastes into a server's root shell: the script served by this Core already knows its URL.</summary>
     public static string Build(string publicUrl, string key) =>

@@ -2,10 +2,16 @@ using Microsoft.Extensions.Options;
 
 namespace SentinelX.App.Features.Metrics;
 
-/// <summary>The "Retention" configuration section: how long each metric tier is kept.</summary>
+/// <summary>
+/// The "Retention" configuration section: how long each metric tier is kept. The settings page can
+/// override it at run time (<c>Settings/CoreSettings</c>); the jobs and queries read the current values.
+/// </summary>
 public sealed class RetentionOptions
 {
     public const string Section = "Retention";
+    public const int MaxRawHours = 24 * 365;
+    public const int MaxMinuteDays = 3650;
+    public const int MaxHourDays = 36500;
 
     /// <summary>Raw (per-second) samples, in hours.</summary>
     public int RawHours { get; set; } = 24;
@@ -19,11 +25,11 @@ public sealed class RetentionOptions
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (RawHours is < 1 or > 24 * 365)
+        if (RawHours is < 1 or > MaxRawHours)
             errors.Add($"Retention:RawHours must be between 1 and 8760, not {RawHours}.");
-        if (MinuteDays is < 1 or > 3650)
+        if (MinuteDays is < 1 or > MaxMinuteDays)
             errors.Add($"Retention:MinuteDays must be between 1 and 3650, not {MinuteDays}.");
-        if (HourDays is < 1 or > 36500)
+        if (HourDays is < 1 or > MaxHourDays)
             errors.Add($"Retention:HourDays must be between 1 and 36500, not {HourDays}.");
         // A coarser tier that ends sooner than a finer one would leave holes in long charts.
         if (MinuteDays * 24L < RawHours)

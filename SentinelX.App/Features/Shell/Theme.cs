@@ -7,8 +7,10 @@ public static class Theme
 
     public static bool IsValid(string? choice) => choice is "" or "light" or "dark";
 
+    /// <summary>The browser's own choice, else the default theme from the settings page.</summary>
     public static string Choice(HttpContext? context) =>
-        context?.Request.Cookies[CookieName] is { } value && IsValid(value) ? value : "";
+        context?.Request.Cookies[CookieName] is { } value && IsValid(value) ? value
+        : context?.RequestServices.GetService<Settings.CoreSettings>()?.DefaultTheme ?? "";
 
     public static void WriteCookie(HttpResponse response, string choice) =>
         response.Cookies.Append(CookieName, choice,

@@ -9,7 +9,8 @@ namespace SentinelX.Tests.Install;
 
 public sealed class InstallCommandTests
 {
-    private static InstallCommand Command(string? publicUrl = null) => new(Options.Create(new CorePublicOptions { PublicUrl = publicUrl }));
+    private static InstallCommand Command(string? publicUrl = null) =>
+        new(Options.Create(new CorePublicOptions { PublicUrl = publicUrl }), SentinelX.Tests.Settings.TestSettings.NothingSaved());
 
     private static HttpRequest Request(string scheme, string? host, string pathBase = "")
     {
