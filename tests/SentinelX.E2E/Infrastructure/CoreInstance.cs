@@ -34,7 +34,7 @@ public sealed class CoreInstance : IAsyncDisposable
     public async Task StartAsync()
     {
         _process = ManagedProcess.Start(Binaries.Core, ["serve", "--data", DataDir, "--urls", Url], DataDir, Environment);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow.AddSeconds(90); // generous: a loaded CI machine starts the Core slowly
         while (DateTime.UtcNow < deadline)
         {
             if (_process.HasExited) throw new InvalidOperationException("core exited during start:\n" + _process.Output);
