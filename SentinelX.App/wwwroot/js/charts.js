@@ -50,6 +50,21 @@ function scaled(v, base, names) {
   return `${v.toFixed(v < 10 && i > 0 ? 1 : 0)} ${names[i]}`;
 }
 
+// Axis and legend times in the browser's zone, in the page's language, 24-hour.
+const lang = () => document.documentElement.lang || undefined;
+function timeTicks(u, splits, axisIdx, space, incr) {
+  const day = 86400, opts = incr >= day ? { month: "2-digit", day: "2-digit" }
+    : incr < 60 ? { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" }
+    : { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+  const format = new Intl.DateTimeFormat(lang(), opts);
+  return splits.map((t) => format.format(new Date(t * 1000)));
+}
+function timeLegend(u, t) {
+  if (t == null) return "–";
+  return new Intl.DateTimeFormat(lang(), { month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" })
+    .format(new Date(t * 1000));
+}
+
 function options(el, spec) {
   const text = themeColor("--rz-text-secondary-color", "#6b7280");
   const grid = themeColor("--rz-border-color", "rgba(128,128,128,.2)");
@@ -62,11 +77,11 @@ function options(el, spec) {
     cursor: { drag: { x: false, y: false } },
     scales: { x: { time: true }, y: { range: spec.unit === "percent" ? [0, 100] : (u, min, max) => [0, Math.max((max ?? 0) * 1.1, 1)] } },
     axes: [
-      { ...axis, space: 60 },
+      { ...axis, space: 70, values: timeTicks },
       { ...axis, size: spec.unit === "bps" || spec.unit === "bytes" ? 72 : 48, values: (u, vals) => vals.map(format) },
     ],
     series: [
-      {},
+      { label: spec.timeLabel || "Time", value: timeLegend },
       ...spec.series.map((label, i) => {
         const color = themeColor(palette[i % palette.length], fallbacks[i % fallbacks.length]);
         return { label, stroke: color, width: 1.5, fill: spec.series.length === 1 && /^#[0-9a-f]{6}$/i.test(color) ? color + "22" : undefined, value: (u, v) => format(v), points: { show: false } };
