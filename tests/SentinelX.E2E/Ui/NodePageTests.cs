@@ -15,12 +15,15 @@ namespace SentinelX.E2E.Ui;
 public sealed class NodePageTests(BrowserFixture browser) : IAsyncLifetime
 {
     private readonly CoreInstance _core = new();
+    private readonly List<IPage> _pages = [];
     private NodeInstance? _node;
 
     public Task InitializeAsync() => _core.StartAsync();
 
     public async Task DisposeAsync()
     {
+        // Closed first: open pages with live charts keep reconnecting and cost CPU the next test needs.
+        foreach (var page in _pages) await page.Context.CloseAsync();
         if (_node is not null) await _node.DisposeAsync();
         await _core.DisposeAsync();
     }
@@ -30,7 +33,7 @@ public sealed class NodePageTests(BrowserFixture browser) : IAsyncLifetime
     {
         var (api, id) = await StartNodeAsync("web-1");
         var system = await CoreInstance.GetJsonAsync<SystemInfo>(api, $"/api/v1/nodes/{id}/system");
-        var page = await UiFlows.AdminPageAsync(browser, _core);
+        var page = Track(await UiFlows.AdminPageAsync(browser, _core));
         await OpenAsync(page, id);
 
         (await page.GetByTestId("node-name").InnerTextAsync()).Should().Contain("web-1");
@@ -61,7 +64,7 @@ public sealed class NodePageTests(BrowserFixture browser) : IAsyncLifetime
         await page.GetByTestId("range-7d").ClickAsync();
         await Eventually.WaitAsync(async () => await page.GetByTestId("chart-tier").GetAttributeAsync("data-tier") == "1m", TimeSpan.FromSeconds(10), "7 d from 1-minute rollups");
 
-        var phone = await browser.NewPageAsync(_core, phone: true);
+        var phone = Track(await browser.NewPageAsync(_core, phone: true));
         await UiFlows.LoginAsync(phone);
         await OpenAsync(phone, id);
         await phone.WaitForFunctionAsync("() => window.sentinelxCharts && window.sentinelxCharts.points('chart-cpu') > 0");
@@ -85,7 +88,7 @@ public sealed class NodePageTests(BrowserFixture browser) : IAsyncLifetime
     public async Task Operator_edits_and_admin_removes_the_node_and_its_data()
     {
         var (api, id) = await StartNodeAsync("db-1");
-        var page = await UiFlows.AdminPageAsync(browser, _core);
+        var page = Track(await UiFlows.AdminPageAsync(browser, _core));
         await OpenAsync(page, id);
 
         await page.GetByTestId("node-edit").ClickAsync();
@@ -149,7 +152,7 @@ public sealed class NodePageTests(BrowserFixture browser) : IAsyncLifetime
     public async Task Viewer_sees_no_edit_or_remove_and_the_api_refuses_a_viewer()
     {
         var (_, id) = await StartNodeAsync("edge-1");
-        var page = await browser.NewPageAsync(_core);
+        var page = Track(await browser.NewPageAsync(_core));
         await UiFlows.CreateAdminAsync(page);
         await using (var db = new SqliteConnection($"Data Source={Path.Combine(_core.DataDir, "sentinelx.db")}"))
         {
@@ -189,6 +192,12 @@ public sealed class NodePageTests(BrowserFixture browser) : IAsyncLifetime
             return id is not null;
         }, TimeSpan.FromSeconds(30), "the Node online with metrics", () => _node.Output);
         return (api, id!);
+    }
+
+    private IPage Track(IPage page)
+    {
+        _pages.Add(page);
+        return page;
     }
 
     private static async Task OpenAsync(IPage page, string id)
