@@ -86,6 +86,13 @@ public static class NodeGateway
         var logger = loggers.CreateLogger("SentinelX.Gateway");
         var nodeId = http.Request.Headers[ProtocolInfo.NodeIdHeader].ToString();
         var node = nodeId.Length is > 0 and <= 64 ? registry.Find(nodeId) : null;
+        if (node is null && registry.IsRemoved(nodeId))
+        {
+            // 410, not 401: a 401 makes the Node enroll again with its key, which would undo the removal.
+            logger.LogWarning("Node connection refused from {Address}: node {Node} was removed", http.Connection.RemoteIpAddress, nodeId);
+            return Problem(410, "Node removed", $"node {nodeId} was removed by an administrator; delete identity.json in the Node's data directory and restart it to enroll again");
+        }
+
         if (node is null || !SecretText.Matches(BearerOf(http), node.SecretHash))
         {
             logger.LogWarning("Node connection refused from {Address}: unknown node or wrong secret ({Node})", http.Connection.RemoteIpAddress, nodeId);

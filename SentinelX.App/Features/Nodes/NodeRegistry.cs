@@ -100,6 +100,7 @@ public sealed class NodeState(NodeRecord record)
 public sealed class NodeRegistry
 {
     private readonly ConcurrentDictionary<string, NodeState> _nodes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _removed = new(StringComparer.Ordinal);
 
     public IEnumerable<NodeState> All => _nodes.Values;
 
@@ -122,8 +123,12 @@ public sealed class NodeRegistry
         return state;
     }
 
-    public bool Remove(string id)
+    /// <summary>True for the id of a Node an administrator removed (see <see cref="NodeEditor.RemoveAsync"/>).</summary>
+    public bool IsRemoved(string id) => _removed.ContainsKey(id);
+
+    public bool Remove(string id, bool removed = false)
     {
+        if (removed) _removed[id] = true;
         if (!_nodes.TryRemove(id, out var state)) return false;
         state.Registry = null;
         Publish(state);
@@ -154,6 +159,7 @@ public sealed class NodeRegistry
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SentinelDb>();
         var query = scope.ServiceProvider.GetRequiredService<MetricsQuery>();
+        foreach (var id in await NodeEditor.LoadRemovedIdsAsync(db, ct)) _removed[id] = true;
         foreach (var record in await db.Nodes.AsNoTracking().ToListAsync(ct))
         {
             var state = Add(record);

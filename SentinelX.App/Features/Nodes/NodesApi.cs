@@ -18,7 +18,8 @@ public static class NodesApi
     public sealed record NodeDetailView(
         string Id, string Name, bool Online, DateTimeOffset? LastSeen, string Os, string Arch, MetricSample? Metrics,
         string AgentVersion, DateTimeOffset CreatedAt, string? RemoteAddress, IReadOnlyList<string> PublicIps,
-        long? UptimeSeconds, SystemInfo? System);
+        long? UptimeSeconds, SystemInfo? System,
+        IReadOnlyList<string> Tags, string GroupName, string Region, string Notes, int TrafficResetDay);
 
     public sealed record SummaryView(int Nodes, int Online, double CpuPercent, long MemUsedBytes, long MemTotalBytes,
         double NetRxBps, double NetTxBps, long NetRxTotal, long NetTxTotal);
@@ -32,6 +33,8 @@ public static class NodesApi
         nodes.MapGet("/{id}/metrics", GetMetricsAsync);
         nodes.MapGet("/{id}/system", GetLiveSystemAsync);
         nodes.MapPost("/{id}/revoke", RevokeAsync).RequireAuthorization(Policies.Admin);
+        nodes.MapPatch("/{id}", UpdateAsync).RequireAuthorization(Policies.Operator);
+        nodes.MapDelete("/{id}", RemoveAsync).RequireAuthorization(Policies.Admin);
 
         app.MapGet("/api/v1/summary", (NodeRegistry registry) => Summarize(registry)).RequireAuthorization(Policies.Viewer).WithTags("Nodes");
         return app;
@@ -108,6 +111,23 @@ public static class NodesApi
         return TypedResults.NoContent();
     }
 
+    private static async Task<Results<Ok<NodeDetailView>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
+        string id, NodeChanges? changes, NodeRegistry registry, NodeEditor editor, CancellationToken ct)
+    {
+        if (registry.Find(id) is not { } node) return NotFound(id);
+        if (changes is null) return TypedResults.Problem(title: "Invalid node changes", detail: "send a JSON object with the fields to change", statusCode: 400);
+        if (changes.Validate() is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors, title: "Invalid node changes");
+        await editor.UpdateAsync(node, changes, ct);
+        return TypedResults.Ok(ToDetail(node));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> RemoveAsync(string id, NodeRegistry registry, NodeEditor editor, CancellationToken ct)
+    {
+        if (registry.Find(id) is not { } node) return NotFound(id);
+        await editor.RemoveAsync(node, ct);
+        return TypedResults.NoContent();
+    }
+
     private static NodeView ToView(NodeState n) => new(n.Id, n.Name, n.Online, LastSeen(n), n.Os, n.Arch, n.Latest);
 
     private static NodeDetailView ToDetail(NodeState n)
@@ -116,7 +136,8 @@ public static class NodesApi
         if (n.RemoteAddress is { } remote && IPAddress.TryParse(remote, out var address) && AddressScope.IsGloballyRoutable(address) && !publicIps.Contains(remote))
             publicIps.Add(remote);
         return new NodeDetailView(n.Id, n.Name, n.Online, LastSeen(n), n.Os, n.Arch, n.Latest, n.AgentVersion,
-            DateTimeOffset.FromUnixTimeMilliseconds(n.CreatedAt), n.RemoteAddress, publicIps, n.Latest?.UptimeSeconds, n.System);
+            DateTimeOffset.FromUnixTimeMilliseconds(n.CreatedAt), n.RemoteAddress, publicIps, n.Latest?.UptimeSeconds, n.System,
+            n.Tags, n.GroupName, n.Region, n.Notes, n.TrafficResetDay);
     }
 
     private static DateTimeOffset? LastSeen(NodeState n) =>

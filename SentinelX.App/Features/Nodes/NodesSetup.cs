@@ -5,6 +5,7 @@ public static class NodesSetup
     public static WebApplicationBuilder AddNodes(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<NodeRegistry>();
+        builder.Services.AddSingleton<NodeEditor>();
         builder.Services.AddHostedService<NodeLiveness>();
         return builder;
     }

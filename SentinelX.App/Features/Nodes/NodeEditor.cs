@@ -1,0 +1,129 @@
+using Microsoft.EntityFrameworkCore;
+using SentinelX.App.Features.Settings;
+using SentinelX.App.Features.Storage;
+using SentinelX.Shared.Validation;
+
+namespace SentinelX.App.Features.Nodes;
+
+/// <summary>
+/// What people may change about a Node. A null field is left as it is (PATCH semantics); an empty
+/// string clears it. Tags are a comma-separated list.
+/// </summary>
+public sealed record NodeChanges
+{
+    public string? Name { get; init; }
+    public string? Tags { get; init; }
+    public string? GroupName { get; init; }
+    public string? Region { get; init; }
+    public string? Notes { get; init; }
+    public int? TrafficResetDay { get; init; }
+
+    public const int MaxTags = 20;
+    public const int MaxTagLength = 32;
+    public const int MaxGroupLength = 64;
+    public const int MaxNotesLength = 2000;
+
+    /// <summary>Problems by field name (camelCase, as the API spells them); empty when the changes are fine.</summary>
+    public Dictionary<string, string[]> Validate()
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (Name is not null && ProtocolValidation.ValidateName(Name.Trim()) is { } nameError) errors["name"] = [nameError];
+        if (Tags is not null)
+        {
+            var tags = NodeState.SplitTags(Tags);
+            if (tags.Count > MaxTags) errors["tags"] = [$"at most {MaxTags} tags"];
+            else if (tags.Any(t => t.Length > MaxTagLength || t.Any(char.IsControl))) errors["tags"] = [$"a tag must be 1 to {MaxTagLength} characters without control characters"];
+        }
+
+        if (GroupName is not null && (GroupName.Trim().Length > MaxGroupLength || GroupName.Any(char.IsControl)))
+            errors["groupName"] = [$"group must be at most {MaxGroupLength} characters without control characters"];
+        if (Region is not null && !IsRegion(Region.Trim()))
+            errors["region"] = ["region must be a two-letter ISO 3166 country code such as DE or JP, or empty"];
+        if (Notes is not null && Notes.Length > MaxNotesLength) errors["notes"] = [$"notes must be at most {MaxNotesLength} characters"];
+        if (TrafficResetDay is < 1 or > 28) errors["trafficResetDay"] = ["trafficResetDay must be between 1 and 28"];
+        return errors;
+    }
+
+    private static bool IsRegion(string region) =>
+        region.Length == 0 || (region.Length == 2 && region.All(char.IsAsciiLetter));
+}
+
+/// <summary>Edits and removes Nodes: the database row and the live <see cref="NodeState"/> together.</summary>
+public sealed class NodeEditor(IDbContextFactory<SentinelDb> dbFactory, NodeRegistry registry, TimeProvider time, ILogger<NodeEditor> logger)
+{
+    /// <summary>Settings key prefix remembering removed Node ids, so their Nodes are told "gone" rather than re-enrolling.</summary>
+    public const string RemovedKeyPrefix = "nodes.removed.";
+
+    /// <summary>Applies valid <paramref name="changes"/> (call <see cref="NodeChanges.Validate"/> first) and tells subscribers.</summary>
+    public async Task UpdateAsync(NodeState node, NodeChanges changes, CancellationToken ct)
+    {
+        var name = changes.Name?.Trim() ?? node.Name;
+        var tags = changes.Tags is null ? node.Tags : NodeState.SplitTags(changes.Tags);
+        var group = changes.GroupName?.Trim() ?? node.GroupName;
+        var region = changes.Region?.Trim().ToUpperInvariant() ?? node.Region;
+        var notes = changes.Notes ?? node.Notes;
+        var resetDay = changes.TrafficResetDay ?? node.TrafficResetDay;
+        var joinedTags = string.Join(',', tags);
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.Nodes.Where(n => n.Id == node.Id).ExecuteUpdateAsync(s => s
+            .SetProperty(n => n.Name, name)
+            .SetProperty(n => n.Tags, joinedTags)
+            .SetProperty(n => n.GroupName, group)
+            .SetProperty(n => n.Region, region)
+            .SetProperty(n => n.Notes, notes)
+            .SetProperty(n => n.TrafficResetDay, resetDay), ct);
+
+        node.Name = name;
+        node.Tags = tags;
+        node.GroupName = group;
+        node.Region = region;
+        node.Notes = notes;
+        node.TrafficResetDay = resetDay;
+        registry.Publish(node);
+        logger.LogInformation("Node {Node} edited: name {Name}, tags {Tags}, group {Group}, region {Region}", node.Id, name, joinedTags, group, region);
+    }
+
+    /// <summary>
+    /// Forgets a Node: refuses it from now on (410), disconnects it, and deletes its record, samples
+    /// and rollups. The Node keeps running but is told it was removed; reinstalling enrolls it afresh.
+    /// </summary>
+    public async Task RemoveAsync(NodeState node, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var key = RemovedKeyPrefix + node.Id;
+        if (!await db.Settings.AnyAsync(s => s.Key == key, ct))
+        {
+            db.Settings.Add(new CoreSetting { Key = key, Value = node.Name, UpdatedAt = now });
+            await db.SaveChangesAsync(ct);
+        }
+
+        registry.Remove(node.Id, removed: true);
+        if (node.Session is { } session)
+        {
+            session.Peer.Abort();
+            // Samples the session already handed to the writer are committed within its batch delay
+            // (100 ms); waiting for the detach and a little more keeps them from outliving the delete.
+            for (var i = 0; i < 50 && node.Session is not null; i++) await Task.Delay(100, ct);
+            await Task.Delay(500, ct);
+        }
+
+        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        {
+            await db.Samples.Where(s => s.NodeId == node.Id).ExecuteDeleteAsync(ct);
+            await db.MinuteRollups.Where(r => r.NodeId == node.Id).ExecuteDeleteAsync(ct);
+            await db.HourRollups.Where(r => r.NodeId == node.Id).ExecuteDeleteAsync(ct);
+            await db.DirtyHours.Where(d => d.NodeId == node.Id).ExecuteDeleteAsync(ct);
+            await db.Nodes.Where(n => n.Id == node.Id).ExecuteDeleteAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+
+        logger.LogWarning("Node {Node} ({Name}) removed with its metrics", node.Id, node.Name);
+    }
+
+    /// <summary>Ids of removed Nodes, for <see cref="NodeRegistry.LoadAsync"/>.</summary>
+    internal static async Task<List<string>> LoadRemovedIdsAsync(SentinelDb db, CancellationToken ct) =>
+        (await db.Settings.AsNoTracking().Where(s => s.Key.StartsWith(RemovedKeyPrefix)).Select(s => s.Key).ToListAsync(ct))
+        .Select(k => k[RemovedKeyPrefix.Length..]).ToList();
+}
