@@ -36,7 +36,7 @@ public static class AccountEndpoints
                 user.Theme = theme ?? user.Theme;
                 await users.UpdateAsync(user);
             }
-            return Results.LocalRedirect(AccountSession.SafeReturnUrl(returnUrl));
+            return Results.LocalRedirect(AccountSession.SafeReturnUrl(returnUrl, allowSignInPages: true));
         }).AllowAnonymous();
 
         // See ResumeTickets: after the user changed their own password or two-factor setting.
