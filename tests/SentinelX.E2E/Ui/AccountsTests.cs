@@ -116,6 +116,28 @@ public sealed class AccountsTests(BrowserFixture browser) : IAsyncLifetime
         await page.GetByTestId("verify").ClickAsync();
         await page.GetByTestId("login-error").WaitForAsync();
         page.Url.Should().Contain("/account/login-2fa");
+
+        // With a code again; then a new password and two-factor off keep this browser signed in.
+        await page.GetByTestId("code").FillAsync(Totp(key));
+        await page.GetByTestId("verify").ClickAsync();
+        await page.WaitForURLAsync(url => !url.Contains("/account/login", StringComparison.Ordinal));
+        await page.GotoAsync("/account/profile");
+        await UiFlows.WaitForCircuitAsync(page);
+        await page.GetByTestId("current-password").FillAsync(UiFlows.AdminPassword);
+        await page.GetByTestId("new-password").FillAsync(OtherPassword);
+        await page.GetByTestId("confirm-password").FillAsync(OtherPassword);
+        await page.GetByTestId("change-password").ClickAsync();
+        await page.WaitForURLAsync("**/account/profile?done=password");
+        await UiFlows.WaitForCircuitAsync(page);
+        await page.GetByTestId("disable-password").FillAsync(OtherPassword);
+        await page.GetByTestId("disable-2fa").ClickAsync();
+        await page.WaitForURLAsync("**/account/profile?done=2fa-off");
+        await UiFlows.WaitForCircuitAsync(page);
+        await page.GetByTestId("setup-2fa").WaitForAsync();
+
+        await SignOutAsync(page);
+        await UiFlows.LoginAsync(page, UiFlows.AdminName, OtherPassword);
+        page.Url.Should().EndWith("/");
     }
 
     [Fact]
@@ -183,11 +205,19 @@ public sealed class AccountsTests(BrowserFixture browser) : IAsyncLifetime
         (await api.GetAsync("/api/v1/nodes")).StatusCode.Should().Be(HttpStatusCode.OK);
 
         await page.GetByTestId("token-done").ClickAsync();
-        (await page.GetByTestId("token-secret").CountAsync()).Should().Be(0);
+        await page.GetByTestId("token-secret").WaitForAsync(new() { State = WaitForSelectorState.Detached });
         await page.GetByTestId("revoke-backup").ClickAsync();
         await page.Locator(".rz-dialog").GetByRole(AriaRole.Button, new() { Name = "Revoke" }).ClickAsync();
         await page.GetByTestId("token-state-backup").GetByText("Revoked").WaitForAsync();
         (await api.GetAsync("/api/v1/nodes")).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+
+        await page.GetByTestId("theme").SelectOptionAsync("dark");
+        await page.WaitForSelectorAsync("link[href*='material-dark-base.css']:not([media])", new() { State = WaitForSelectorState.Attached });
+        await UiFlows.WaitForCircuitAsync(page);
+        await BrowserFixture.ScreenshotAsync(page, "accounts-tokens-dark");
+        await page.GotoAsync("/account/profile");
+        await UiFlows.WaitForCircuitAsync(page);
+        await BrowserFixture.ScreenshotAsync(page, "accounts-profile-dark");
     }
 
     [Fact]
