@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using SentinelX.App.Features.Localization;
 using SentinelX.App.Features.Shell;
@@ -35,6 +36,17 @@ public static class AccountEndpoints
                 user.Theme = theme ?? user.Theme;
                 await users.UpdateAsync(user);
             }
+            return Results.LocalRedirect(AccountSession.SafeReturnUrl(returnUrl, allowSignInPages: true));
+        }).AllowAnonymous();
+
+        // See ResumeTickets: after the user changed their own password or two-factor setting.
+        app.MapGet("/account/resume", async (HttpContext context, string? ticket, string? returnUrl, ResumeTickets tickets,
+            UserManager<SentinelUser> users, SignInManager<SentinelUser> signIn) =>
+        {
+            var user = string.IsNullOrEmpty(ticket) ? null : await tickets.RedeemAsync(ticket, users);
+            if (user is null) return Results.Redirect("/account/login");
+            var current = await context.AuthenticateAsync(IdentityConstants.ApplicationScheme);
+            await signIn.SignInAsync(user, isPersistent: current.Properties?.IsPersistent == true);
             return Results.LocalRedirect(AccountSession.SafeReturnUrl(returnUrl));
         }).AllowAnonymous();
 

@@ -27,4 +27,10 @@ public static class AccountForms
 
         public bool Remember { get; set; }
     }
+
+    public sealed class SecondStep
+    {
+        [Required, StringLength(32)]
+        public string Code { get; set; } = "";
+    }
 }

@@ -22,10 +22,14 @@ public static class AccountSession
             .ExecuteUpdateAsync(s => s.SetProperty(u => u.LastLoginAt, now), context.RequestAborted);
     }
 
-    /// <summary>Only paths on this site: a crafted link must not bounce a fresh session elsewhere.</summary>
-    public static string SafeReturnUrl(string? returnUrl) =>
+    /// <summary>
+    /// Only paths on this site: a crafted link must not bounce a fresh session elsewhere. After sign-in the
+    /// sign-in pages themselves are no destination; a language switch on them returns to them.
+    /// </summary>
+    public static string SafeReturnUrl(string? returnUrl, bool allowSignInPages = false) =>
         !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal)
-            && !returnUrl.StartsWith("/\\", StringComparison.Ordinal) && !returnUrl.StartsWith("/account/log", StringComparison.OrdinalIgnoreCase)
+            && !returnUrl.StartsWith("/\\", StringComparison.Ordinal)
+            && (allowSignInPages ? !returnUrl.StartsWith("/account/logout", StringComparison.OrdinalIgnoreCase) : !returnUrl.StartsWith("/account/log", StringComparison.OrdinalIgnoreCase))
             ? returnUrl
             : "/";
 }

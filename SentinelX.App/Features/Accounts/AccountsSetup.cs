@@ -22,7 +22,23 @@ public static class AccountsSetup
             o.ExpireTimeSpan = TimeSpan.FromDays(14);
             o.SlidingExpiration = true;
         });
-        builder.Services.AddIdentityCore<SentinelUser>(o =>
+        builder.Services.AddSentinelIdentity()
+            .AddSignInManager()
+            .AddClaimsPrincipalFactory<SentinelClaimsFactory>();
+        builder.Services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
+        builder.Services.AddSingleton<SetupState>();
+        builder.Services.AddSingleton<LoginThrottle>();
+        builder.Services.AddSingleton<ResumeTickets>();
+        builder.Services.AddScoped<Users.UserAdmin>();
+        builder.Services.AddScoped<Tokens.TokenAdmin>();
+        builder.Services.AddCascadingAuthenticationState();
+        builder.Services.AddScoped<AuthenticationStateProvider, RevalidatingIdentityStateProvider>();
+        return builder;
+    }
+
+    /// <summary>Users, passwords and authenticator keys in the database; also used by <c>sentinelx user</c>.</summary>
+    public static IdentityBuilder AddSentinelIdentity(this IServiceCollection services) =>
+        services.AddIdentityCore<SentinelUser>(o =>
             {
                 // Length beats composition rules (NIST SP 800-63B §5.1.1.2).
                 o.Password.RequiredLength = 10;
@@ -35,16 +51,7 @@ public static class AccountsSetup
                 o.User.AllowedUserNameCharacters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._@+";
             })
             .AddEntityFrameworkStores<SentinelDb>()
-            .AddSignInManager()
-            .AddDefaultTokenProviders()
-            .AddClaimsPrincipalFactory<SentinelClaimsFactory>();
-        builder.Services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
-        builder.Services.AddSingleton<SetupState>();
-        builder.Services.AddSingleton<LoginThrottle>();
-        builder.Services.AddCascadingAuthenticationState();
-        builder.Services.AddScoped<AuthenticationStateProvider, RevalidatingIdentityStateProvider>();
-        return builder;
-    }
+            .AddDefaultTokenProviders();
 
     /// <summary>Until the first admin exists, every UI page leads to the setup page.</summary>
     public static WebApplication UseFirstRunSetup(this WebApplication app)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.AspNetCore.DataProtection;
 using SentinelX.App.Features.Auth;
 using SentinelX.App.Features.Keys;
 using SentinelX.App.Features.Storage;
@@ -19,7 +20,7 @@ public static class CoreCli
         var serve = new Command("serve", "Run the Core (the default command)") { urls };
         serve.SetAction((result, ct) => ServeAsync(result.GetValue(data), result.GetValue(urls), ct));
 
-        var root = new RootCommand("SentinelX Core: fleet monitoring and control") { data, serve, KeyCommand(data), TokenCommand(data) };
+        var root = new RootCommand("SentinelX Core: fleet monitoring and control") { data, serve, KeyCommand(data), TokenCommand(data), UserCommand(data) };
         var rootUrls = new Option<string?>("--urls") { Description = urls.Description };
         root.Options.Add(rootUrls);
         root.SetAction((result, ct) => ServeAsync(result.GetValue(data), result.GetValue(rootUrls), ct));
@@ -108,6 +109,73 @@ public static class CoreCli
         });
 
         return new Command("token", "Manage API tokens") { create };
+    }
+
+    private static Command UserCommand(Option<string?> data)
+    {
+        var addName = new Argument<string>("name") { Description = "User name" };
+        var role = new Option<string>("--role") { Description = "admin, operator or viewer", Required = true };
+        role.AcceptOnlyFromAmong([.. Roles.All]);
+        var add = new Command("add", "Create a user; the password is read from stdin, or generated and printed once") { addName, role };
+        add.SetAction((result, ct) => WithUsersAsync(result.GetValue(data), async (users, time) =>
+        {
+            var (password, generated) = ReadOrGeneratePassword();
+            var error = await Users.UserAdmin.CreateUserAsync(users, time, result.GetValue(addName)!, result.GetValue(role)!, password, ct);
+            return Report(error, generated, password, $"User '{result.GetValue(addName)}' ({result.GetValue(role)}) created.");
+        }, ct));
+
+        var resetName = new Argument<string>("name") { Description = "User name" };
+        var reset = new Command("reset-password", "Set a new password (from stdin, or generated and printed once), lift a lockout, end the user's sessions") { resetName };
+        reset.SetAction((result, ct) => WithUsersAsync(result.GetValue(data), async (users, _) =>
+        {
+            var user = await users.FindByNameAsync(result.GetValue(resetName)!);
+            if (user is null)
+            {
+                Console.Error.WriteLine($"No user named '{result.GetValue(resetName)}'.");
+                return 1;
+            }
+            var (password, generated) = ReadOrGeneratePassword();
+            var error = await Users.UserAdmin.SetPasswordAsync(users, user, password);
+            return Report(error, generated, password, $"Password of '{user.UserName}' reset; their open sessions end.");
+        }, ct));
+
+        return new Command("user", "Add users or reset a password (e.g. when the only admin forgot theirs)") { add, reset };
+    }
+
+    private static (string Password, bool Generated) ReadOrGeneratePassword()
+    {
+        var typed = Console.IsInputRedirected ? Console.In.ReadLine()?.TrimEnd('\r', '\n') : null;
+        return string.IsNullOrEmpty(typed) ? (SecretText.New("", 15).ToLowerInvariant(), true) : (typed, false);
+    }
+
+    private static int Report(string? error, bool generated, string password, string done)
+    {
+        if (error is not null)
+        {
+            Console.Error.WriteLine(error);
+            return 2;
+        }
+        if (generated) Console.Out.WriteLine(password);
+        Console.Error.WriteLine(generated ? done + " The generated password above is shown only this once." : done);
+        return 0;
+    }
+
+    /// <summary>Identity over the database, without the web host.</summary>
+    private static async Task<int> WithUsersAsync(string? dataFlag,
+        Func<Microsoft.AspNetCore.Identity.UserManager<Accounts.SentinelUser>, TimeProvider, Task<int>> action, CancellationToken ct)
+    {
+        var configuration = CoreConfiguration.Load();
+        var dataDir = CoreConfiguration.ResolveDataDir(dataFlag, configuration);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddConfiguration(configuration);
+        builder.AddStorage(dataDir);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "keys")));
+        Accounts.AccountsSetup.AddSentinelIdentity(builder.Services);
+        using var host = builder.Build();
+        await host.Services.MigrateAsync(ct);
+        await using var scope = host.Services.CreateAsyncScope();
+        return await action(scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Accounts.SentinelUser>>(), TimeProvider.System);
     }
 
     private static CoreKeyStore KeyStore(string? dataFlag) =>

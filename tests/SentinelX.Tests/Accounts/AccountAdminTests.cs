@@ -1,0 +1,143 @@
+using System.Security.Claims;
+using FluentAssertions;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using SentinelX.App.Features.Accounts;
+using SentinelX.App.Features.Auth;
+using SentinelX.App.Features.Storage;
+using SentinelX.App.Features.Tokens;
+using SentinelX.App.Features.Users;
+using Xunit;
+
+namespace SentinelX.Tests.Accounts;
+
+/// <summary>The admin-only services behind the users and API tokens pages, over a real migrated database.</summary>
+public sealed class AccountAdminTests : IAsyncLifetime
+{
+    private const string Password = "correct horse battery";
+    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "sx-accounts-" + Guid.NewGuid().ToString("N"));
+    private IHost _host = null!;
+    private AsyncServiceScope _scope;
+
+    private UserManager<SentinelUser> Users => _scope.ServiceProvider.GetRequiredService<UserManager<SentinelUser>>();
+    private UserAdmin Admin => _scope.ServiceProvider.GetRequiredService<UserAdmin>();
+    private TokenAdmin Tokens => _scope.ServiceProvider.GetRequiredService<TokenAdmin>();
+
+    public async Task InitializeAsync()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection();
+        builder.AddStorage(_dataDir);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        builder.Services.AddSentinelIdentity();
+        builder.Services.AddScoped<TokenService>();
+        builder.Services.AddScoped<UserAdmin>();
+        builder.Services.AddScoped<TokenAdmin>();
+        _host = builder.Build();
+        await _host.Services.MigrateAsync();
+        _scope = _host.Services.CreateAsyncScope();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _scope.DisposeAsync();
+        _host.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_dataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private async Task<(SentinelUser User, ClaimsPrincipal Principal)> UserAsync(string name, string role)
+    {
+        (await UserAdmin.CreateUserAsync(Users, TimeProvider.System, name, role, Password, CancellationToken.None)).Should().BeNull();
+        var user = (await Users.FindByNameAsync(name))!;
+        return (user, Principal(user.Id, role));
+    }
+
+    private static ClaimsPrincipal Principal(string id, string role) => new(new ClaimsIdentity(
+        [new Claim(ClaimTypes.NameIdentifier, id), new Claim(ClaimTypes.Role, role)], "test"));
+
+    [Theory]
+    [InlineData(Roles.Viewer)]
+    [InlineData(Roles.Operator)]
+    public async Task Users_and_tokens_refuse_a_caller_who_is_not_an_admin(string role)
+    {
+        var (admin, _) = await UserAsync("boss", Roles.Admin);
+        var (_, caller) = await UserAsync("someone", role);
+        var ct = CancellationToken.None;
+
+        await Admin.Invoking(a => a.ListAsync(caller, ct)).Should().ThrowAsync<UnauthorizedAccessException>();
+        await Admin.Invoking(a => a.CreateAsync(caller, "mallory", Roles.Admin, Password, ct)).Should().ThrowAsync<UnauthorizedAccessException>();
+        await Admin.Invoking(a => a.ChangeRoleAsync(caller, admin.Id, Roles.Viewer, ct)).Should().ThrowAsync<UnauthorizedAccessException>();
+        await Admin.Invoking(a => a.ResetPasswordAsync(caller, admin.Id, "new password 123", ct)).Should().ThrowAsync<UnauthorizedAccessException>();
+        await Admin.Invoking(a => a.DeleteAsync(caller, admin.Id, ct)).Should().ThrowAsync<UnauthorizedAccessException>();
+        await Tokens.Invoking(t => t.ListAsync(caller, ct)).Should().ThrowAsync<UnauthorizedAccessException>();
+        await Tokens.Invoking(t => t.CreateAsync(caller, "x", Roles.Admin, null, ct)).Should().ThrowAsync<UnauthorizedAccessException>();
+        await Tokens.Invoking(t => t.RevokeAsync(caller, "any", ct)).Should().ThrowAsync<UnauthorizedAccessException>();
+
+        (await Users.FindByNameAsync("mallory")).Should().BeNull();
+        (await Users.FindByIdAsync(admin.Id))!.Role.Should().Be(Roles.Admin);
+        (await Users.CheckPasswordAsync((await Users.FindByIdAsync(admin.Id))!, Password)).Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task A_role_claim_on_the_cookie_is_not_enough_when_the_stored_role_is_lower()
+    {
+        var (demoted, _) = await UserAsync("former", Roles.Viewer);
+        await UserAsync("boss", Roles.Admin);
+        var stale = Principal(demoted.Id, Roles.Admin);
+        await Admin.Invoking(a => a.ListAsync(stale, CancellationToken.None)).Should().ThrowAsync<UnauthorizedAccessException>();
+    }
+
+    [Fact]
+    public async Task The_last_admin_can_be_neither_demoted_nor_deleted()
+    {
+        var (admin, principal) = await UserAsync("boss", Roles.Admin);
+        (await Admin.ChangeRoleAsync(principal, admin.Id, Roles.Operator, CancellationToken.None)).Should().Be(UserAdmin.LastAdminError);
+        (await Admin.DeleteAsync(principal, admin.Id, CancellationToken.None)).Should().Be(UserAdmin.LastAdminError);
+
+        var (second, _) = await UserAsync("deputy", Roles.Admin);
+        (await Admin.ChangeRoleAsync(principal, second.Id, Roles.Viewer, CancellationToken.None)).Should().BeNull();
+        (await Admin.DeleteAsync(principal, admin.Id, CancellationToken.None)).Should().Be(UserAdmin.LastAdminError);
+    }
+
+    [Fact]
+    public async Task Changing_a_role_or_password_gives_the_user_a_new_security_stamp()
+    {
+        var (_, principal) = await UserAsync("boss", Roles.Admin);
+        var (user, _) = await UserAsync("ops", Roles.Operator);
+        var stamp = user.SecurityStamp;
+
+        (await Admin.ChangeRoleAsync(principal, user.Id, Roles.Viewer, CancellationToken.None)).Should().BeNull();
+        var afterRole = (await Users.FindByIdAsync(user.Id))!;
+        afterRole.Role.Should().Be(Roles.Viewer);
+        afterRole.SecurityStamp.Should().NotBe(stamp);
+
+        (await Admin.ResetPasswordAsync(principal, user.Id, "short", CancellationToken.None)).Should().NotBeNull();
+        (await Admin.ResetPasswordAsync(principal, user.Id, "another long password", CancellationToken.None)).Should().BeNull();
+        var afterReset = (await Users.FindByIdAsync(user.Id))!;
+        afterReset.SecurityStamp.Should().NotBe(afterRole.SecurityStamp);
+        (await Users.CheckPasswordAsync(afterReset, "another long password")).Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task An_admin_creates_and_revokes_tokens_through_the_token_service()
+    {
+        var (_, principal) = await UserAsync("boss", Roles.Admin);
+        var (token, secret) = await Tokens.CreateAsync(principal, "backup", Roles.Viewer, DateTimeOffset.UtcNow.AddDays(3), CancellationToken.None);
+        secret.Should().StartWith(TokenService.Prefix);
+        (await Tokens.ListAsync(principal, CancellationToken.None)).Should().ContainSingle(t => t.Id == token.Id);
+        (await Tokens.RevokeAsync(principal, token.Id, CancellationToken.None)).Should().BeTrue();
+        (await Tokens.RevokeAsync(principal, token.Id, CancellationToken.None)).Should().BeFalse();
+        (await _scope.ServiceProvider.GetRequiredService<TokenService>().FindLiveAsync(secret, CancellationToken.None)).Should().BeNull();
+    }
+}
