@@ -24,7 +24,8 @@ public static class AccountsSetup
         });
         builder.Services.AddSentinelIdentity()
             .AddSignInManager()
-            .AddClaimsPrincipalFactory<SentinelClaimsFactory>();
+            .AddClaimsPrincipalFactory<SentinelClaimsFactory>()
+            .AddErrorDescriber<LocalizedIdentityErrors>();
         builder.Services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
         builder.Services.AddSingleton<SetupState>();
         builder.Services.AddSingleton<LoginThrottle>();

@@ -11,7 +11,7 @@ namespace SentinelX.App.Features.Users;
 /// What an admin does to other accounts. Every method checks, against the database and not only
 /// the cookie, that the caller is an admin right now; the pages check too, this is the last word.
 /// </summary>
-public sealed class UserAdmin(UserManager<SentinelUser> users, SentinelDb db, TimeProvider time)
+public sealed class UserAdmin(UserManager<SentinelUser> users, SentinelDb db, TimeProvider time, Settings.CoreSettings settings)
 {
     public const string LastAdminError = "The last administrator cannot be removed or demoted. Make another user an administrator first.";
 
@@ -43,18 +43,18 @@ public sealed class UserAdmin(UserManager<SentinelUser> users, SentinelDb db, Ti
     public async Task<string?> CreateAsync(ClaimsPrincipal caller, string userName, string role, string password, CancellationToken ct)
     {
         await DemandAdminAsync(db, users, caller);
-        return await CreateUserAsync(users, time, userName, role, password, ct);
+        return await CreateUserAsync(users, time, userName, role, password, ct, settings.DefaultTheme);
     }
 
     /// <summary>The creation rules, shared with <c>sentinelx user add</c> (which has no caller).</summary>
-    internal static async Task<string?> CreateUserAsync(UserManager<SentinelUser> users, TimeProvider time, string userName, string role, string password, CancellationToken ct)
+    internal static async Task<string?> CreateUserAsync(UserManager<SentinelUser> users, TimeProvider time, string userName, string role, string password, CancellationToken ct, string theme = "")
     {
         ct.ThrowIfCancellationRequested();
         if (!Roles.IsValid(role)) return "Choose a role.";
         userName = userName.Trim();
         if (userName.Length is < 2 or > 64) return "User names are 2 to 64 characters.";
         if (await users.FindByNameAsync(userName) is not null) return "A user with this name already exists.";
-        var user = new SentinelUser { UserName = userName, Role = role, CreatedAt = time.GetUtcNow().ToUnixTimeMilliseconds() };
+        var user = new SentinelUser { UserName = userName, Role = role, Theme = theme, CreatedAt = time.GetUtcNow().ToUnixTimeMilliseconds() };
         var result = await users.CreateAsync(user, password);
         return result.Succeeded ? null : string.Join(" ", result.Errors.Select(e => e.Description));
     }
