@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using SentinelX.App.Features.Accounts;
 using SentinelX.App.Features.Auth;
+using SentinelX.App.Features.Dashboard;
 using SentinelX.App.Features.Health;
 using SentinelX.App.Features.Install;
 using SentinelX.App.Features.Keys;
@@ -50,6 +51,7 @@ public static class CoreHost
         builder.AddNodes();
         builder.AddUiLocalization();
         builder.AddShell();
+        builder.AddDashboard();
         builder.AddInstall();
 
         var app = builder.Build();
