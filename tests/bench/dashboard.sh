@@ -20,7 +20,8 @@ artifacts/core/sentinelx serve --data "$DATA" --urls "http://127.0.0.1:$PORT" >"
 CORE=$!
 LOADGEN=
 cleanup() {
-  [ -n "$LOADGEN" ] && kill "$LOADGEN" 2>/dev/null && wait "$LOADGEN" 2>/dev/null
+  set +e
+  if [ -n "$LOADGEN" ]; then kill "$LOADGEN" 2>/dev/null; wait "$LOADGEN" 2>/dev/null; fi
   kill "$CORE" 2>/dev/null; wait "$CORE" 2>/dev/null
   rm -rf "$DATA"
 }

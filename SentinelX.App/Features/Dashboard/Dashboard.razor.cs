@@ -15,6 +15,8 @@ public sealed partial class Dashboard
     private const string Table = "table";
     private const int CardMinWidth = 300;
     private const int CardGap = 12;
+    private const int PrerenderedRows = 20;
+    private const int PrerenderedCardRows = 5;
 
     private static readonly string[] TableColumns = ["name", "status", "cpu", "memory", "disk", "network", "traffic", "uptime", "load"];
 
