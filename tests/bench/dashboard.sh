@@ -36,5 +36,5 @@ dotnet artifacts/loadgen/SentinelX.LoadGen.dll "http://127.0.0.1:$PORT" "$KEY" "
 LOADGEN=$!
 status=0
 dotnet artifacts/dashboard-bench/SentinelX.DashboardBench.dll "http://127.0.0.1:$PORT" "$TOKEN" "$NODES" "$SECONDS_RUN" "$PWD/tests/artifacts/screenshots" || status=$?
-grep -E "fail|error|crit" -i "$DATA/core.log" | head -5 || true
+grep -E "^[0-9-]+ [0-9:]+ (fail|crit):" "$DATA/core.log" | head -5 || true
 exit $status

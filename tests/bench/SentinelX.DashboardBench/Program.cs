@@ -21,7 +21,7 @@ var token = args[1];
 var nodeCount = int.Parse(args[2], CultureInfo.InvariantCulture);
 var seconds = int.Parse(args[3], CultureInfo.InvariantCulture);
 var screenshots = args[4];
-const int Loads = 8;
+const int Loads = 13;
 const double FirstRenderTargetMs = 1500, LiveDelayTargetMs = 1000;
 const string User = "bench", Password = "bench password 123";
 
