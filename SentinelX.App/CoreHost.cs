@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using SentinelX.App.Features.Accounts;
 using SentinelX.App.Features.Auth;
+using SentinelX.App.Features.Dashboard;
 using SentinelX.App.Features.Health;
 using SentinelX.App.Features.Install;
 using SentinelX.App.Features.Keys;
@@ -51,6 +52,7 @@ public static class CoreHost
         builder.AddNodes();
         builder.AddUiLocalization();
         builder.AddShell();
+        builder.AddDashboard();
         builder.AddInstall();
         builder.AddSettings();
 
