@@ -1,5 +1,5 @@
+using System.Net.Http.Json;
 using FluentAssertions;
-using Microsoft.Data.Sqlite;
 using Microsoft.Playwright;
 using SentinelX.E2E.Infrastructure;
 using Xunit;
@@ -158,20 +158,10 @@ public sealed class DashboardTests(BrowserFixture browser) : IAsyncLifetime
         }
         var viewer = await _core.ClientAsync("viewer");
         var ids = await WaitOnlineAsync(viewer);
-        await _core.StopAsync();
-        await using (var db = new SqliteConnection($"Data Source={Path.Combine(_core.DataDir, "sentinelx.db")}"))
-        {
-            await db.OpenAsync();
-            await using var cmd = db.CreateCommand();
-            cmd.CommandText = """
-                UPDATE nodes SET tags = 'prod,jp', group_name = 'tokyo-dc', region = 'JP' WHERE name = 'alpha';
-                UPDATE nodes SET tags = 'test', group_name = '', region = 'DE' WHERE name = 'beta';
-                """;
-            (await cmd.ExecuteNonQueryAsync()).Should().Be(2);
-        }
-        SqliteConnection.ClearAllPools();
-        await _core.StartAsync();
-        await WaitOnlineAsync(viewer);
+        // Labels are set the way an operator's script would: through the API.
+        var op = await _core.ClientAsync("operator");
+        (await op.PatchAsJsonAsync($"/api/v1/nodes/{ids["alpha"]}", new { tags = "prod,jp", groupName = "tokyo-dc", region = "JP" })).EnsureSuccessStatusCode();
+        (await op.PatchAsJsonAsync($"/api/v1/nodes/{ids["beta"]}", new { tags = "test", groupName = "", region = "DE" })).EnsureSuccessStatusCode();
         return ids;
     }
 

@@ -35,6 +35,7 @@ public sealed class AccountAdminTests : IAsyncLifetime
         builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
         builder.Services.AddSentinelIdentity();
         builder.Services.AddScoped<TokenService>();
+        builder.Services.AddSingleton<SentinelX.App.Features.Settings.CoreSettings>();
         builder.Services.AddScoped<UserAdmin>();
         builder.Services.AddScoped<TokenAdmin>();
         _host = builder.Build();
