@@ -27,6 +27,9 @@ public static class CoreHost
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         CoreConfiguration.Apply(builder.Configuration, settings);
         builder.WebHost.UseUrls(urls ?? builder.Configuration["Urls"] ?? CoreConfiguration.DefaultUrls);
+        // `dotnet run` serves the UI's files from where the build left them (their manifest sits
+        // beside the binary); a published Core has them in wwwroot and no manifest, so this is a no-op there.
+        builder.WebHost.UseStaticWebAssets();
         builder.Logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;
