@@ -113,7 +113,22 @@ public sealed class NodeRegistry
     /// (then it is no longer in <see cref="All"/>). Runs on the caller's thread: handlers only mark
     /// themselves dirty or post work elsewhere.
     /// </summary>
-    public event Action<NodeState>? Changed;
+    public event Action<NodeState>? Changed
+    {
+        add { if (value is not null) lock (_handlersLock) _handlers = [.. _handlers, value]; }
+        remove
+        {
+            lock (_handlersLock)
+            {
+                var i = value is null ? -1 : Array.LastIndexOf(_handlers, value);
+                if (i >= 0) _handlers = [.. _handlers[..i], .. _handlers[(i + 1)..]];
+            }
+        }
+    }
+
+    // Copy-on-write, so publishing (once per sample) reads one array and allocates nothing.
+    private readonly Lock _handlersLock = new();
+    private volatile Action<NodeState>[] _handlers = [];
 
     public NodeState Add(NodeRecord record)
     {
@@ -138,9 +153,7 @@ public sealed class NodeRegistry
     /// <summary>Tells subscribers that <paramref name="node"/> changed (e.g. after an edit).</summary>
     public void Publish(NodeState node)
     {
-        var handlers = Changed;
-        if (handlers is null) return;
-        foreach (var handler in handlers.GetInvocationList().Cast<Action<NodeState>>())
+        foreach (var handler in _handlers)
         {
             try
             {
