@@ -1,8 +1,9 @@
 namespace SentinelX.Node.Connection;
 
 /// <summary>
-/// Exponential backoff with full jitter (a random delay between 0 and the current ceiling), so a
-/// fleet that lost its Core at the same moment does not come back in lockstep.
+/// Exponential backoff with equal jitter (a random delay between half the current ceiling and the
+/// ceiling), so a fleet that lost its Core at the same moment does not come back in lockstep, while
+/// every wait is still at least half the ceiling: the retry rate falls exponentially for certain.
 /// See https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/.
 /// </summary>
 internal sealed class Backoff(TimeSpan initial, TimeSpan max, Random? random = null)
@@ -19,8 +20,9 @@ internal sealed class Backoff(TimeSpan initial, TimeSpan max, Random? random = n
     {
         var ceiling = Ceiling;
         _attempt++;
+        var half = ceiling.Ticks / 2;
         // A floor of 100 ms keeps a tight loop from ever spinning.
-        return TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond * 100, (long)(ceiling.Ticks * _random.NextDouble())));
+        return TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond * 100, half + (long)(half * _random.NextDouble())));
     }
 
     public void Reset() => _attempt = 0;

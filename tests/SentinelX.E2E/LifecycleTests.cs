@@ -138,6 +138,7 @@ public sealed class LifecycleTests(ITestOutputHelper output) : IAsyncLifetime
 
         node.Process.HasExited.Should().BeFalse("a refused node waits and retries instead of exiting");
         var attempts = CountOccurrences(node.Output, "enrollment refused");
+        // Waits of at least 0.5, 1, 2 and 4 s leave room for five attempts in 8 s, never six.
         attempts.Should().BeInRange(1, 5, "attempts back off exponentially: " + node.Output);
         node.Output.Should().Contain("401");
         (await CoreInstance.GetJsonAsync<List<NodeView>>(_admin, "/api/v1/nodes")).Should().BeEmpty();
