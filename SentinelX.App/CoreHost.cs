@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.DataProtection;
 using SentinelX.App.Features.Accounts;
+using SentinelX.App.Features.Audit;
 using SentinelX.App.Features.Auth;
 using SentinelX.App.Features.Dashboard;
 using SentinelX.App.Features.Health;
@@ -9,6 +10,7 @@ using SentinelX.App.Features.Localization;
 using SentinelX.App.Features.Metrics;
 using SentinelX.App.Features.Nodes;
 using SentinelX.App.Features.Prometheus;
+using SentinelX.App.Features.RemoteAccess;
 using SentinelX.App.Features.Settings;
 using SentinelX.App.Features.Shell;
 using SentinelX.App.Features.Storage;
@@ -58,6 +60,8 @@ public static class CoreHost
         builder.AddDashboard();
         builder.AddInstall();
         builder.AddSettings();
+        builder.AddAudit();
+        builder.AddRemoteAccess();
 
         var app = builder.Build();
         app.UseProblemResponses();
@@ -72,6 +76,8 @@ public static class CoreHost
         app.MapNodeGateway();
         app.MapNodesApi();
         app.MapTokensApi();
+        app.MapAuditApi();
+        app.MapRemoteAccess();
         app.MapPrometheus(app.Configuration);
         app.MapAccountEndpoints();
         app.MapShell();

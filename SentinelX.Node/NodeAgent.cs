@@ -5,6 +5,7 @@ using SentinelX.Node.Connection;
 using SentinelX.Node.Logging;
 using SentinelX.Node.Metrics;
 using SentinelX.Node.Outbox;
+using SentinelX.Node.Remote;
 using SentinelX.Shared.Protocol;
 
 namespace SentinelX.Node;
@@ -22,6 +23,9 @@ internal sealed class NodeAgent(NodeSettings settings, string agentVersion, Back
     private readonly AsyncSignal _wake = new();
     private readonly Backoff _backoff = backoff ?? new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
     private SampleOutbox _outbox = null!;
+
+    /// <summary>The capabilities the Core can call; each checks the Node's own allow list itself.</summary>
+    private readonly IReadOnlyList<INodeFeature> _features = RemoteFeatures.Create(settings);
     private int _enrollFailures;
 
     // Samples are numbered from the Core's NextSeq (a reinstalled node continues above its old
@@ -117,7 +121,8 @@ internal sealed class NodeAgent(NodeSettings settings, string agentVersion, Back
 
                 failures = 0;
                 var started = Environment.TickCount64;
-                var reason = await new NodeSession(settings, _outbox, systemInfo, _wake, agentVersion).RunAsync(socket, ct);
+                var streams = new StreamDialer(settings.Core, identity.NodeId, identity.Secret);
+                var reason = await new NodeSession(settings, _outbox, systemInfo, _wake, agentVersion, streams, _features).RunAsync(socket, ct);
                 if (ct.IsCancellationRequested) break;
                 if (Environment.TickCount64 - started >= HealthyConnection.TotalMilliseconds) _backoff.Reset();
                 var delay = _backoff.Next();

@@ -17,6 +17,18 @@ internal sealed record NodeSettings
 
     /// <summary>…or past this age.</summary>
     public TimeSpan OutboxMaxAge { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// The capabilities this server's owner allows (see <see cref="Shared.Protocol.Capabilities"/>).
+    /// The Node refuses the others whatever the Core asks: a compromised Core cannot open this lock.
+    /// </summary>
+    public IReadOnlySet<string> Allow { get; init; } = new HashSet<string>(Shared.Protocol.Capabilities.All, StringComparer.Ordinal);
+
+    /// <summary>Directories file operations may touch, as absolute paths; checked after symlinks are resolved.</summary>
+    public IReadOnlyList<string> FileRoots { get; init; } = ["/"];
+
+    /// <summary>The Docker Engine API socket (podman's compatible socket works too).</summary>
+    public string DockerSocket { get; init; } = NodeSettingsLoader.DefaultDockerSocket;
 }
 
 /// <summary>The shape of <c>/etc/sentinelx/node.json</c> (camelCase, written by the install script).</summary>
@@ -27,6 +39,12 @@ internal sealed record NodeFileConfig
     public string? Name { get; init; }
     public string? DataDir { get; init; }
     public int? SampleIntervalMs { get; init; }
+
+    /// <summary>Capabilities to allow, e.g. <c>["exec","files"]</c>; <c>[]</c> is monitor-only; absent allows all.</summary>
+    public IReadOnlyList<string>? Allow { get; init; }
+
+    public IReadOnlyList<string>? FileRoots { get; init; }
+    public string? DockerSocket { get; init; }
 }
 
 /// <summary>Facts about the machine the defaults depend on; tests pass their own.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SentinelX.Node.Connection;
+using SentinelX.Shared.Protocol;
 using SentinelX.Shared.Validation;
 
 namespace SentinelX.Node.Config;
@@ -14,9 +15,11 @@ internal static class NodeSettingsLoader
     public const int DefaultSampleIntervalMs = 1000;
     public const int MinSampleIntervalMs = 250;
     public const int MaxSampleIntervalMs = 60_000;
+    public const string DefaultDockerSocket = "/var/run/docker.sock";
 
     public const string Usage =
         "usage: sentinelx-node run --core URL --key KEY [--name NAME] [--data DIR] [--interval-ms N] [--config FILE]\n" +
+        "                          [--allow exec,shell,files,docker | --monitor-only]\n" +
         "       sentinelx-node --version";
 
     /// <summary>Builds the settings for <c>run</c>; <paramref name="args"/> are the words after <c>run</c>.</summary>
@@ -64,6 +67,10 @@ internal static class NodeSettingsLoader
         else if (interval is < MinSampleIntervalMs or > MaxSampleIntervalMs)
             errors.Add($"sample interval {interval} ms must be within {MinSampleIntervalMs} to {MaxSampleIntervalMs} ms");
 
+        var allow = ParseAllow(flags, env("SENTINELX_NODE_ALLOW"), file.Allow, errors);
+        var roots = ParseRoots(file.FileRoots, errors);
+        var dockerSocket = NullIfEmpty(file.DockerSocket) ?? DefaultDockerSocket;
+
         if (errors.Count > 0) return (null, errors);
         return (new NodeSettings
         {
@@ -72,12 +79,56 @@ internal static class NodeSettingsLoader
             Name = name,
             DataDir = Path.GetFullPath(dataDir),
             SampleIntervalMs = interval,
+            Allow = allow,
+            FileRoots = roots,
+            DockerSocket = dockerSocket,
         }, errors);
     }
 
     /// <summary>One line that lists every problem, for stderr.</summary>
     public static string FormatErrors(IReadOnlyList<string> errors) =>
         "sentinelx-node: invalid settings: " + string.Join("; ", errors);
+
+    /// <summary>--monitor-only wins over everything; then --allow, SENTINELX_NODE_ALLOW, the file's "allow"; else all.</summary>
+    private static HashSet<string> ParseAllow(Dictionary<string, string> flags, string? env, IReadOnlyList<string>? fromFile, List<string> errors)
+    {
+        if (flags.ContainsKey("monitor-only"))
+        {
+            if (flags.ContainsKey("allow")) errors.Add("--monitor-only and --allow cannot be used together");
+            return new HashSet<string>(StringComparer.Ordinal);
+        }
+
+        IEnumerable<string>? names = flags.TryGetValue("allow", out var flag) ? Split(flag)
+            : NullIfEmpty(env) is { } fromEnv ? Split(fromEnv)
+            : fromFile;
+        if (names is null) return new HashSet<string>(Capabilities.All, StringComparer.Ordinal);
+
+        var allow = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            var trimmed = name.Trim().ToLowerInvariant();
+            if (trimmed is "none" or "") continue;
+            if (Capabilities.IsKnown(trimmed)) allow.Add(trimmed);
+            else errors.Add($"unknown capability \"{name}\" in allow (known: {string.Join(", ", Capabilities.All)}, or none)");
+        }
+
+        return allow;
+
+        static string[] Split(string list) => list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    private static List<string> ParseRoots(IReadOnlyList<string>? fromFile, List<string> errors)
+    {
+        if (fromFile is null || fromFile.Count == 0) return ["/"];
+        var roots = new List<string>();
+        foreach (var root in fromFile)
+        {
+            if (!Path.IsPathFullyQualified(root)) errors.Add($"fileRoots entry \"{root}\" must be an absolute path");
+            else roots.Add(Path.TrimEndingDirectorySeparator(Path.GetFullPath(root)) is { Length: > 0 } full ? full : "/");
+        }
+
+        return roots;
+    }
 
     public static string DefaultDataDir(NodeHost host) =>
         host.IsRoot ? "/var/lib/sentinelx-node" : Path.Combine(host.Home, ".local", "share", "sentinelx-node");
@@ -103,7 +154,13 @@ internal static class NodeSettingsLoader
                 name = name[..eq];
             }
 
-            if (name is not ("core" or "key" or "name" or "data" or "interval-ms" or "config"))
+            if (name == "monitor-only" && value is null)
+            {
+                flags[name] = "";
+                continue;
+            }
+
+            if (name is not ("core" or "key" or "name" or "data" or "interval-ms" or "config" or "allow"))
             {
                 errors.Add($"unknown option --{name}");
                 // Its value (if it has one) belongs to it and is not a second problem.

@@ -4,6 +4,7 @@ using SentinelX.Node.Config;
 using SentinelX.Node.Logging;
 using SentinelX.Node.Metrics;
 using SentinelX.Node.Outbox;
+using SentinelX.Node.Remote;
 using SentinelX.Shared.Metrics;
 using SentinelX.Shared.Protocol;
 using SentinelX.Shared.Validation;
@@ -20,7 +21,9 @@ internal sealed class NodeSession(
     SampleOutbox outbox,
     SystemInfoCollector systemInfo,
     AsyncSignal wake,
-    string agentVersion)
+    string agentVersion,
+    StreamDialer streams,
+    IReadOnlyList<INodeFeature> features)
 {
     /// <summary>Sent but not yet acknowledged samples allowed in flight.</summary>
     internal const int MaxInFlight = 2000;
@@ -42,8 +45,10 @@ internal sealed class NodeSession(
     public async Task<string> RunAsync(WebSocket socket, CancellationToken ct)
     {
         using var session = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        await using var peer = new JsonRpcPeer(socket, Handlers(), (message, ex) => Log.Warn($"protocol: {message}", ex));
+        var context = new SessionContext(settings, streams, session.Token);
+        await using var peer = new JsonRpcPeer(socket, Handlers(context), (message, ex) => Log.Warn($"protocol: {message}", ex));
         _peer = peer;
+        context.Peer = peer;
         var receive = peer.RunAsync(session.Token);
         try
         {
@@ -58,6 +63,7 @@ internal sealed class NodeSession(
                     Name = settings.Name,
                     SampleIntervalMs = settings.SampleIntervalMs,
                     System = info,
+                    Allow = [.. settings.Allow.Order(StringComparer.Ordinal)],
                 },
                 ProtocolJsonContext.Default.HelloParams,
                 ProtocolJsonContext.Default.HelloResult,
@@ -101,15 +107,20 @@ internal sealed class NodeSession(
     }
 
     /// <summary>What the Core may call on the Node: a map from method name to function.</summary>
-    private JsonRpcMethods Handlers() => new JsonRpcMethods()
-        .OnRequest(Methods.GetSystemInfo, ProtocolJsonContext.Default.EmptyParams, ProtocolJsonContext.Default.SystemInfo,
-            (_, _) => ValueTask.FromResult(systemInfo.Collect()))
-        .OnNotification(Methods.SamplesAck, ProtocolJsonContext.Default.SampleAck, (ack, _) =>
-        {
-            outbox.Ack(ack.Seq);
-            wake.Set(); // the window may have room again
-            return ValueTask.CompletedTask;
-        });
+    private JsonRpcMethods Handlers(SessionContext context)
+    {
+        var methods = new JsonRpcMethods()
+            .OnRequest(Methods.GetSystemInfo, ProtocolJsonContext.Default.EmptyParams, ProtocolJsonContext.Default.SystemInfo,
+                (_, _) => ValueTask.FromResult(systemInfo.Collect()))
+            .OnNotification(Methods.SamplesAck, ProtocolJsonContext.Default.SampleAck, (ack, _) =>
+            {
+                outbox.Ack(ack.Seq);
+                wake.Set(); // the window may have room again
+                return ValueTask.CompletedTask;
+            });
+        foreach (var feature in features) feature.Register(methods, context);
+        return methods;
+    }
 
     private async Task<string> HeartbeatLoopAsync(CancellationToken ct)
     {

@@ -23,6 +23,15 @@ public static class JsonRpcErrorCodes
 
     /// <summary>The peer is not allowed to call this method now (e.g. samples before hello).</summary>
     public const int NotAllowed = -32004;
+
+    /// <summary>The Node's own config does not allow this capability (its <c>allow</c> list); the message names it.</summary>
+    public const int CapabilityForbidden = -32010;
+
+    /// <summary>A path, container or process the request names does not exist.</summary>
+    public const int NotFound = -32011;
+
+    /// <summary>The operating system refused the operation (permissions, a path outside the allowed roots, ...).</summary>
+    public const int OperationFailed = -32012;
 }
 
 /// <summary>A JSON-RPC error object.</summary>

@@ -36,6 +36,12 @@ public sealed record HelloParams
     public string? Name { get; init; }
     public required int SampleIntervalMs { get; init; }
     public required SystemInfo System { get; init; }
+
+    /// <summary>
+    /// The <see cref="Capabilities"/> the Node's own config allows. Absent (an older Node) means none:
+    /// the Core never assumes a lock is open.
+    /// </summary>
+    public IReadOnlyList<string>? Allow { get; init; }
 }
 
 /// <summary>Result of <see cref="Methods.Hello"/>.</summary>

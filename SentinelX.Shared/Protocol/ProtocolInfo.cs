@@ -29,10 +29,36 @@ public static class ProtocolInfo
 
     /// <summary>Header with the protocol version the Node speaks, checked before the upgrade.</summary>
     public const string ProtocolHeader = "X-SentinelX-Protocol";
+
+    /// <summary>
+    /// Where a Node dials a data stream the Core asked for (a shell, a file transfer, a log follow):
+    /// a second WebSocket with the same node headers plus <see cref="StreamHeader"/>, carrying raw
+    /// binary frames, so bulk bytes never queue behind the control socket's JSON.
+    /// </summary>
+    public const string StreamPath = "/api/v1/node/stream";
+
+    /// <summary>Header with the stream id the Core put in the request that asked for the stream.</summary>
+    public const string StreamHeader = "X-SentinelX-Stream";
+}
+
+/// <summary>
+/// What a Node can be asked to do beyond reporting metrics. Each is behind two locks: the Core's
+/// switch per Node (off until an admin turns it on) and the Node's own <c>allow</c> list.
+/// </summary>
+public static class Capabilities
+{
+    public const string Exec = "exec";
+    public const string Shell = "shell";
+    public const string Files = "files";
+    public const string Docker = "docker";
+
+    public static readonly IReadOnlyList<string> All = [Exec, Shell, Files, Docker];
+
+    public static bool IsKnown(string? name) => name is Exec or Shell or Files or Docker;
 }
 
 /// <summary>JSON-RPC method names. Direction is in the comment; never reuse a name with other params.</summary>
-public static class Methods
+public static partial class Methods
 {
     /// <summary>Node → Core request, first message on a socket. <see cref="HelloParams"/> → <see cref="HelloResult"/>.</summary>
     public const string Hello = "node.hello";

@@ -1,7 +1,9 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using SentinelX.App.Features.Keys;
 using SentinelX.App.Features.Metrics;
+using SentinelX.App.Features.RemoteAccess;
 using SentinelX.App.Features.Storage;
 using SentinelX.Shared.Protocol;
 using SentinelX.Shared.Validation;
@@ -20,6 +22,7 @@ public static class NodeGateway
     {
         app.MapPost(ProtocolInfo.EnrollPath, EnrollAsync).AllowAnonymous().WithTags("Node protocol");
         app.Map(ProtocolInfo.WebSocketPath, ConnectAsync).AllowAnonymous().WithTags("Node protocol");
+        app.Map(ProtocolInfo.StreamPath, StreamAsync).AllowAnonymous().WithTags("Node protocol");
         return app;
     }
 
@@ -81,11 +84,47 @@ public static class NodeGateway
     }
 
     private static async Task<IResult> ConnectAsync(HttpContext http, NodeRegistry registry, SampleWriter writer,
-        IServiceScopeFactory scopes, ILoggerFactory loggers, TimeProvider time, IHostApplicationLifetime lifetime)
+        IServiceScopeFactory scopes, ILoggerFactory loggers, TimeProvider time, IHostApplicationLifetime lifetime,
+        IEnumerable<INodeSessionHandlers> sessionHandlers)
     {
         var logger = loggers.CreateLogger("SentinelX.Gateway");
+        if (!TryAuthenticate(http, registry, logger, out var node, out var refusal)) return refusal;
+
+        using var socket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.FromSeconds(15) });
+        node.RemoteAddress = RemoteAddress(http);
+        var session = new NodeSession(node, socket, writer, scopes, logger, time, sessionHandlers);
+        node.Attach(session)?.Peer.Abort(); // newest connection wins; the old one is dead or a duplicate
+        try
+        {
+            await session.RunAsync(lifetime.ApplicationStopping);
+        }
+        finally
+        {
+            if (node.Detach(session))
+            {
+                node.LastSeenAt = time.GetUtcNow().ToUnixTimeMilliseconds();
+                node.Dirty = true;
+                logger.LogInformation("Node {Node} ({Name}) disconnected", node.Id, node.Name);
+            }
+
+            await session.DisposeAsync();
+        }
+
+        return Results.Empty;
+    }
+
+    /// <summary>Checks the node headers of a control or stream connection; a refusal is the response to send.</summary>
+    private static bool TryAuthenticate(HttpContext http, NodeRegistry registry, ILogger logger,
+        [NotNullWhen(true)] out NodeState? node, [NotNullWhen(false)] out ProblemHttpResult? refusal)
+    {
+        refusal = Refuse(http, registry, logger, out node);
+        return refusal is null && node is not null;
+    }
+
+    private static ProblemHttpResult? Refuse(HttpContext http, NodeRegistry registry, ILogger logger, out NodeState? node)
+    {
         var nodeId = http.Request.Headers[ProtocolInfo.NodeIdHeader].ToString();
-        var node = nodeId.Length is > 0 and <= 64 ? registry.Find(nodeId) : null;
+        node = nodeId.Length is > 0 and <= 64 ? registry.Find(nodeId) : null;
         if (node is null && registry.IsRemoved(nodeId))
         {
             // 410, not 401: a 401 makes the Node enroll again with its key, which would undo the removal.
@@ -110,26 +149,24 @@ public static class NodeGateway
 
         if (!http.WebSockets.IsWebSocketRequest) return Problem(400, "WebSocket required", "connect with a WebSocket upgrade request");
 
+        return null;
+    }
+
+    /// <summary>A data stream a Node opens because the Core asked for it (see <see cref="NodeStreams"/>).</summary>
+    private static async Task<IResult> StreamAsync(HttpContext http, NodeRegistry registry, NodeStreams streams, ILoggerFactory loggers, IHostApplicationLifetime lifetime)
+    {
+        var logger = loggers.CreateLogger("SentinelX.Gateway");
+        if (!TryAuthenticate(http, registry, logger, out var node, out var refusal)) return refusal;
+
+        var streamId = http.Request.Headers[ProtocolInfo.StreamHeader].ToString();
+        if (!streams.IsExpected(streamId, node.Id))
+            return Problem(404, "Unknown stream", "no operation is waiting for this stream id; it may have timed out");
+
         using var socket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.FromSeconds(15) });
-        node.RemoteAddress = RemoteAddress(http);
-        var session = new NodeSession(node, socket, writer, scopes, logger, time);
-        node.Attach(session)?.Peer.Abort(); // newest connection wins; the old one is dead or a duplicate
-        try
-        {
-            await session.RunAsync(lifetime.ApplicationStopping);
-        }
-        finally
-        {
-            if (node.Detach(session))
-            {
-                node.LastSeenAt = time.GetUtcNow().ToUnixTimeMilliseconds();
-                node.Dirty = true;
-                logger.LogInformation("Node {Node} ({Name}) disconnected", node.Id, node.Name);
-            }
+        if (streams.Accept(streamId, node.Id, socket) is not { } done) return Results.Empty;
 
-            await session.DisposeAsync();
-        }
-
+        // The operation owns the socket now; this request only has to stay open until it is done.
+        await done.WaitAsync(lifetime.ApplicationStopping).ContinueWith(_ => { }, TaskScheduler.Default);
         return Results.Empty;
     }
 

@@ -43,4 +43,10 @@ public sealed class NodeRecord
 
     /// <summary>Day of the month (1-28) the provider's traffic allowance resets; traffic "this month" counts from it.</summary>
     public int TrafficResetDay { get; set; } = 1;
+
+    /// <summary>
+    /// The capabilities an admin turned on for this Node, comma-separated (e.g. "exec,files"); ""
+    /// for none, which is how every Node starts. The Node's own allow list is the second lock.
+    /// </summary>
+    public string Capabilities { get; set; } = "";
 }

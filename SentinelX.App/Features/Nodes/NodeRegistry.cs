@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using SentinelX.App.Features.Metrics;
+using SentinelX.App.Features.RemoteAccess;
 using SentinelX.App.Features.Storage;
 using SentinelX.Shared.Metrics;
 using SentinelX.Shared.Protocol;
@@ -33,6 +34,15 @@ public sealed class NodeState(NodeRecord record)
     public string Region { get; set; } = record.Region;
     public string Notes { get; set; } = record.Notes;
     public int TrafficResetDay { get; set; } = record.TrafficResetDay;
+
+    /// <summary>The Core's lock: capabilities an admin turned on (see <see cref="NodeRecord.Capabilities"/>).</summary>
+    public IReadOnlySet<string> Enabled { get; set; } = CapabilityLocks.Parse(record.Capabilities);
+
+    /// <summary>
+    /// The Node's lock: what its own config allows, as its last hello said; null until it has said
+    /// (an older Node, or not connected since the Core started), which counts as nothing allowed.
+    /// </summary>
+    public IReadOnlySet<string>? Allowed { get; set; }
 
     /// <summary>Set by the registry, so every change reaches <see cref="NodeRegistry.Changed"/>.</summary>
     internal NodeRegistry? Registry { get; set; }

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
@@ -26,7 +27,8 @@ public sealed class NodeSession : IAsyncDisposable
     private long _sentAckSeq;
     private volatile bool _helloDone;
 
-    public NodeSession(NodeState node, WebSocket socket, SampleWriter writer, IServiceScopeFactory scopes, ILogger logger, TimeProvider time)
+    public NodeSession(NodeState node, WebSocket socket, SampleWriter writer, IServiceScopeFactory scopes, ILogger logger, TimeProvider time,
+        IEnumerable<INodeSessionHandlers> features)
     {
         _node = node;
         _writer = writer;
@@ -39,6 +41,7 @@ public sealed class NodeSession : IAsyncDisposable
                 (_, _) => ValueTask.FromResult(new HeartbeatResult { Time = _time.GetUtcNow().ToUnixTimeMilliseconds() }))
             .OnNotification(Methods.Samples, ProtocolJsonContext.Default.SampleBatch, SamplesAsync)
             .OnNotification(Methods.SystemInfoChanged, ProtocolJsonContext.Default.SystemInfo, SystemInfoAsync);
+        foreach (var feature in features) feature.Register(methods, node);
         Peer = new JsonRpcPeer(socket, methods, (message, ex) => logger.LogWarning(ex, "Node {Node}: {Message}", node.Id, message));
     }
 
@@ -76,6 +79,8 @@ public sealed class NodeSession : IAsyncDisposable
             throw new JsonRpcException(JsonRpcErrorCodes.InvalidParams, "sampleIntervalMs must be within 100 to 3600000");
 
         await UpdateSystemAsync(hello.System, hello.AgentVersion, ct);
+        _node.Allowed = (hello.Allow ?? []).Where(Capabilities.IsKnown).ToFrozenSet(StringComparer.Ordinal);
+        _node.Registry?.Publish(_node);
         _helloDone = true;
         _logger.LogInformation("Node {Node} ({Name}) connected from {Address}, agent {Version}", _node.Id, _node.Name, _node.RemoteAddress, hello.AgentVersion);
         return new HelloResult

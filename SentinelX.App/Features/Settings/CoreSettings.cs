@@ -21,6 +21,10 @@ public sealed class CoreSettings(IDbContextFactory<SentinelDb> dbFactory, IOptio
     internal const string MinuteDaysKey = "retention.minute_days";
     internal const string HourDaysKey = "retention.hour_days";
     internal const string DefaultThemeKey = "ui.default_theme";
+    internal const string AuditRetentionDaysKey = "audit.retention_days";
+
+    public const int DefaultAuditRetentionDays = 180;
+    public const int MaxAuditRetentionDays = 3650;
 
     /// <summary>What one raw sample row takes on disk with its index, measured roughly on SQLite; for the size hint only.</summary>
     public const long ApproxRawRowBytes = 200;
@@ -75,6 +79,20 @@ public sealed class CoreSettings(IDbContextFactory<SentinelDb> dbFactory, IOptio
             [HourDaysKey] = hourDays.ToString(CultureInfo.InvariantCulture),
         }, ct);
         return [];
+    }
+
+    /// <summary>How many days audit log entries are kept.</summary>
+    public int AuditRetentionDays =>
+        Get(AuditRetentionDaysKey) is { } stored && int.TryParse(stored, NumberStyles.None, CultureInfo.InvariantCulture, out var days) && days is >= 1 and <= MaxAuditRetentionDays
+            ? days
+            : DefaultAuditRetentionDays;
+
+    /// <summary>Saves how long the audit log is kept (1 to 3650 days); null on success.</summary>
+    public async Task<SettingProblem?> SetAuditRetentionDaysAsync(int days, CancellationToken ct = default)
+    {
+        if (days is < 1 or > MaxAuditRetentionDays) return new SettingProblem("Keep the audit log for 1 to {0} days.", MaxAuditRetentionDays);
+        await SaveAsync(new Dictionary<string, string?> { [AuditRetentionDaysKey] = days.ToString(CultureInfo.InvariantCulture) }, ct);
+        return null;
     }
 
     /// <summary>Saves the default theme: "" (the system's), "light" or "dark"; null on success.</summary>

@@ -4,7 +4,9 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using SentinelX.App.Features.Accounts;
+using SentinelX.App.Features.Audit;
 using SentinelX.App.Features.Auth;
+using SentinelX.App.Features.Exec;
 using SentinelX.App.Features.Metrics;
 using SentinelX.App.Features.Nodes;
 using SentinelX.App.Features.Settings;
@@ -22,6 +24,8 @@ public sealed class SentinelDb(DbContextOptions<SentinelDb> options) : IdentityU
     public DbSet<HourRollup> HourRollups => Set<HourRollup>();
     public DbSet<RollupWatermark> RollupWatermarks => Set<RollupWatermark>();
     public DbSet<DirtyHour> DirtyHours => Set<DirtyHour>();
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<ExecRun> ExecRuns => Set<ExecRun>();
 
     /// <summary>True when this context talks to PostgreSQL (raw SQL differs in a few places).</summary>
     public bool IsPostgres => Database.IsNpgsql();
@@ -98,6 +102,7 @@ public sealed class SentinelDb(DbContextOptions<SentinelDb> options) : IdentityU
             e.Property(x => x.Region).HasDefaultValue("");
             e.Property(x => x.Notes).HasDefaultValue("");
             e.Property(x => x.TrafficResetDay).HasDefaultValue(1);
+            e.Property(x => x.Capabilities).HasDefaultValue("");
         });
         model.Entity<ApiToken>(e =>
         {
@@ -106,6 +111,20 @@ public sealed class SentinelDb(DbContextOptions<SentinelDb> options) : IdentityU
             e.HasIndex(x => x.TokenHash).IsUnique();
         });
         MetricModel.Configure(model);
+        model.Entity<AuditEntry>(e =>
+        {
+            e.ToTable("audit_log");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => x.At);
+            e.HasIndex(x => new { x.NodeId, x.Id });
+        });
+        model.Entity<ExecRun>(e =>
+        {
+            e.ToTable("exec_runs");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => new { x.NodeId, x.StartedAt });
+            e.HasIndex(x => x.BatchId);
+        });
 
         // A feature that needs a table maps it here and adds a hand-written migration
         // (SchemaTests fail until the migration matches the model).

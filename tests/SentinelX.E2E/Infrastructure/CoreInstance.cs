@@ -108,6 +108,33 @@ public sealed class CoreInstance : IAsyncDisposable
 
     public NodeInstance NewNode(string name) => new(this, name);
 
+    /// <summary>Starts a Node, waits until it is online with its allow list reported, and returns its id.</summary>
+    public async Task<string> StartOnlineNodeAsync(NodeInstance node, HttpClient admin, params string[] enable)
+    {
+        await node.StartAsync();
+        var id = await Eventually.ValueAsync(async () =>
+        {
+            var nodes = await GetJsonAsync<List<NodeView>>(admin, "/api/v1/nodes");
+            return nodes.FirstOrDefault(n => n.Name == node.Name && n.Online)?.Id;
+        }, TimeSpan.FromSeconds(30), "node " + node.Name + " online: " + node.Output);
+        await Eventually.ValueAsync(async () =>
+        {
+            var view = await GetJsonAsync<CapabilitiesView>(admin, $"/api/v1/nodes/{id}/capabilities");
+            return view.Capabilities.All(c => c.AllowedByNode is not null) ? view : null;
+        }, TimeSpan.FromSeconds(10), "allow list reported");
+        if (enable.Length > 0) await SetCapabilitiesAsync(admin, id, enable.ToDictionary(c => c, _ => true));
+        return id;
+    }
+
+    /// <summary><c>PUT /api/v1/nodes/{id}/capabilities</c>; throws unless it succeeds.</summary>
+    public static async Task<CapabilitiesView> SetCapabilitiesAsync(HttpClient admin, string nodeId, IReadOnlyDictionary<string, bool> changes)
+    {
+        using var response = await admin.PutAsJsonAsync($"/api/v1/nodes/{nodeId}/capabilities", changes, Json);
+        var body = await response.Content.ReadAsStringAsync();
+        if (response.StatusCode != HttpStatusCode.OK) throw new HttpRequestException($"PUT capabilities: {(int)response.StatusCode} {body}");
+        return JsonSerializer.Deserialize<CapabilitiesView>(body, Json)!;
+    }
+
     /// <summary>Reads the SQLite database directly (read-only), e.g. to check what was stored.</summary>
     public SqliteConnection OpenDatabase()
     {

@@ -24,4 +24,12 @@ public static class Eventually
         throw new TimeoutException($"timed out after {timeout.TotalSeconds} s waiting for: {what}" +
             (last is null ? "" : $"\nlast error: {last.Message}") + (diagnostics is null ? "" : "\n" + diagnostics()));
     }
+
+    /// <summary>Polls until <paramref name="probe"/> returns a value (not null) and returns it.</summary>
+    public static async Task<T> ValueAsync<T>(Func<Task<T?>> probe, TimeSpan timeout, string what) where T : class
+    {
+        T? value = null;
+        await WaitAsync(async () => (value = await probe()) is not null, timeout, what);
+        return value!;
+    }
 }

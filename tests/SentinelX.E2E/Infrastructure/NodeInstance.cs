@@ -23,13 +23,20 @@ public sealed class NodeInstance : IAsyncDisposable
     public string Output => _process?.Output ?? "";
     public ManagedProcess Process => _process ?? throw new InvalidOperationException("node not started");
 
+    /// <summary>More words for <c>run</c>, e.g. <c>["--allow", "exec"]</c> or <c>["--config", path]</c>.</summary>
+    public List<string> ExtraArgs { get; } = [];
+
+    /// <summary>More environment variables for the Node process.</summary>
+    public Dictionary<string, string> Environment { get; } = new();
+
     public async Task StartAsync(string? key = null)
     {
         key ??= await _core.EnrollmentKeyAsync();
+        var environment = new Dictionary<string, string>(Environment) { ["SENTINELX_NODE_MACHINE_ID"] = MachineId };
         _process = ManagedProcess.Start(Binaries.Node,
-            ["run", "--core", _core.Url, "--key", key, "--name", Name, "--data", DataDir, "--interval-ms", "1000"],
+            ["run", "--core", _core.Url, "--key", key, "--name", Name, "--data", DataDir, "--interval-ms", "1000", .. ExtraArgs],
             DataDir,
-            new Dictionary<string, string> { ["SENTINELX_NODE_MACHINE_ID"] = MachineId });
+            environment);
     }
 
     public async Task<int> StopAsync()

@@ -1,0 +1,65 @@
+namespace SentinelX.App.Features.Audit;
+
+/// <summary>One control action as stored: who did what to which Node, from where, and how it ended.</summary>
+public sealed class AuditEntry
+{
+    public long Id { get; set; }
+
+    /// <summary>Unix ms.</summary>
+    public long At { get; set; }
+
+    /// <summary>User name, token name, or "cli" / "system".</summary>
+    public required string Actor { get; set; }
+
+    /// <summary>"user", "token", "cli" or "system".</summary>
+    public required string ActorKind { get; set; }
+
+    /// <summary>The client's address as the Core saw it; null for the CLI.</summary>
+    public string? Address { get; set; }
+
+    public string? NodeId { get; set; }
+
+    /// <summary>A dotted name from <see cref="AuditActions"/>, e.g. "exec.run".</summary>
+    public required string Action { get; set; }
+
+    /// <summary>What was acted on: the command, path, container, token or user name (capped).</summary>
+    public string Target { get; set; } = "";
+
+    /// <summary>"ok", "refused" or "failed".</summary>
+    public required string Result { get; set; }
+
+    /// <summary>More about the result: an exit code, the lock that refused it, an error message.</summary>
+    public string Detail { get; set; } = "";
+}
+
+/// <summary>The action names the audit log uses; filters in the UI and API match them exactly.</summary>
+public static class AuditActions
+{
+    public const string CapabilitySet = "capability.set";
+    public const string ExecRun = "exec.run";
+    public const string ExecCancel = "exec.cancel";
+    public const string ShellOpen = "shell.open";
+    public const string ShellClose = "shell.close";
+    public const string FileRead = "files.read";
+    public const string FileWrite = "files.write";
+    public const string FileDelete = "files.delete";
+    public const string FileRename = "files.rename";
+    public const string FileMkdir = "files.mkdir";
+    public const string FileChmod = "files.chmod";
+    public const string Docker = "docker"; // followed by the action: docker.start, docker.stop, ...
+    public const string TokenCreate = "token.create";
+    public const string TokenRevoke = "token.revoke";
+    public const string UserCreate = "user.create";
+    public const string UserUpdate = "user.update";
+    public const string UserDelete = "user.delete";
+    public const string KeyRotate = "key.rotate";
+    public const string NodeRemove = "node.remove";
+    public const string SettingsChange = "settings.change";
+}
+
+public static class AuditResults
+{
+    public const string Ok = "ok";
+    public const string Refused = "refused";
+    public const string Failed = "failed";
+}

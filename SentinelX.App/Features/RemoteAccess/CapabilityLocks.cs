@@ -1,0 +1,82 @@
+using System.Collections.Frozen;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using SentinelX.App.Features.Audit;
+using SentinelX.App.Features.Nodes;
+using SentinelX.App.Features.Storage;
+using SentinelX.Shared.Protocol;
+
+namespace SentinelX.App.Features.RemoteAccess;
+
+/// <summary>Why a capability cannot be used on a Node right now; <see cref="Lock"/> says which lock is closed.</summary>
+public sealed record CapabilityRefusal(int Status, string Lock, string Title, string Detail)
+{
+    /// <summary>The RFC 9457 problem for the API, with the lock as an extension member.</summary>
+    public ProblemHttpResult ToProblem() => TypedResults.Problem(
+        title: Title, detail: Detail, statusCode: Status, extensions: new Dictionary<string, object?> { ["lock"] = Lock });
+}
+
+/// <summary>
+/// The two locks on every capability: the Core's switch per Node (off until an admin turns it on)
+/// and the Node's own allow list. Every remote operation asks <see cref="Check"/> before it sends
+/// anything; the Node checks its own list again when the request arrives.
+/// </summary>
+public sealed class CapabilityLocks(NodeRegistry registry, IDbContextFactory<SentinelDb> dbFactory, AuditLog audit)
+{
+    public const string CoreLock = "core";
+    public const string NodeLock = "node";
+    public const string Offline = "offline";
+
+    public static IReadOnlySet<string> Parse(string stored) =>
+        stored.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(Capabilities.IsKnown).ToFrozenSet(StringComparer.Ordinal);
+
+    /// <summary>Null when <paramref name="capability"/> may be used on <paramref name="node"/> now.</summary>
+    public static CapabilityRefusal? Check(NodeState node, string capability)
+    {
+        if (!node.Enabled.Contains(capability))
+        {
+            return new CapabilityRefusal(403, CoreLock, $"{capability} is turned off for this node",
+                $"{capability} is off on node {node.Name} ({node.Id}); an admin can turn it on on the node's page or with PUT /api/v1/nodes/{node.Id}/capabilities");
+        }
+
+        if (!node.Online)
+            return new CapabilityRefusal(503, Offline, "Node offline", $"node {node.Name} ({node.Id}) is not connected");
+
+        if (node.Allowed is not { } allowed || !allowed.Contains(capability))
+        {
+            return new CapabilityRefusal(403, NodeLock, $"{capability} is not allowed by the server's own config",
+                $"node {node.Name} ({node.Id}) does not allow {capability} in its own config (\"allow\" in /etc/sentinelx/node.json, or installed with --monitor-only); only someone with access to that server can change it");
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Turns capabilities on or off for one Node (only the ones named change) and records it.
+    /// Returns the new set, or null when the Node does not exist.
+    /// </summary>
+    public async Task<IReadOnlySet<string>?> SetAsync(string nodeId, IReadOnlyDictionary<string, bool> changes, AuditActor actor, CancellationToken ct = default)
+    {
+        if (registry.Find(nodeId) is not { } node) return null;
+        var enabled = new HashSet<string>(node.Enabled, StringComparer.Ordinal);
+        foreach (var (name, on) in changes)
+        {
+            if (on) enabled.Add(name);
+            else enabled.Remove(name);
+        }
+
+        var stored = string.Join(',', Capabilities.All.Where(enabled.Contains));
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            if (await db.Nodes.Where(n => n.Id == nodeId).ExecuteUpdateAsync(s => s.SetProperty(n => n.Capabilities, stored), ct) == 0) return null;
+        }
+
+        var before = node.Enabled;
+        node.Enabled = Parse(stored);
+        registry.Publish(node);
+        var changed = changes.Where(c => before.Contains(c.Key) != c.Value).Select(c => $"{c.Key} {(c.Value ? "on" : "off")}").ToList();
+        await audit.RecordAsync(actor, AuditActions.CapabilitySet, nodeId, changed.Count == 0 ? "no change" : string.Join(", ", changed), AuditResults.Ok, "enabled: " + (stored.Length == 0 ? "none" : stored), ct);
+        return node.Enabled;
+    }
+}

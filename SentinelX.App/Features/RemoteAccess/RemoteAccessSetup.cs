@@ -1,0 +1,13 @@
+namespace SentinelX.App.Features.RemoteAccess;
+
+public static class RemoteAccessSetup
+{
+    public static WebApplicationBuilder AddRemoteAccess(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<CapabilityLocks>();
+        builder.Services.AddSingleton<NodeStreams>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapRemoteAccess(this IEndpointRouteBuilder app) => app.MapCapabilitiesApi();
+}

@@ -1,0 +1,93 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using FluentAssertions;
+using SentinelX.E2E.Infrastructure;
+using Xunit;
+
+namespace SentinelX.E2E;
+
+/// <summary>The two locks on every capability, read and changed through the API, and the audit log they write.</summary>
+public sealed class RemoteAccessTests : IAsyncLifetime
+{
+    private readonly CoreInstance _core = new();
+    private HttpClient _admin = null!;
+
+    public async Task InitializeAsync()
+    {
+        await _core.StartAsync();
+        _admin = await _core.ClientAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        _admin.Dispose();
+        await _core.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Every_capability_starts_off_and_an_admin_turns_it_on()
+    {
+        await using var node = _core.NewNode("locks");
+        var id = await _core.StartOnlineNodeAsync(node, _admin);
+
+        var view = await CoreInstance.GetJsonAsync<CapabilitiesView>(_admin, $"/api/v1/nodes/{id}/capabilities");
+        view.Capabilities.Select(c => c.Name).Should().Equal("exec", "shell", "files", "docker");
+        view.Capabilities.Should().OnlyContain(c => !c.Enabled && c.AllowedByNode == true && !c.Usable);
+
+        view = await CoreInstance.SetCapabilitiesAsync(_admin, id, new Dictionary<string, bool> { ["exec"] = true, ["files"] = true });
+        view.Capabilities.Where(c => c.Usable).Select(c => c.Name).Should().Equal("exec", "files");
+
+        view = await CoreInstance.SetCapabilitiesAsync(_admin, id, new Dictionary<string, bool> { ["files"] = false });
+        view.Capabilities.Where(c => c.Enabled).Select(c => c.Name).Should().Equal("exec");
+
+        var audit = await CoreInstance.GetJsonAsync<List<AuditEntryView>>(_admin, $"/api/v1/audit?node={id}&action=capability.set");
+        audit.Should().HaveCount(2);
+        audit[0].Target.Should().Be("files off");
+        audit[1].Target.Should().Be("exec on, files on");
+        audit.Should().OnlyContain(e => e.Actor == "test-admin" && e.ActorKind == "token" && e.Address == "127.0.0.1" && e.Result == "ok");
+    }
+
+    [Fact]
+    public async Task A_monitor_only_node_reports_that_it_allows_nothing()
+    {
+        await using var node = _core.NewNode("monitor-only");
+        node.ExtraArgs.Add("--monitor-only");
+        var id = await _core.StartOnlineNodeAsync(node, _admin, "exec", "shell", "files", "docker");
+
+        var view = await CoreInstance.GetJsonAsync<CapabilitiesView>(_admin, $"/api/v1/nodes/{id}/capabilities");
+        view.Capabilities.Should().OnlyContain(c => c.Enabled && c.AllowedByNode == false && !c.Usable);
+    }
+
+    [Fact]
+    public async Task Only_admins_change_capabilities_and_bad_bodies_are_refused()
+    {
+        await using var node = _core.NewNode("guarded");
+        var id = await _core.StartOnlineNodeAsync(node, _admin);
+        using var operatorClient = await _core.ClientAsync("operator");
+        using var viewer = await _core.ClientAsync("viewer");
+
+        using (var response = await operatorClient.PutAsJsonAsync($"/api/v1/nodes/{id}/capabilities", new { exec = true }))
+            response.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        using (var response = await viewer.GetAsync($"/api/v1/nodes/{id}/capabilities"))
+            response.StatusCode.Should().Be(HttpStatusCode.OK, "anyone may see the locks");
+        using (var response = await viewer.GetAsync("/api/v1/audit"))
+            response.StatusCode.Should().Be(HttpStatusCode.Forbidden, "viewers cannot read the audit log");
+        using (var response = await operatorClient.GetAsync("/api/v1/audit"))
+            response.StatusCode.Should().Be(HttpStatusCode.OK);
+
+        foreach (var body in new[] { """{"exec":"yes"}""", """{"root":true}""", "[1]" })
+        {
+            using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+            using var response = await _admin.PutAsync($"/api/v1/nodes/{id}/capabilities", content);
+            response.StatusCode.Should().Be(HttpStatusCode.BadRequest, body);
+            var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            problem.GetProperty("detail").GetString().Should().NotBeNullOrEmpty();
+        }
+
+        using (var response = await _admin.PutAsJsonAsync("/api/v1/nodes/nope/capabilities", new { exec = true }))
+            response.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await CoreInstance.GetJsonAsync<CapabilitiesView>(_admin, $"/api/v1/nodes/{id}/capabilities"))
+            .Capabilities.Should().OnlyContain(c => !c.Enabled, "refused changes store nothing");
+    }
+}
