@@ -25,7 +25,6 @@ namespace SentinelX.Shared.Protocol;
 [JsonSerializable(typeof(MetricSample))]
 [JsonSerializable(typeof(SystemInfo))]
 [JsonSerializable(typeof(ProblemDetailsMessage))]
-// Feature messages add their own [JsonSerializable] lines on partial declarations next to them.
 public sealed partial class ProtocolJsonContext : JsonSerializerContext;
 
 /// <summary>The fields of an RFC 9457 problem document a Node reads from a refused HTTP request.</summary>
