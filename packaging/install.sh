@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs, upgrades or removes the SentinelX Node (sentinelx-node) on a Linux server.
 #   curl -fsSL http://CORE:5080/install.sh | sudo bash -s -- --key sxk_...
-#   install.sh --core URL --key KEY [--name NAME] [--prefix DIR] [--no-start]
+#   install.sh --core URL --key KEY [--name NAME] [--allow LIST | --monitor-only] [--prefix DIR] [--no-start]
 #   install.sh --uninstall [--prefix DIR]
 # --prefix DIR installs under DIR (no systemd unit); --no-start installs without starting.
 # Re-running upgrades the binary in place; the Node keeps its identity (in its data directory).
@@ -18,11 +18,15 @@ say() { printf 'install.sh: %s\n' "$*"; }
 die() { printf 'install.sh: error: %s\n' "$*" >&2; exit 1; }
 usage() {
   cat <<'USAGE'
-usage: install.sh --core URL --key KEY [--name NAME] [--prefix DIR] [--no-start]
+usage: install.sh --core URL --key KEY [--name NAME] [--allow LIST | --monitor-only] [--prefix DIR] [--no-start]
        install.sh --uninstall [--prefix DIR]
   --core URL    the SentinelX Core (filled in when the Core serves this script)
   --key KEY     the enrollment key (sentinelx key show); not needed to upgrade
   --name NAME   the name shown in the Core (default: the host name)
+  --allow LIST  what the Core may ever do here besides monitoring, e.g. exec,files
+                (of exec, shell, files, docker; default: all four, each still off
+                until an admin turns it on in the Core)
+  --monitor-only  allow none of them: this server only reports metrics
   --prefix DIR  install under DIR instead of /, without a systemd unit
   --no-start    install, but do not start the Node
   --uninstall   stop the Node and remove its binary, config, unit and data
@@ -103,14 +107,34 @@ json_string() {
   printf '"%s"' "$s"
 }
 
+# "exec,files" → ["exec", "files"]; "none" → [] (monitor only).
+json_list() {
+  local out="" item
+  IFS=',' read -ra items <<<"$1"
+  for item in "${items[@]}"; do
+    [ "$item" = none ] && continue
+    out="${out:+$out, }\"$item\""
+  done
+  printf '[%s]' "$out"
+}
+
+# Checks --allow before anything is downloaded: only the four capabilities, or none.
+check_allow() {
+  local item
+  IFS=',' read -ra items <<<"$1"
+  for item in "${items[@]}"; do
+    case "$item" in exec | shell | files | docker | none) ;; *) die "--allow: unknown capability \"$item\" (use exec, shell, files, docker, or --monitor-only)" ;; esac
+  done
+}
+
 # The line for FIELD in the existing node.json ("name": "web-1"), so a re-run without --name keeps it.
 existing_field() {
   [ -f "$config" ] || return 0
   grep -m 1 -E "^[[:space:]]*\"$1\"[[:space:]]*:" "$config" | sed -E 's/^[[:space:]]+//; s/,[[:space:]]*$//' || true
 }
 
-write_config() { # CORE KEY NAME
-  local core="$1" key="$2" name="$3" fields=() line tmp i
+write_config() { # CORE KEY NAME ALLOW
+  local core="$1" key="$2" name="$3" allow="$4" fields=() line tmp i
   fields+=("\"core\": $(json_string "$core")")
   if [ -n "$key" ]; then
     fields+=("\"key\": $(json_string "$key")")
@@ -125,7 +149,14 @@ write_config() { # CORE KEY NAME
     fields+=("$line")
   fi
   fields+=("\"dataDir\": $(json_string "$datadir")")
-  if line="$(existing_field sampleIntervalMs)" && [ -n "$line" ]; then fields+=("$line"); fi
+  if [ -n "$allow" ]; then
+    fields+=("\"allow\": $(json_list "$allow")")
+  elif line="$(existing_field allow)" && [ -n "$line" ]; then
+    fields+=("$line")
+  fi
+  for i in sampleIntervalMs fileRoots dockerSocket; do
+    if line="$(existing_field "$i")" && [ -n "$line" ]; then fields+=("$line"); fi
+  done
 
   mkdir -p "$(dirname "$config")"
   # Written beside the old file readable by root only, then renamed over it: the key is a secret.
@@ -162,13 +193,14 @@ EOF
   mv -f "$unit.tmp" "$unit"
 }
 
-install_node() { # CORE KEY NAME START
-  local core="$1" key="$2" name="$3" start="$4" rid url expected actual version old=""
+install_node() { # CORE KEY NAME START ALLOW
+  local core="$1" key="$2" name="$3" start="$4" allow="$5" rid url expected actual version old=""
   [ -n "$core" ] || core="$(existing_field core | sed -E 's/^"core"[[:space:]]*:[[:space:]]*"(.*)"$/\1/')"
   [ -n "$core" ] || die "--core URL is required (the address of the SentinelX Core, e.g. http://core.example:5080)"
   case "$core" in http://* | https://*) ;; *) die "--core \"$core\" must start with http:// or https://" ;; esac
   core="${core%/}"
   if [[ "$name" =~ [[:cntrl:]] ]]; then die "--name must not contain control characters"; fi
+  if [ -n "$allow" ]; then check_allow "$allow"; fi
 
   rid="$(detect_rid)"
   url="$core/download/sentinelx-node-$rid"
@@ -200,7 +232,12 @@ install_node() { # CORE KEY NAME START
   mv -f "$bin.new" "$bin"
 
   say "writing $config (mode 0600)"
-  write_config "$core" "$key" "$name"
+  write_config "$core" "$key" "$name" "$allow"
+  case "$allow" in
+    none) say "monitor only: the Core cannot run commands, open a terminal, touch files or Docker here" ;;
+    "") ;;
+    *) say "the Core may use only: $allow (each still off until an admin turns it on)" ;;
+  esac
   mkdir -p "$datadir"
   chmod 700 "$datadir"
   if [ -f "$datadir/identity.json" ]; then say "keeping the Node's identity in $datadir"; fi
@@ -256,14 +293,16 @@ uninstall_node() {
 }
 
 main() {
-  local core="" key="" name="" start=1 uninstall=0
+  local core="" key="" name="" start=1 uninstall=0 allow=""
   case "$default_core" in http://* | https://*) core="$default_core" ;; esac
   while [ $# -gt 0 ]; do
     case "$1" in
-      --core | --key | --name | --prefix)
+      --core | --key | --name | --prefix | --allow)
         if [ $# -lt 2 ] || [ -z "$2" ]; then die "$1 needs a value"; fi
-        case "$1" in --core) core="$2" ;; --key) key="$2" ;; --name) name="$2" ;; --prefix) prefix="$2" ;; esac
+        case "$1" in --core) core="$2" ;; --key) key="$2" ;; --name) name="$2" ;; --prefix) prefix="$2" ;; --allow) allow="$2" ;; esac
         shift 2 ;;
+      --allow=*) allow="${1#*=}"; shift ;;
+      --monitor-only) allow=none; shift ;;
       --core=*) core="${1#*=}"; shift ;;
       --key=*) key="${1#*=}"; shift ;;
       --name=*) name="${1#*=}"; shift ;;
@@ -280,7 +319,7 @@ main() {
     die "run as root (sudo bash -s -- ...), or install somewhere else with --prefix DIR"
   fi
 
-  if [ "$uninstall" = 1 ]; then uninstall_node; else install_node "$core" "$key" "$name" "$start"; fi
+  if [ "$uninstall" = 1 ]; then uninstall_node; else install_node "$core" "$key" "$name" "$start" "$allow"; fi
 }
 
 # Everything runs from here, once bash has read the whole script: a download cut short runs nothing.

@@ -97,6 +97,41 @@ public sealed class InstallTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Monitor_only_is_written_to_the_config_kept_on_upgrade_and_reported_as_every_lock_closed()
+    {
+        var script = await _core.Http.GetStringAsync("/install.sh");
+        var prefix = Path.Combine(_work, "server");
+        var layout = new Layout(prefix);
+
+        var refused = await RunScriptAsync(script, "--prefix", prefix, "--no-start", "--key", await _core.EnrollmentKeyAsync(), "--allow", "exec,root");
+        refused.Code.Should().NotBe(0);
+        refused.Stderr.Should().Contain("unknown capability \"root\"");
+        Directory.Exists(prefix).Should().BeFalse("a bad --allow is refused before anything is written");
+
+        var install = await RunScriptAsync(script, "--prefix", prefix, "--no-start", "--key", await _core.EnrollmentKeyAsync(), "--name", "watch-only", "--monitor-only");
+        install.Code.Should().Be(0, install.ToString());
+        install.Stdout.Should().Contain("monitor only");
+        JsonDocument.Parse(await File.ReadAllTextAsync(layout.Config)).RootElement.GetProperty("allow").GetArrayLength().Should().Be(0);
+
+        (await RunScriptAsync(script, "--prefix", prefix, "--no-start")).Code.Should().Be(0);
+        JsonDocument.Parse(await File.ReadAllTextAsync(layout.Config)).RootElement.GetProperty("allow").GetArrayLength()
+            .Should().Be(0, "an upgrade without --allow keeps what the owner chose");
+
+        using var admin = await _core.ClientAsync();
+        var command = $"{layout.Binary} run --config {layout.Config}";
+        await using var node = StartPrinted(command, Guid.NewGuid().ToString("N"));
+        var id = (await OnlineAsync(admin, "watch-only", node)).Id;
+        await CoreInstance.SetCapabilitiesAsync(admin, id, new Dictionary<string, bool> { ["exec"] = true, ["shell"] = true, ["files"] = true, ["docker"] = true });
+        var view = await Eventually.ValueAsync(async () =>
+        {
+            var v = await CoreInstance.GetJsonAsync<CapabilitiesView>(admin, $"/api/v1/nodes/{id}/capabilities");
+            return v.Capabilities.All(c => c.AllowedByNode is not null) ? v : null;
+        }, TimeSpan.FromSeconds(10), "allow list reported");
+        view.Capabilities.Should().OnlyContain(c => c.Enabled && c.AllowedByNode == false && !c.Usable,
+            "the admin's switch cannot open the server owner's lock");
+    }
+
+    [Fact]
     public async Task A_download_altered_on_the_way_is_refused_and_nothing_is_installed()
     {
         var script = await _core.Http.GetStringAsync("/install.sh");

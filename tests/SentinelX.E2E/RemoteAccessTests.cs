@@ -90,4 +90,44 @@ public sealed class RemoteAccessTests : IAsyncLifetime
         (await CoreInstance.GetJsonAsync<CapabilitiesView>(_admin, $"/api/v1/nodes/{id}/capabilities"))
             .Capabilities.Should().OnlyContain(c => !c.Enabled, "refused changes store nothing");
     }
+
+    [Fact]
+    public async Task Token_user_key_and_node_changes_are_in_the_audit_log_with_who_and_from_where()
+    {
+        using (var created = await CoreInstance.PostJsonAsync(_admin, "/api/v1/tokens", new { name = "backup-script", role = "viewer" }))
+        {
+            created.StatusCode.Should().Be(HttpStatusCode.Created);
+            var id = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetProperty("id").GetString();
+            using var revoked = await _admin.DeleteAsync($"/api/v1/tokens/{id}");
+            revoked.StatusCode.Should().Be(HttpStatusCode.NoContent);
+        }
+
+        (await _core.CliAsync("user", "add", "olga", "--role", "operator")).Code.Should().Be(0);
+        (await _core.CliAsync("key", "rotate")).Code.Should().Be(0);
+        await using var node = _core.NewNode("doomed");
+        var nodeId = await _core.StartOnlineNodeAsync(node, _admin);
+        using (var removed = await _admin.DeleteAsync($"/api/v1/nodes/{nodeId}"))
+            removed.StatusCode.Should().Be(HttpStatusCode.NoContent);
+
+        var entries = await CoreInstance.GetJsonAsync<List<AuditEntryView>>(_admin, "/api/v1/audit?limit=50");
+        var actions = entries.Select(e => $"{e.Action} {e.Target} by {e.Actor} ({e.ActorKind})").ToList();
+        actions.Should().ContainInOrder(
+            "node.remove doomed by test-admin (token)",
+            "key.rotate enrollment key by cli (cli)",
+            "user.create olga by cli (cli)",
+            "token.revoke backup-script by test-admin (token)",
+            "token.create backup-script by test-admin (token)");
+        entries.Where(e => e.ActorKind == "token").Should().OnlyContain(e => e.Address == "127.0.0.1");
+        entries.Single(e => e.Action == "node.remove").NodeId.Should().Be(nodeId);
+
+        var onlyTokens = await CoreInstance.GetJsonAsync<List<AuditEntryView>>(_admin, "/api/v1/audit?action=token.");
+        // The test's own admin token was created with the CLI, so there are two creations.
+        onlyTokens.Select(e => e.Action).Should().Equal(["token.revoke", "token.create", "token.create"], "a trailing dot filters by prefix");
+        var byCli = await CoreInstance.GetJsonAsync<List<AuditEntryView>>(_admin, "/api/v1/audit?actor=cli");
+        byCli.Should().OnlyContain(e => e.Actor == "cli").And.NotBeEmpty();
+        using (var bad = await _admin.GetAsync("/api/v1/audit?limit=0"))
+            bad.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        var older = await CoreInstance.GetJsonAsync<List<AuditEntryView>>(_admin, $"/api/v1/audit?before={entries[1].Id}&limit=1");
+        older.Should().ContainSingle().Which.Id.Should().Be(entries[2].Id, "paging goes back from an id");
+    }
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using SentinelX.App.Features.Audit;
 using SentinelX.App.Features.Storage;
 
 namespace SentinelX.App.Features.Auth;
@@ -24,11 +25,12 @@ public static class TokensApi
             return tokens.Select(ToView).ToList();
         });
 
-        group.MapPost("", async Task<Results<Created<CreatedToken>, ProblemHttpResult>> (CreateTokenRequest request, TokenService tokens, CancellationToken ct) =>
+        group.MapPost("", async Task<Results<Created<CreatedToken>, ProblemHttpResult>> (CreateTokenRequest request, TokenService tokens, AuditLog audit, HttpContext http, CancellationToken ct) =>
         {
             try
             {
                 var (token, secret) = await tokens.CreateAsync(request.Name ?? "", request.Role ?? "", request.ExpiresAt, ct);
+                await audit.RecordAsync(AuditActor.From(http), AuditActions.TokenCreate, null, token.Name, AuditResults.Ok, $"role {token.Role}, id {token.Id}", ct);
                 return TypedResults.Created($"/api/v1/tokens/{token.Id}", new CreatedToken(ToView(token), secret));
             }
             catch (ArgumentException ex)
@@ -37,11 +39,17 @@ public static class TokensApi
             }
         });
 
-        group.MapDelete("/{id}", async Task<Results<NoContent, ProblemHttpResult>> (string id, SentinelDb db, TimeProvider time, CancellationToken ct) =>
+        group.MapDelete("/{id}", async Task<Results<NoContent, ProblemHttpResult>> (string id, SentinelDb db, TimeProvider time, AuditLog audit, HttpContext http, CancellationToken ct) =>
         {
             var now = time.GetUtcNow().ToUnixTimeMilliseconds();
             var changed = await db.ApiTokens.Where(t => t.Id == id && t.RevokedAt == null)
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), ct);
+            if (changed > 0)
+            {
+                var name = await db.ApiTokens.Where(t => t.Id == id).Select(t => t.Name).FirstAsync(ct);
+                await audit.RecordAsync(AuditActor.From(http), AuditActions.TokenRevoke, null, name, AuditResults.Ok, "id " + id, ct);
+            }
+
             return changed == 0
                 ? TypedResults.Problem(title: "Token not found", detail: $"no active token with id {id}", statusCode: 404)
                 : TypedResults.NoContent();

@@ -1,5 +1,8 @@
 using System.CommandLine;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
+using SentinelX.App.Features.Audit;
 using SentinelX.App.Features.Auth;
 using SentinelX.App.Features.Keys;
 using SentinelX.App.Features.Storage;
@@ -56,11 +59,14 @@ public static class CoreCli
         });
 
         var rotate = new Command("rotate", "Replace the enrollment key; enrolled Nodes keep working");
-        rotate.SetAction(result =>
+        rotate.SetAction(async (result, ct) =>
         {
             var store = KeyStore(result.GetValue(data));
             Console.Out.WriteLine(store.Rotate());
             Console.Error.WriteLine($"New enrollment key written to {store.KeyPath}. The old key no longer enrolls Nodes; enrolled Nodes are not affected.");
+            using var host = StorageHost(result.GetValue(data));
+            await host.Services.MigrateAsync(ct);
+            await AuditAsync(host.Services, AuditActions.KeyRotate, "enrollment key", "", ct);
             return 0;
         });
 
@@ -97,6 +103,7 @@ public static class CoreCli
             {
                 var expiresAt = days is { } d ? DateTimeOffset.UtcNow.AddDays(d) : (DateTimeOffset?)null;
                 var (token, secret) = await tokens.CreateAsync(result.GetValue(name)!, result.GetValue(role)!, expiresAt, ct);
+                await AuditAsync(host.Services, AuditActions.TokenCreate, token.Name, $"role {token.Role}, id {token.Id}", ct);
                 Console.Out.WriteLine(secret);
                 Console.Error.WriteLine($"Token '{token.Name}' ({token.Role}, id {token.Id}) created. It is shown only this once.");
                 return 0;
@@ -117,16 +124,17 @@ public static class CoreCli
         var role = new Option<string>("--role") { Description = "admin, operator or viewer", Required = true };
         role.AcceptOnlyFromAmong([.. Roles.All]);
         var add = new Command("add", "Create a user; the password is read from stdin, or generated and printed once") { addName, role };
-        add.SetAction((result, ct) => WithUsersAsync(result.GetValue(data), async (users, time) =>
+        add.SetAction((result, ct) => WithUsersAsync(result.GetValue(data), async (users, time, services) =>
         {
             var (password, generated) = ReadOrGeneratePassword();
             var error = await Users.UserAdmin.CreateUserAsync(users, time, result.GetValue(addName)!, result.GetValue(role)!, password, ct);
+            if (error is null) await AuditAsync(services, AuditActions.UserCreate, result.GetValue(addName)!.Trim(), "role " + result.GetValue(role), ct);
             return Report(error, generated, password, $"User '{result.GetValue(addName)}' ({result.GetValue(role)}) created.");
         }, ct));
 
         var resetName = new Argument<string>("name") { Description = "User name" };
         var reset = new Command("reset-password", "Set a new password (from stdin, or generated and printed once), lift a lockout, end the user's sessions") { resetName };
-        reset.SetAction((result, ct) => WithUsersAsync(result.GetValue(data), async (users, _) =>
+        reset.SetAction((result, ct) => WithUsersAsync(result.GetValue(data), async (users, _, services) =>
         {
             var user = await users.FindByNameAsync(result.GetValue(resetName)!);
             if (user is null)
@@ -136,6 +144,7 @@ public static class CoreCli
             }
             var (password, generated) = ReadOrGeneratePassword();
             var error = await Users.UserAdmin.SetPasswordAsync(users, user, password);
+            if (error is null) await AuditAsync(services, AuditActions.UserUpdate, user.UserName ?? "", "password reset", ct);
             return Report(error, generated, password, $"Password of '{user.UserName}' reset; their open sessions end.");
         }, ct));
 
@@ -162,7 +171,7 @@ public static class CoreCli
 
     /// <summary>Identity over the database, without the web host.</summary>
     private static async Task<int> WithUsersAsync(string? dataFlag,
-        Func<Microsoft.AspNetCore.Identity.UserManager<Accounts.SentinelUser>, TimeProvider, Task<int>> action, CancellationToken ct)
+        Func<Microsoft.AspNetCore.Identity.UserManager<Accounts.SentinelUser>, TimeProvider, IServiceProvider, Task<int>> action, CancellationToken ct)
     {
         var configuration = CoreConfiguration.Load();
         var dataDir = CoreConfiguration.ResolveDataDir(dataFlag, configuration);
@@ -175,8 +184,23 @@ public static class CoreCli
         using var host = builder.Build();
         await host.Services.MigrateAsync(ct);
         await using var scope = host.Services.CreateAsyncScope();
-        return await action(scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Accounts.SentinelUser>>(), TimeProvider.System);
+        return await action(scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Accounts.SentinelUser>>(), TimeProvider.System, scope.ServiceProvider);
     }
+
+    /// <summary>The database without the web host (and without logging on stdout).</summary>
+    private static IHost StorageHost(string? dataFlag)
+    {
+        var configuration = CoreConfiguration.Load();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddConfiguration(configuration);
+        builder.AddStorage(CoreConfiguration.ResolveDataDir(dataFlag, configuration));
+        return builder.Build();
+    }
+
+    /// <summary>What the CLI changes is in the audit log like what the UI and API change; its actor is "cli".</summary>
+    private static Task AuditAsync(IServiceProvider services, string action, string target, string detail, CancellationToken ct) =>
+        new AuditLog(services.GetRequiredService<IDbContextFactory<SentinelDb>>(), TimeProvider.System, NullLogger<AuditLog>.Instance)
+            .RecordAsync(AuditActor.Cli, action, null, target, AuditResults.Ok, detail, ct);
 
     private static CoreKeyStore KeyStore(string? dataFlag) =>
         new(CoreConfiguration.ResolveDataDir(dataFlag, CoreConfiguration.Load()));

@@ -22,8 +22,8 @@ public sealed class InstallCommand(IOptions<CorePublicOptions> options, CoreSett
     public string? PublicUrl(string browserBaseUri) => ConfiguredUrl ?? NormalizeUrl(browserBaseUri);
 
     /// <summary>The line a user pastes into a server's root shell: the script served by this Core already knows its URL.</summary>
-    public static string Build(string publicUrl, string key) =>
-        $"curl -fsSL {ShellQuote(publicUrl + "/install.sh")} | sudo bash -s -- --key {ShellQuote(key)}";
+    public static string Build(string publicUrl, string key, bool monitorOnly = false) =>
+        $"curl -fsSL {ShellQuote(publicUrl + "/install.sh")} | sudo bash -s -- --key {ShellQuote(key)}" + (monitorOnly ? " --monitor-only" : "");
 
     /// <summary>
     /// An absolute http(s) URL without query, fragment or trailing slash, or null. The result is pasted into

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using SentinelX.App.Features.Audit;
 using SentinelX.App.Features.Settings;
 using SentinelX.App.Features.Storage;
 using SentinelX.Shared.Validation;
@@ -49,7 +50,7 @@ public sealed record NodeChanges
 }
 
 /// <summary>Edits and removes Nodes: the database row and the live <see cref="NodeState"/> together.</summary>
-public sealed class NodeEditor(IDbContextFactory<SentinelDb> dbFactory, NodeRegistry registry, TimeProvider time, ILogger<NodeEditor> logger)
+public sealed class NodeEditor(IDbContextFactory<SentinelDb> dbFactory, NodeRegistry registry, TimeProvider time, AuditLog audit, ILogger<NodeEditor> logger)
 {
     /// <summary>Settings key prefix remembering removed Node ids, so their Nodes are told "gone" rather than re-enrolling.</summary>
     public const string RemovedKeyPrefix = "nodes.removed.";
@@ -88,8 +89,9 @@ public sealed class NodeEditor(IDbContextFactory<SentinelDb> dbFactory, NodeRegi
     /// Forgets a Node: refuses it from now on (410), disconnects it, and deletes its record, samples
     /// and rollups. The Node keeps running but is told it was removed; reinstalling enrolls it afresh.
     /// </summary>
-    public async Task RemoveAsync(NodeState node, CancellationToken ct)
+    public async Task RemoveAsync(NodeState node, AuditActor actor, CancellationToken ct)
     {
+        await audit.RecordAsync(actor, AuditActions.NodeRemove, node.Id, node.Name, AuditResults.Ok, null, ct);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var key = RemovedKeyPrefix + node.Id;

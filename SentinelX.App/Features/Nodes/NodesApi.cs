@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using SentinelX.App.Features.Audit;
 using SentinelX.App.Features.Auth;
 using SentinelX.App.Features.Metrics;
 using SentinelX.App.Features.Storage;
@@ -121,10 +122,10 @@ public static class NodesApi
         return TypedResults.Ok(ToDetail(node));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> RemoveAsync(string id, NodeRegistry registry, NodeEditor editor, CancellationToken ct)
+    private static async Task<Results<NoContent, ProblemHttpResult>> RemoveAsync(string id, NodeRegistry registry, NodeEditor editor, HttpContext http, CancellationToken ct)
     {
         if (registry.Find(id) is not { } node) return NotFound(id);
-        await editor.RemoveAsync(node, ct);
+        await editor.RemoveAsync(node, AuditActor.From(http), ct);
         return TypedResults.NoContent();
     }
 

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using SentinelX.App.Features.Accounts;
+using SentinelX.App.Features.Audit;
 using SentinelX.App.Features.Auth;
 using SentinelX.App.Features.Storage;
 using SentinelX.App.Features.Users;
@@ -9,7 +10,7 @@ using SentinelX.App.Features.Users;
 namespace SentinelX.App.Features.Tokens;
 
 /// <summary>The API tokens page's actions: the same <see cref="TokenService"/> as the REST API, admins only.</summary>
-public sealed class TokenAdmin(TokenService tokens, UserManager<SentinelUser> users, SentinelDb db, TimeProvider time)
+public sealed class TokenAdmin(TokenService tokens, UserManager<SentinelUser> users, SentinelDb db, TimeProvider time, AuditLog audit, CircuitClient client)
 {
     public async Task<IReadOnlyList<ApiToken>> ListAsync(ClaimsPrincipal caller, CancellationToken ct)
     {
@@ -21,7 +22,9 @@ public sealed class TokenAdmin(TokenService tokens, UserManager<SentinelUser> us
     public async Task<(ApiToken Token, string Secret)> CreateAsync(ClaimsPrincipal caller, string name, string role, DateTimeOffset? expiresAt, CancellationToken ct)
     {
         await UserAdmin.DemandAdminAsync(db, users, caller);
-        return await tokens.CreateAsync(name, role, expiresAt, ct);
+        var (token, secret) = await tokens.CreateAsync(name, role, expiresAt, ct);
+        await audit.RecordAsync(AuditActor.From(caller, client.Address), AuditActions.TokenCreate, null, token.Name, AuditResults.Ok, $"role {token.Role}, id {token.Id}", ct);
+        return (token, secret);
     }
 
     /// <summary>Revokes a live token; false when it was already revoked or does not exist.</summary>
@@ -29,7 +32,14 @@ public sealed class TokenAdmin(TokenService tokens, UserManager<SentinelUser> us
     {
         await UserAdmin.DemandAdminAsync(db, users, caller);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        return await db.ApiTokens.Where(t => t.Id == id && t.RevokedAt == null)
+        var revoked = await db.ApiTokens.Where(t => t.Id == id && t.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), ct) > 0;
+        if (revoked)
+        {
+            var name = await db.ApiTokens.Where(t => t.Id == id).Select(t => t.Name).FirstOrDefaultAsync(ct) ?? id;
+            await audit.RecordAsync(AuditActor.From(caller, client.Address), AuditActions.TokenRevoke, null, name, AuditResults.Ok, "id " + id, ct);
+        }
+
+        return revoked;
     }
 }

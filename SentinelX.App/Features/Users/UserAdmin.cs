@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using SentinelX.App.Features.Accounts;
+using SentinelX.App.Features.Audit;
 using SentinelX.App.Features.Auth;
 using SentinelX.App.Features.Storage;
 
@@ -11,7 +12,7 @@ namespace SentinelX.App.Features.Users;
 /// What an admin does to other accounts. Every method checks, against the database and not only
 /// the cookie, that the caller is an admin right now; the pages check too, this is the last word.
 /// </summary>
-public sealed class UserAdmin(UserManager<SentinelUser> users, SentinelDb db, TimeProvider time, Settings.CoreSettings settings)
+public sealed class UserAdmin(UserManager<SentinelUser> users, SentinelDb db, TimeProvider time, Settings.CoreSettings settings, AuditLog audit, CircuitClient client)
 {
     public const string LastAdminError = "The last administrator cannot be removed or demoted. Make another user an administrator first.";
 
@@ -43,8 +44,17 @@ public sealed class UserAdmin(UserManager<SentinelUser> users, SentinelDb db, Ti
     public async Task<string?> CreateAsync(ClaimsPrincipal caller, string userName, string role, string password, CancellationToken ct)
     {
         await DemandAdminAsync(db, users, caller);
-        return await CreateUserAsync(users, time, userName, role, password, ct, settings.DefaultTheme);
+        var error = await CreateUserAsync(users, time, userName, role, password, ct, settings.DefaultTheme);
+        await RecordAsync(caller, AuditActions.UserCreate, userName.Trim(), error, "role " + role);
+        return error;
     }
+
+    /// <summary>Every account change is in the audit log, refused ones too.</summary>
+    private Task RecordAsync(ClaimsPrincipal caller, string action, string target, string? error, string detail = "") =>
+        audit.RecordAsync(AuditActor.From(caller, client.Address), action, null, target,
+            error is null ? AuditResults.Ok : AuditResults.Failed, error is null ? detail : error);
+
+    private async Task<string> NameOfAsync(string userId) => (await users.FindByIdAsync(userId))?.UserName ?? userId;
 
     /// <summary>The creation rules, shared with <c>sentinelx user add</c> (which has no caller).</summary>
     internal static async Task<string?> CreateUserAsync(UserManager<SentinelUser> users, TimeProvider time, string userName, string role, string password, CancellationToken ct, string theme = "")
@@ -62,6 +72,13 @@ public sealed class UserAdmin(UserManager<SentinelUser> users, SentinelDb db, Ti
     public async Task<string?> ChangeRoleAsync(ClaimsPrincipal caller, string userId, string role, CancellationToken ct)
     {
         await DemandAdminAsync(db, users, caller);
+        var error = await ChangeRoleCoreAsync(userId, role, ct);
+        await RecordAsync(caller, AuditActions.UserUpdate, await NameOfAsync(userId), error, "role " + role);
+        return error;
+    }
+
+    private async Task<string?> ChangeRoleCoreAsync(string userId, string role, CancellationToken ct)
+    {
         if (!Roles.IsValid(role)) return "Choose a role.";
         await AdminChanges.WaitAsync(ct);
         try
@@ -88,7 +105,9 @@ public sealed class UserAdmin(UserManager<SentinelUser> users, SentinelDb db, Ti
         await DemandAdminAsync(db, users, caller);
         ct.ThrowIfCancellationRequested();
         var user = await users.FindByIdAsync(userId);
-        return user is null ? "This user no longer exists." : await SetPasswordAsync(users, user, password);
+        var error = user is null ? "This user no longer exists." : await SetPasswordAsync(users, user, password);
+        await RecordAsync(caller, AuditActions.UserUpdate, user?.UserName ?? userId, error, "password reset");
+        return error;
     }
 
     /// <summary>Replaces the password, lifts a lockout and ends the user's sessions; shared with <c>sentinelx user reset-password</c>.</summary>
@@ -111,6 +130,14 @@ public sealed class UserAdmin(UserManager<SentinelUser> users, SentinelDb db, Ti
     public async Task<string?> DeleteAsync(ClaimsPrincipal caller, string userId, CancellationToken ct)
     {
         await DemandAdminAsync(db, users, caller);
+        var name = await NameOfAsync(userId);
+        var error = await DeleteCoreAsync(userId, ct);
+        await RecordAsync(caller, AuditActions.UserDelete, name, error);
+        return error;
+    }
+
+    private async Task<string?> DeleteCoreAsync(string userId, CancellationToken ct)
+    {
         await AdminChanges.WaitAsync(ct);
         try
         {

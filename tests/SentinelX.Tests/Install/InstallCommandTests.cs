@@ -26,6 +26,8 @@ public sealed class InstallCommandTests
     {
         InstallCommand.Build("http://core.example:5080", "sxk_AbC-123_x")
             .Should().Be("curl -fsSL http://core.example:5080/install.sh | sudo bash -s -- --key sxk_AbC-123_x");
+        InstallCommand.Build("http://core.example:5080", "sxk_k", monitorOnly: true)
+            .Should().EndWith("--key sxk_k --monitor-only");
     }
 
     [Theory]

@@ -120,4 +120,39 @@ public sealed class NodeSettingsLoaderTests : IDisposable
         errors.Should().BeEmpty();
         settings!.Key.Should().BeNull();
     }
+
+    [Fact]
+    public void Every_capability_is_allowed_unless_the_owner_says_otherwise()
+    {
+        Load("--core", "http://a", "--key", "k").Settings!.Allow.Should().BeEquivalentTo(["exec", "shell", "files", "docker"]);
+        Load("--core", "http://a", "--key", "k", "--monitor-only").Settings!.Allow.Should().BeEmpty();
+        Load("--core", "http://a", "--key", "k", "--allow", "files, EXEC").Settings!.Allow.Should().BeEquivalentTo(["exec", "files"]);
+        Load("--core", "http://a", "--key", "k", "--allow", "none").Settings!.Allow.Should().BeEmpty();
+    }
+
+    [Fact]
+    public void The_allow_list_comes_from_the_file_unless_a_flag_or_the_environment_says_otherwise()
+    {
+        File.WriteAllText(Path.Combine(_dir, "node.json"), """{"core":"http://a","key":"k","allow":[],"fileRoots":["/srv/www/","/home"],"dockerSocket":"/run/podman/podman.sock"}""");
+        var (settings, errors) = Load();
+        errors.Should().BeEmpty();
+        settings!.Allow.Should().BeEmpty("[] in node.json is monitor-only");
+        settings.FileRoots.Should().Equal("/srv/www", "/home");
+        settings.DockerSocket.Should().Be("/run/podman/podman.sock");
+
+        _env["SENTINELX_NODE_ALLOW"] = "docker";
+        Load().Settings!.Allow.Should().BeEquivalentTo(["docker"]);
+        Load("--allow", "shell").Settings!.Allow.Should().BeEquivalentTo(["shell"]);
+    }
+
+    [Fact]
+    public void Unknown_capabilities_and_relative_roots_are_errors()
+    {
+        Load("--core", "http://a", "--key", "k", "--allow", "exec,root").Errors.Should().ContainSingle()
+            .Which.Should().Contain("unknown capability \"root\"");
+        Load("--core", "http://a", "--key", "k", "--allow", "exec", "--monitor-only").Errors.Should().ContainSingle()
+            .Which.Should().Contain("cannot be used together");
+        File.WriteAllText(Path.Combine(_dir, "node.json"), """{"core":"http://a","key":"k","fileRoots":["srv"]}""");
+        Load().Errors.Should().ContainSingle().Which.Should().Contain("must be an absolute path");
+    }
 }
