@@ -25,6 +25,13 @@ namespace SentinelX.Shared.Protocol;
 [JsonSerializable(typeof(MetricSample))]
 [JsonSerializable(typeof(SystemInfo))]
 [JsonSerializable(typeof(ProblemDetailsMessage))]
+// exec
+[JsonSerializable(typeof(ExecStartParams))]
+[JsonSerializable(typeof(ExecStartResult))]
+[JsonSerializable(typeof(ExecOutput))]
+[JsonSerializable(typeof(ExecExit))]
+[JsonSerializable(typeof(ExecCancelParams))]
+[JsonSerializable(typeof(ExecCancelResult))]
 public sealed partial class ProtocolJsonContext : JsonSerializerContext;
 
 /// <summary>The fields of an RFC 9457 problem document a Node reads from a refused HTTP request.</summary>

@@ -1,0 +1,227 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using SentinelX.App.Features.Audit;
+using SentinelX.App.Features.Nodes;
+using SentinelX.App.Features.RemoteAccess;
+using SentinelX.App.Features.Storage;
+using SentinelX.Shared.Protocol;
+
+namespace SentinelX.App.Features.Exec;
+
+/// <summary>Why a run did not start: a closed lock, the Node's refusal, or a lost connection.</summary>
+public sealed record ExecFailure(int Status, string Title, string Detail, string? Lock = null)
+{
+    public ProblemHttpResult ToProblem() => TypedResults.Problem(title: Title, detail: Detail, statusCode: Status,
+        extensions: Lock is null ? null : new Dictionary<string, object?> { ["lock"] = Lock });
+
+    public static ExecFailure From(CapabilityRefusal refusal) => new(refusal.Status, refusal.Title, refusal.Detail, refusal.Lock);
+}
+
+/// <summary>
+/// Runs commands on Nodes: checks both locks, stores the run, sends <c>exec.start</c>, collects the
+/// output the Node streams back and finishes the run on <c>exec.exit</c>, on disconnect, or at a
+/// deadline of its timeout plus <see cref="ExitSlack"/> (a Node that never answers cannot leave a
+/// run "running" forever). Every start, refusal and cancel is audited.
+/// </summary>
+public sealed class ExecService(
+    NodeRegistry registry, IDbContextFactory<SentinelDb> dbFactory, AuditLog audit, TimeProvider time, ILogger<ExecService> logger)
+    : INodeSessionHandlers
+{
+    private static readonly TimeSpan ExitSlack = TimeSpan.FromSeconds(15);
+    private readonly ConcurrentDictionary<string, LiveExecRun> _live = new(StringComparer.Ordinal);
+
+    /// <summary>A run still in progress, for watchers; null once it ended.</summary>
+    public LiveExecRun? FindLive(string runId) => _live.GetValueOrDefault(runId);
+
+    /// <summary>Raised when any run starts or ends, so history lists can refresh.</summary>
+    public event Action<string>? RunsChanged;
+
+    public void Register(JsonRpcMethods methods, NodeState node) => methods
+        .OnNotification(Methods.ExecOutput, ProtocolJsonContext.Default.ExecOutput, (output, _) =>
+        {
+            // Another Node's run id is ignored: a Node only reports its own runs.
+            if (_live.TryGetValue(output.RunId, out var run) && run.NodeId == node.Id) run.Append(output.Stream, output.Data);
+            return ValueTask.CompletedTask;
+        })
+        .OnNotification(Methods.ExecExit, ProtocolJsonContext.Default.ExecExit, async (exit, _) =>
+        {
+            if (_live.TryGetValue(exit.RunId, out var run) && run.NodeId == node.Id) await FinishAsync(run, exit);
+        });
+
+    /// <summary>Starts <paramref name="request"/> on <paramref name="node"/>; the run's <see cref="LiveExecRun.Completion"/> says how it ended.</summary>
+    public async Task<(LiveExecRun? Run, ExecFailure? Failure)> StartAsync(
+        NodeState node, ExecRequest request, AuditActor actor, string? batchId = null, CancellationToken ct = default)
+    {
+        if (CapabilityLocks.Check(node, Capabilities.Exec) is { } refusal)
+        {
+            await audit.RecordAsync(actor, AuditActions.ExecRun, node.Id, request.Command, AuditResults.Refused, $"lock {refusal.Lock}: {refusal.Title}", ct);
+            return (null, ExecFailure.From(refusal));
+        }
+
+        var session = node.Session;
+        var record = new ExecRun
+        {
+            Id = NewId(),
+            BatchId = batchId,
+            NodeId = node.Id,
+            Command = request.Command,
+            RunAs = request.RunAs ?? "",
+            WorkingDirectory = request.WorkingDirectory ?? "",
+            TimeoutSeconds = request.Timeout,
+            RequestedBy = actor.Name,
+            StartedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
+            Status = ExecStatuses.Running,
+        };
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            db.ExecRuns.Add(record);
+            await db.SaveChangesAsync(ct);
+        }
+
+        // Registered before the request goes out: output can arrive before the answer does.
+        var run = new LiveExecRun(record, node.Name, actor);
+        _live[record.Id] = run;
+        ExecFailure? failure = null;
+        try
+        {
+            if (session is null) throw new IOException("not connected");
+            await session.Peer.RequestAsync(Methods.ExecStart, request.ToParams(record.Id),
+                ProtocolJsonContext.Default.ExecStartParams, ProtocolJsonContext.Default.ExecStartResult, ct: CancellationToken.None);
+        }
+        catch (JsonRpcException ex)
+        {
+            failure = ex.Code switch
+            {
+                JsonRpcErrorCodes.CapabilityForbidden => new ExecFailure(403, "exec is not allowed by the server's own config", ex.Message, CapabilityLocks.NodeLock),
+                JsonRpcErrorCodes.NotFound => new ExecFailure(404, "Not found on the node", ex.Message),
+                JsonRpcErrorCodes.InvalidParams => new ExecFailure(400, "Invalid command", ex.Message),
+                JsonRpcErrorCodes.OperationFailed => new ExecFailure(422, "The node could not run the command", ex.Message),
+                JsonRpcErrorCodes.Timeout => new ExecFailure(504, "The node did not answer", ex.Message),
+                _ => new ExecFailure(502, "The node refused the command", ex.Message),
+            };
+        }
+        catch (IOException)
+        {
+            failure = new ExecFailure(503, "Node offline", $"node {node.Name} ({node.Id}) disconnected before the command started", CapabilityLocks.Offline);
+        }
+
+        if (failure is not null)
+        {
+            await FinishAsync(run, new ExecExit { RunId = record.Id, Status = ExecStatuses.Failed, Error = failure.Detail },
+                failure.Lock == CapabilityLocks.NodeLock ? AuditResults.Refused : AuditResults.Failed, actor);
+            return (null, failure);
+        }
+
+        logger.LogInformation("Exec {Run} started on {Node} by {Actor}", record.Id, node.Id, actor.Name);
+        var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(request.Timeout) + ExitSlack);
+        var peer = session!.Peer;
+        var onDeadline = deadline.Token.Register(() => _ = FinishAsync(run,
+            new ExecExit { RunId = record.Id, Status = ExecStatuses.Failed, Error = "the node did not report the end of the run" }));
+        var onDisconnect = peer.Closed.Register(() => _ = FinishAsync(run,
+            new ExecExit { RunId = record.Id, Status = ExecStatuses.Failed, Error = "node disconnected" }));
+        _ = run.Completion.ContinueWith(_ =>
+        {
+            onDeadline.Dispose();
+            onDisconnect.Dispose();
+            deadline.Dispose();
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        RunsChanged?.Invoke(node.Id);
+        return (run, null);
+    }
+
+    /// <summary>Kills a running command's process group. Null when sent; else why not.</summary>
+    public async Task<ExecFailure?> CancelAsync(string runId, AuditActor actor, CancellationToken ct = default)
+    {
+        if (!_live.TryGetValue(runId, out var run))
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            return await db.ExecRuns.AnyAsync(r => r.Id == runId, ct)
+                ? new ExecFailure(409, "Run already finished", $"run {runId} is not running any more")
+                : new ExecFailure(404, "Run not found", $"there is no run with id {runId}");
+        }
+
+        var target = run.Record.Command;
+        if (registry.Find(run.NodeId) is not { } node) return new ExecFailure(404, "Node not found", $"node {run.NodeId} no longer exists");
+        if (CapabilityLocks.Check(node, Capabilities.Exec) is { } refusal)
+        {
+            await audit.RecordAsync(actor, AuditActions.ExecCancel, node.Id, target, AuditResults.Refused, $"lock {refusal.Lock}: {refusal.Title}", ct);
+            return ExecFailure.From(refusal);
+        }
+
+        try
+        {
+            await node.Session!.Peer.RequestAsync(Methods.ExecCancel, new ExecCancelParams { RunId = runId },
+                ProtocolJsonContext.Default.ExecCancelParams, ProtocolJsonContext.Default.ExecCancelResult, ct: CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is JsonRpcException or IOException or NullReferenceException)
+        {
+            var failure = ex is JsonRpcException { Code: JsonRpcErrorCodes.NotFound }
+                ? new ExecFailure(409, "Run already finished", $"run {runId} ended before the cancel arrived")
+                : new ExecFailure(ex is JsonRpcException { Code: JsonRpcErrorCodes.Timeout } ? 504 : 503, "Cancel not delivered", ex.Message);
+            await audit.RecordAsync(actor, AuditActions.ExecCancel, node.Id, target, AuditResults.Failed, failure.Detail, ct);
+            return failure;
+        }
+
+        await audit.RecordAsync(actor, AuditActions.ExecCancel, node.Id, target, AuditResults.Ok, $"run {runId}", ct);
+        return null;
+    }
+
+    /// <summary>Runs newest first, without output.</summary>
+    public async Task<IReadOnlyList<ExecRunSummary>> HistoryAsync(string nodeId, int limit, long? before, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var q = db.ExecRuns.AsNoTracking().Where(r => r.NodeId == nodeId);
+        if (before is { } b) q = q.Where(r => r.StartedAt < b);
+        return await q.OrderByDescending(r => r.StartedAt).ThenByDescending(r => r.Id).Take(Math.Clamp(limit, 1, 500))
+            .Select(r => new ExecRunSummary(r.Id, r.BatchId, r.NodeId, r.Command, r.RunAs, r.WorkingDirectory, r.TimeoutSeconds,
+                r.RequestedBy, r.StartedAt, r.FinishedAt, r.Status, r.ExitCode, r.DurationMs, r.Truncated, r.Error))
+            .ToListAsync(ct);
+    }
+
+    public async Task<ExecRun?> FindAsync(string runId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.ExecRuns.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, ct);
+    }
+
+    private Task FinishAsync(LiveExecRun run, ExecExit exit) =>
+        FinishAsync(run, exit, exit.Status is ExecStatuses.Exited or ExecStatuses.Cancelled ? AuditResults.Ok : AuditResults.Failed,
+            run.Actor);
+
+    private async Task FinishAsync(LiveExecRun run, ExecExit exit, string result, AuditActor actor)
+    {
+        if (!run.TryClaimFinish()) return;
+        var record = run.Record;
+        run.Fill(exit, time.GetUtcNow().ToUnixTimeMilliseconds());
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+            db.ExecRuns.Update(record);
+            await db.SaveChangesAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is DbUpdateException or InvalidOperationException)
+        {
+            logger.LogError(ex, "Exec run {Run} not stored", record.Id);
+        }
+        finally
+        {
+            _live.TryRemove(record.Id, out _);
+            run.Complete();
+        }
+
+        var detail = record.Status switch
+        {
+            ExecStatuses.Exited => $"exit {record.ExitCode} in {record.DurationMs} ms",
+            ExecStatuses.Timeout => $"timeout after {record.TimeoutSeconds} s",
+            ExecStatuses.Cancelled => $"cancelled after {record.DurationMs} ms",
+            _ => "failed: " + record.Error,
+        };
+        if (record.Truncated) detail += " (output cut at 1 MiB)";
+        await audit.RecordAsync(actor, AuditActions.ExecRun, record.NodeId, record.Command, result, detail);
+        RunsChanged?.Invoke(record.NodeId);
+    }
+
+    private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+}
