@@ -97,6 +97,20 @@ public sealed class FilesUiTests(BrowserFixture browser) : IAsyncLifetime
         await Assertions.Expect(Row(phone, "a-rather-long-file-name-for-a-small-screen.conf")).ToBeVisibleAsync();
         (await phone.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth + 1")).Should().BeTrue("nothing overflows a phone screen");
         await BrowserFixture.ScreenshotAsync(phone, "files-tab-phone");
+
+        await page.GetByTestId("theme").SelectOptionAsync("dark");
+        await page.WaitForFunctionAsync("() => document.body.classList.contains('theme-dark')");
+        await UiFlows.WaitForCircuitAsync(page);
+        await page.GetByTestId("tab-files").ClickAsync();
+        await page.GetByTestId("files-path").FillAsync(_root);
+        await page.GetByTestId("files-go").ClickAsync();
+        await Assertions.Expect(Row(page, "a-rather-long-file-name-for-a-small-screen.conf")).ToBeVisibleAsync();
+        await Row(page, "a-rather-long-file-name-for-a-small-screen.conf").GetByTestId("files-chmod").ClickAsync();
+        await BrowserFixture.ScreenshotAsync(page, "files-tab-dark");
+        await page.GetByTestId("files-panel-text").FillAsync("0600");
+        await page.GetByTestId("files-panel-ok").ClickAsync();
+        await Assertions.Expect(Row(page, "a-rather-long-file-name-for-a-small-screen.conf")).ToContainTextAsync("0600");
+        File.GetUnixFileMode(Path.Combine(_root, "a-rather-long-file-name-for-a-small-screen.conf")).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 
     private static ILocator Row(IPage page, string name) => page.Locator($"[data-testid=files-row][data-name='{name}']");
