@@ -159,6 +159,17 @@ public sealed class FilesTests : IAsyncLifetime
         using (var response = await client.PutAsync(Content("/work/notes.txt") + "&offset=999", chunk))
             response.StatusCode.Should().Be(HttpStatusCode.Conflict, "an offset past the end cannot be resumed");
 
+        // An upload cut off half-way leaves neither a half file nor its temporary file behind.
+        using (var broken = new BrokenContent(3 * 1024 * 1024))
+        {
+            var act = () => client.PutAsync(Content("/work/cut.bin"), broken);
+            await act.Should().ThrowAsync<HttpRequestException>();
+        }
+
+        await Eventually.WaitAsync(() => Task.FromResult(Directory.GetFiles(Path.Combine(_root, "work"), ".cut.bin*").Length == 0),
+            TimeSpan.FromSeconds(15), "the temporary file of the cut upload is removed");
+        File.Exists(Path.Combine(_root, "work", "cut.bin")).Should().BeFalse();
+
         (await CoreInstance.PostJsonAsync(client, $"/api/v1/nodes/{_id}/files/chmod", new { path = $"{_root}/work/notes.txt", mode = "0600" })).StatusCode.Should().Be(HttpStatusCode.OK);
         (await CoreInstance.PostJsonAsync(client, $"/api/v1/nodes/{_id}/files/chmod", new { path = $"{_root}/work/notes.txt", mode = "0999" })).StatusCode.Should().Be(HttpStatusCode.BadRequest);
         (await CoreInstance.PostJsonAsync(client, $"/api/v1/nodes/{_id}/files/rename", new { from = $"{_root}/work/notes.txt", to = $"{_root}/work/renamed.txt" })).StatusCode.Should().Be(HttpStatusCode.OK);
@@ -190,6 +201,7 @@ public sealed class FilesTests : IAsyncLifetime
             ("files.mkdir", "ok"), ("files.mkdir", "failed"), ("files.chmod", "ok"), ("files.rename", "ok"),
             ("files.delete", "failed"), ("files.delete", "ok"), ("files.delete", "refused"), ("files.write", "ok")]);
         audit.Single(e => e.Action == "files.rename").Detail.Should().Be($"to {_root}/work/renamed.txt");
+        audit.Should().Contain(e => e.Action == "files.write" && e.Target == _root + "/work/cut.bin" && e.Result == "failed", "the cut upload is recorded as failed");
     }
 
     [Fact]
@@ -221,6 +233,24 @@ public sealed class FilesTests : IAsyncLifetime
 
         var audit = await CoreInstance.GetJsonAsync<List<AuditEntryView>>(_admin, $"/api/v1/audit?node={other}&action=files.write");
         audit.Should().ContainSingle().Which.Result.Should().Be("refused");
+    }
+
+    /// <summary>A request body that sends some bytes, then fails, as a dropped client does.</summary>
+    private sealed class BrokenContent(int bytesBeforeFailing) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            await stream.WriteAsync(new byte[bytesBeforeFailing]);
+            await stream.FlushAsync();
+            await Task.Delay(300);
+            throw new IOException("client gave up");
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = bytesBeforeFailing * 2L;
+            return true;
+        }
     }
 
     private string List(string path) => $"/api/v1/nodes/{_id}/files?path={Uri.EscapeDataString(path)}";

@@ -56,6 +56,10 @@ public sealed class FilesUiTests(BrowserFixture browser) : IAsyncLifetime
         File.ReadAllText(Path.Combine(_root, "hello.txt")).Should().Be("hello from the browser\n");
         (await Row(page, "hello.txt").InnerTextAsync()).Should().Contain("23 B").And.Contain("0644");
 
+        var download = await page.RunAndWaitForDownloadAsync(() => Row(page, "hello.txt").GetByTestId("files-download").ClickAsync());
+        download.SuggestedFilename.Should().Be("hello.txt");
+        File.ReadAllText((await download.PathAsync())!).Should().Be("hello from the browser\n", "the cookie download endpoint streams the file");
+
         await Row(page, "hello.txt").GetByTestId("files-edit").ClickAsync();
         var editor = page.GetByTestId("files-editor");
         await Assertions.Expect(editor).ToHaveValueAsync("hello from the browser\n");
