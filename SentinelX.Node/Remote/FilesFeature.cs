@@ -53,7 +53,7 @@ internal sealed class FilesFeature(NodeSettings settings) : INodeFeature
     {
         var directory = _paths.Resolve(p.Path, followLast: true);
         var stat = Lstat(directory);
-        if (!stat.IsDirectory) throw FilesPaths.Refused(FilesErrorReasons.IsDirectory, $"{directory} is not a directory");
+        if (!stat.IsDirectory) throw FilesPaths.Refused(FilesErrorReasons.NotAFile, $"{directory} is not a directory");
 
         var owners = FilesOwners.Load();
         var entries = new List<FileEntry>();

@@ -20,7 +20,7 @@ internal sealed class FilesTransfers(FilesPaths paths, SessionContext session)
     public FilesReadResult StartRead(FilesReadParams p)
     {
         var path = paths.Resolve(p.Path, followLast: true);
-        if (Directory.Exists(path)) throw FilesPaths.Refused(FilesErrorReasons.IsDirectory, $"{path} is a directory");
+        DemandRegular(path, mustExist: true);
         var file = new FileStream(path, new FileStreamOptions
         {
             Mode = FileMode.Open,
@@ -48,7 +48,7 @@ internal sealed class FilesTransfers(FilesPaths paths, SessionContext session)
     public FilesWriteAccepted StartWrite(FilesWriteParams p)
     {
         var path = paths.Resolve(p.Path, followLast: true);
-        if (Directory.Exists(path)) throw FilesPaths.Refused(FilesErrorReasons.IsDirectory, $"{path} is a directory");
+        DemandRegular(path, mustExist: false);
         if (p.Offset < 0) throw new JsonRpcException(JsonRpcErrorCodes.InvalidParams, "offset must not be negative");
 
         string? temp = null;
@@ -81,6 +81,19 @@ internal sealed class FilesTransfers(FilesPaths paths, SessionContext session)
 
         _ = Task.Run(() => ReceiveAsync(file, temp, path, p.StreamId), CancellationToken.None);
         return new FilesWriteAccepted { Path = path };
+    }
+
+    /// <summary>Only regular files move: a fifo or a device would block or never end.</summary>
+    private static void DemandRegular(string path, bool mustExist)
+    {
+        if (!FilesNative.TryLstat(path, out var stat, out _))
+        {
+            if (mustExist) throw new JsonRpcException(JsonRpcErrorCodes.NotFound, $"no such file: {path}");
+            return;
+        }
+
+        if (!stat.IsRegular)
+            throw FilesPaths.Refused(FilesErrorReasons.NotAFile, stat.IsDirectory ? $"{path} is a directory" : $"{path} is not a regular file");
     }
 
     private static FileStreamOptions WriteOptions(FileMode mode) => new()

@@ -130,7 +130,7 @@ public static class FilesErrorReasons
     public const string Permission = "permission";
     public const string NotEmpty = "not-empty";
     public const string Exists = "exists";
-    public const string IsDirectory = "is-directory";
+    public const string NotAFile = "not-a-file";
     public const string BadOffset = "bad-offset";
 }
 

@@ -110,7 +110,17 @@ public sealed class FilesClient(NodeStreams streams)
             ArrayPool<byte>.Shared.Return(buffer);
         }
 
-        var answer = await outcome.WaitAsync(ConfirmTimeout, ct).ConfigureAwait(false);
+        FilesWriteOutcome? answer;
+        try
+        {
+            answer = await outcome.WaitAsync(ConfirmTimeout, ct).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            socket.Abort();
+            throw new FilesException(504, "Node did not answer", $"node {node.Name} did not confirm the write within {ConfirmTimeout.TotalSeconds:0} s");
+        }
+
         if (answer is { Size: { } size }) return size;
         if (answer is { Code: { } code }) throw FromNode(new JsonRpcException(code, answer.Message ?? "write failed"));
         throw new FilesException(502, "Upload failed", $"node {node.Name} closed the upload stream without confirming the write; the file was not replaced");
@@ -189,7 +199,7 @@ public sealed class FilesClient(NodeStreams streams)
             FilesErrorReasons.Permission => new FilesException(403, "Permission denied", ex.Message),
             FilesErrorReasons.NotEmpty => new FilesException(409, "Directory not empty", ex.Message),
             FilesErrorReasons.Exists => new FilesException(409, "Already exists", ex.Message),
-            FilesErrorReasons.IsDirectory => new FilesException(422, "Wrong kind of file", ex.Message),
+            FilesErrorReasons.NotAFile => new FilesException(422, "Wrong kind of file", ex.Message),
             FilesErrorReasons.BadOffset => new FilesException(409, "Offset does not match the file", ex.Message),
             _ => new FilesException(422, "Operation failed", ex.Message),
         },
