@@ -4,6 +4,7 @@ using SentinelX.App.Features.Audit;
 using SentinelX.App.Features.Auth;
 using SentinelX.App.Features.Dashboard;
 using SentinelX.App.Features.Exec;
+using SentinelX.App.Features.Files;
 using SentinelX.App.Features.Health;
 using SentinelX.App.Features.Install;
 using SentinelX.App.Features.Keys;
@@ -64,6 +65,7 @@ public static class CoreHost
         builder.AddAudit();
         builder.AddRemoteAccess();
         builder.AddExec();
+        builder.AddFiles();
 
         var app = builder.Build();
         app.UseProblemResponses();
@@ -81,6 +83,7 @@ public static class CoreHost
         app.MapAuditApi();
         app.MapRemoteAccess();
         app.MapExec();
+        app.MapFiles();
         app.MapPrometheus(app.Configuration);
         app.MapAccountEndpoints();
         app.MapShell();

@@ -8,5 +8,6 @@ internal static class RemoteFeatures
     public static IReadOnlyList<INodeFeature> Create(NodeSettings settings) =>
     [
         new ExecFeature(),
+        new FilesFeature(settings),
     ];
 }

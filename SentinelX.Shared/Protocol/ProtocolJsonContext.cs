@@ -32,6 +32,20 @@ namespace SentinelX.Shared.Protocol;
 [JsonSerializable(typeof(ExecExit))]
 [JsonSerializable(typeof(ExecCancelParams))]
 [JsonSerializable(typeof(ExecCancelResult))]
+// files
+[JsonSerializable(typeof(FilesListParams))]
+[JsonSerializable(typeof(FilesListResult))]
+[JsonSerializable(typeof(FileEntry))]
+[JsonSerializable(typeof(FilesMkdirParams))]
+[JsonSerializable(typeof(FilesRenameParams))]
+[JsonSerializable(typeof(FilesDeleteParams))]
+[JsonSerializable(typeof(FilesChmodParams))]
+[JsonSerializable(typeof(FilesReadParams))]
+[JsonSerializable(typeof(FilesReadResult))]
+[JsonSerializable(typeof(FilesWriteParams))]
+[JsonSerializable(typeof(FilesWriteAccepted))]
+[JsonSerializable(typeof(FilesWriteOutcome))]
+[JsonSerializable(typeof(FilesDone))]
 public sealed partial class ProtocolJsonContext : JsonSerializerContext;
 
 /// <summary>The fields of an RFC 9457 problem document a Node reads from a refused HTTP request.</summary>

@@ -1,0 +1,262 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using SentinelX.App.Features.Nodes;
+using SentinelX.App.Features.RemoteAccess;
+using SentinelX.Shared.Protocol;
+
+namespace SentinelX.App.Features.Files;
+
+/// <summary>A files operation that did not happen, with the HTTP status and text to show for it.</summary>
+public sealed class FilesException(int status, string title, string detail, string? lockName = null) : Exception(detail)
+{
+    public int Status { get; } = status;
+    public string Title { get; } = title;
+
+    /// <summary>"core", "node" or "offline" when a capability lock refused the operation.</summary>
+    public string? Lock { get; } = lockName;
+
+    public IResult ToProblem() => TypedResults.Problem(title: Title, detail: Message, statusCode: Status,
+        extensions: Lock is null ? null : new Dictionary<string, object?> { ["lock"] = Lock });
+}
+
+/// <summary>
+/// The Core's side of the files methods. Callers check the locks and the role first; this sends the
+/// request, moves bytes over a data stream for downloads and uploads, and turns every Node error into
+/// a <see cref="FilesException"/> with the status the API answers with.
+/// </summary>
+public sealed class FilesClient(NodeStreams streams)
+{
+    /// <summary>How long the Node has to dial a data stream after accepting a transfer.</summary>
+    private static readonly TimeSpan StreamTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long the Node has to confirm an upload after its last byte (it flushes to disk first).</summary>
+    private static readonly TimeSpan ConfirmTimeout = TimeSpan.FromSeconds(120);
+
+    private const int ChunkBytes = 256 * 1024;
+    private static readonly ProtocolJsonContext Json = ProtocolJsonContext.Default;
+
+    public Task<FilesListResult> ListAsync(NodeState node, string path, CancellationToken ct) =>
+        CallAsync(node, Methods.FilesList, new FilesListParams { Path = path }, Json.FilesListParams, Json.FilesListResult, ct);
+
+    public Task<FilesDone> MkdirAsync(NodeState node, string path, CancellationToken ct) =>
+        CallAsync(node, Methods.FilesMkdir, new FilesMkdirParams { Path = path }, Json.FilesMkdirParams, Json.FilesDone, ct);
+
+    public Task<FilesDone> RenameAsync(NodeState node, string from, string to, CancellationToken ct) =>
+        CallAsync(node, Methods.FilesRename, new FilesRenameParams { From = from, To = to }, Json.FilesRenameParams, Json.FilesDone, ct);
+
+    public Task<FilesDone> DeleteAsync(NodeState node, string path, bool recursive, CancellationToken ct) =>
+        // A recursive delete of a big tree takes a while; the Node answers when it is done.
+        CallAsync(node, Methods.FilesDelete, new FilesDeleteParams { Path = path, Recursive = recursive }, Json.FilesDeleteParams, Json.FilesDone, ct,
+            recursive ? TimeSpan.FromMinutes(5) : null);
+
+    public Task<FilesDone> ChmodAsync(NodeState node, string path, string mode, CancellationToken ct) =>
+        CallAsync(node, Methods.FilesChmod, new FilesChmodParams { Path = path, Mode = mode }, Json.FilesChmodParams, Json.FilesDone, ct);
+
+    /// <summary>
+    /// Asks the Node for a file. The returned download knows the size (for Content-Length) before any
+    /// byte moves; <see cref="FileDownload.CopyToAsync"/> then streams it. Dispose it in every case.
+    /// </summary>
+    public async Task<FileDownload> OpenReadAsync(NodeState node, string path, long offset, CancellationToken ct)
+    {
+        var stream = streams.Expect(node.Id);
+        try
+        {
+            var result = await CallAsync(node, Methods.FilesRead, new FilesReadParams { Path = path, StreamId = stream.Id, Offset = offset },
+                Json.FilesReadParams, Json.FilesReadResult, ct);
+            return new FileDownload(stream, result.Path, result.Size, offset);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Streams <paramref name="source"/> to the Node into <paramref name="path"/> at <paramref name="offset"/>; returns the file's size afterwards.</summary>
+    public async Task<long> WriteAsync(NodeState node, string path, long offset, Stream source, CancellationToken ct)
+    {
+        using var stream = streams.Expect(node.Id);
+        await CallAsync(node, Methods.FilesWrite, new FilesWriteParams { Path = path, StreamId = stream.Id, Offset = offset, Truncate = true },
+            Json.FilesWriteParams, Json.FilesWriteAccepted, ct);
+        var socket = await ConnectAsync(stream, ct);
+
+        // The Node may refuse mid-way (disk full); its answer is read alongside so it is not lost when sending fails.
+        var outcome = ReadOutcomeAsync(socket, ct);
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+        try
+        {
+            int read;
+            while ((read = await source.ReadAsync(buffer.AsMemory(0, ChunkBytes), ct)) > 0)
+            {
+                if (outcome.IsCompleted) break;
+                await socket.SendAsync(buffer.AsMemory(0, read), WebSocketMessageType.Binary, true, ct);
+            }
+
+            if (!outcome.IsCompleted) await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct);
+        }
+        catch (WebSocketException) when (!ct.IsCancellationRequested)
+        {
+            // The Node ended the stream; its outcome says why.
+        }
+        catch
+        {
+            socket.Abort();
+            throw;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        FilesWriteOutcome? answer;
+        try
+        {
+            answer = await outcome.WaitAsync(ConfirmTimeout, ct).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            socket.Abort();
+            throw new FilesException(504, "Node did not answer", $"node {node.Name} did not confirm the write within {ConfirmTimeout.TotalSeconds:0} s");
+        }
+
+        if (answer is { Size: { } size }) return size;
+        if (answer is { Code: { } code }) throw FromNode(new JsonRpcException(code, answer.Message ?? "write failed"));
+        throw new FilesException(502, "Upload failed", $"node {node.Name} closed the upload stream without confirming the write; the file was not replaced");
+    }
+
+    private static async Task<FilesWriteOutcome?> ReadOutcomeAsync(WebSocket socket, CancellationToken ct)
+    {
+        var buffer = new byte[4096];
+        var count = 0;
+        FilesWriteOutcome? outcome = null;
+        try
+        {
+            while (true)
+            {
+                var result = await socket.ReceiveAsync(buffer.AsMemory(count), ct);
+                if (result.MessageType == WebSocketMessageType.Close) return outcome;
+                count += result.Count;
+                if (result.EndOfMessage)
+                {
+                    outcome = JsonSerializer.Deserialize(buffer.AsSpan(0, count), Json.FilesWriteOutcome);
+                    count = 0;
+                }
+                else if (count == buffer.Length)
+                {
+                    return outcome;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or JsonException or OperationCanceledException)
+        {
+            return outcome;
+        }
+    }
+
+    internal static async Task<WebSocket> ConnectAsync(PendingStream stream, CancellationToken ct)
+    {
+        try
+        {
+            return await stream.ConnectAsync(StreamTimeout, ct);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new FilesException(504, "Node did not answer", ex.Message);
+        }
+    }
+
+    private static async Task<TResult> CallAsync<TParams, TResult>(NodeState node, string method, TParams parameters,
+        JsonTypeInfo<TParams> paramsInfo, JsonTypeInfo<TResult> resultInfo, CancellationToken ct, TimeSpan? timeout = null)
+    {
+        if (node.Session is not { } session)
+            throw new FilesException(503, "Node offline", $"node {node.Name} ({node.Id}) is not connected");
+        try
+        {
+            return await session.Peer.RequestAsync(method, parameters, paramsInfo, resultInfo, timeout, ct);
+        }
+        catch (JsonRpcException ex)
+        {
+            throw FromNode(ex);
+        }
+        catch (IOException)
+        {
+            throw new FilesException(503, "Node offline", $"node {node.Name} disconnected before answering");
+        }
+    }
+
+    /// <summary>The HTTP status for a Node's error: 404 missing, 403 outside the roots or not permitted, 409 conflicts, 400 bad input.</summary>
+    public static FilesException FromNode(JsonRpcException ex) => ex.Code switch
+    {
+        JsonRpcErrorCodes.NotFound => new FilesException(404, "Not found", ex.Message),
+        JsonRpcErrorCodes.InvalidParams => new FilesException(400, "Invalid request", ex.Message),
+        JsonRpcErrorCodes.CapabilityForbidden => new FilesException(403, "files is not allowed by the server's own config", ex.Message, CapabilityLocks.NodeLock),
+        JsonRpcErrorCodes.Timeout => new FilesException(504, "Node did not answer", ex.Message),
+        JsonRpcErrorCodes.OperationFailed => ex.ErrorData switch
+        {
+            FilesErrorReasons.OutsideRoots => new FilesException(403, "Outside the allowed roots", ex.Message),
+            FilesErrorReasons.Permission => new FilesException(403, "Permission denied", ex.Message),
+            FilesErrorReasons.NotEmpty => new FilesException(409, "Directory not empty", ex.Message),
+            FilesErrorReasons.Exists => new FilesException(409, "Already exists", ex.Message),
+            FilesErrorReasons.NotAFile => new FilesException(422, "Wrong kind of file", ex.Message),
+            FilesErrorReasons.BadOffset => new FilesException(409, "Offset does not match the file", ex.Message),
+            _ => new FilesException(422, "Operation failed", ex.Message),
+        },
+        _ => new FilesException(502, "Node error", ex.Message),
+    };
+}
+
+/// <summary>A file the Node agreed to send; the bytes flow on <see cref="CopyToAsync"/>.</summary>
+public sealed class FileDownload(PendingStream stream, string path, long size, long offset) : IDisposable
+{
+    private const int ChunkBytes = 256 * 1024;
+
+    public string Path => path;
+    public long Size => size;
+
+    /// <summary>Bytes this download carries (the size less the offset).</summary>
+    public long Length => size - offset;
+
+    public string FileName => System.IO.Path.GetFileName(path) is { Length: > 0 } name ? name : "download";
+
+    /// <summary>
+    /// Copies every byte to <paramref name="destination"/>. Throws <see cref="IOException"/> when the
+    /// Node stopped early, so a cut file is never served as a whole one.
+    /// </summary>
+    public async Task<long> CopyToAsync(Stream destination, CancellationToken ct)
+    {
+        var socket = await FilesClient.ConnectAsync(stream, ct);
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+        long copied = 0;
+        try
+        {
+            while (true)
+            {
+                var result = await socket.ReceiveAsync(buffer.AsMemory(), ct);
+                if (result.MessageType == WebSocketMessageType.Close) break;
+                if (result.Count == 0) continue;
+                await destination.WriteAsync(buffer.AsMemory(0, result.Count), ct);
+                copied += result.Count;
+            }
+
+            if (socket.State == WebSocketState.CloseReceived)
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct);
+            if (socket.CloseStatus != WebSocketCloseStatus.NormalClosure)
+                throw new IOException($"the node stopped sending {path}: {socket.CloseStatusDescription ?? "no reason given"}");
+            if (copied != Length)
+                throw new IOException($"{path} changed while it was sent: {copied} of {Length} bytes");
+            return copied;
+        }
+        catch (WebSocketException ex)
+        {
+            throw new IOException($"the node's stream for {path} broke: {ex.Message}", ex);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    public void Dispose() => stream.Dispose();
+}
