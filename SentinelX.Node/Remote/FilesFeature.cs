@@ -51,7 +51,8 @@ internal sealed class FilesFeature(NodeSettings settings) : INodeFeature
 
     private FilesListResult List(FilesListParams p)
     {
-        var directory = _paths.Resolve(p.Path, followLast: true);
+        // An empty path means "where browsing starts": the first allowed root.
+        var directory = _paths.Resolve(p.Path.Length == 0 ? _paths.Roots[0] : p.Path, followLast: true);
         var stat = Lstat(directory);
         if (!stat.IsDirectory) throw FilesPaths.Refused(FilesErrorReasons.NotAFile, $"{directory} is not a directory");
 

@@ -136,6 +136,9 @@ public sealed class FilesTests : IAsyncLifetime
         using (var response = await _admin.GetAsync(Content("/inside/missing.txt")))
             response.StatusCode.Should().Be(HttpStatusCode.NotFound);
 
+        var start = await CoreInstance.GetJsonAsync<JsonElement>(_admin, $"/api/v1/nodes/{_id}/files");
+        start.GetProperty("path").GetString().Should().Be(Path.GetFullPath(_root), "without a path, browsing starts at the first allowed root");
+
         var listing = await CoreInstance.GetJsonAsync<JsonElement>(_admin, List($"{_root}/inside"));
         var link = listing.GetProperty("entries").EnumerateArray().Single(e => e.GetProperty("name").GetString() == "escape-dir");
         link.GetProperty("type").GetString().Should().Be("symlink");

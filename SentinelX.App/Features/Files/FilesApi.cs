@@ -37,7 +37,7 @@ public static class FilesApi
 
     private static Task<IResult> ListAsync(string id, string? path, HttpContext http, NodeRegistry registry, FilesService files) =>
         RunAsync(id, registry, path ?? "/", node => files.RunAsync(node, AuditActor.From(http), null, path ?? "/",
-            c => c.ListAsync(node, path ?? "/", http.RequestAborted)));
+            c => c.ListAsync(node, path ?? "", http.RequestAborted)));
 
     private static Task<IResult> DeleteAsync(string id, string? path, bool? recursive, HttpContext http, NodeRegistry registry, FilesService files) =>
         RunAsync(id, registry, path, node => files.RunAsync(node, AuditActor.From(http), AuditActions.FileDelete, path!,

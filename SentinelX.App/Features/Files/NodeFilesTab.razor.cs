@@ -76,7 +76,8 @@ public sealed partial class NodeFilesTab
         _ => "",
     };
 
-    protected override Task OnInitializedAsync() => OpenAsync("/");
+    // "" asks the Node for its first allowed root, which need not be "/".
+    protected override Task OnInitializedAsync() => OpenAsync("");
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
