@@ -3,6 +3,7 @@ using SentinelX.App.Features.Accounts;
 using SentinelX.App.Features.Audit;
 using SentinelX.App.Features.Auth;
 using SentinelX.App.Features.Dashboard;
+using SentinelX.App.Features.Docker;
 using SentinelX.App.Features.Health;
 using SentinelX.App.Features.Install;
 using SentinelX.App.Features.Keys;
@@ -62,6 +63,7 @@ public static class CoreHost
         builder.AddSettings();
         builder.AddAudit();
         builder.AddRemoteAccess();
+        builder.AddDocker();
 
         var app = builder.Build();
         app.UseProblemResponses();
@@ -78,6 +80,7 @@ public static class CoreHost
         app.MapTokensApi();
         app.MapAuditApi();
         app.MapRemoteAccess();
+        app.MapDocker();
         app.MapPrometheus(app.Configuration);
         app.MapAccountEndpoints();
         app.MapShell();
