@@ -16,6 +16,7 @@ public sealed class DockerDaemon : IAsyncDisposable
 {
     public const string Image = "bb:local";
     private const string BusyBox = "/bin/busybox";
+    private const string Dockerd = "/usr/sbin/dockerd";
 
     private ManagedProcess? _process;
 
@@ -54,13 +55,13 @@ public sealed class DockerDaemon : IAsyncDisposable
 
     public static async Task<DockerDaemon> StartAsync()
     {
-        if (!File.Exists("/usr/bin/dockerd")) throw new InvalidOperationException("dockerd is missing: apt-get install docker.io (tests/run.sh does)");
+        if (!File.Exists(Dockerd)) throw new InvalidOperationException("dockerd is missing: apt-get install docker.io (tests/run.sh does)");
         if (!File.Exists(BusyBox)) throw new InvalidOperationException("/bin/busybox is missing: apt-get install busybox-static (tests/run.sh does)");
 
         var daemon = new DockerDaemon(Directory.CreateTempSubdirectory("sxd-").FullName);
         try
         {
-            daemon._process = ManagedProcess.Start("/usr/bin/dockerd",
+            daemon._process = ManagedProcess.Start(Dockerd,
             [
                 "--data-root", Path.Combine(daemon.Root, "data"),
                 "--exec-root", Path.Combine(daemon.Root, "exec"),
