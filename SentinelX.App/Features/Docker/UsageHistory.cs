@@ -27,11 +27,14 @@ public sealed class UsageHistory
 
     public IReadOnlyCollection<double> Cpu(string id) => _cpu.TryGetValue(id, out var queue) ? queue : [];
 
-    /// <summary>SVG polyline points for a <paramref name="width"/>×<paramref name="height"/> box; the scale is at least 0–100 % of one core.</summary>
+    /// <summary>
+    /// SVG polyline points for a <paramref name="width"/>×<paramref name="height"/> box, newest at the right edge.
+    /// Scaled to the highest reading (at least 1 %), so the shape of a quiet container's load still shows.
+    /// </summary>
     public static string Polyline(IReadOnlyCollection<double> values, int width, int height)
     {
         if (values.Count < 2) return "";
-        var max = Math.Max(100, values.Max());
+        var max = Math.Max(1, values.Max());
         var step = (double)width / (Points - 1);
         var x = width - step * (values.Count - 1);
         var points = new StringBuilder();

@@ -22,10 +22,11 @@ public sealed class UsageHistoryTests
     }
 
     [Fact]
-    public void The_sparkline_ends_at_the_right_edge_and_scales_to_one_core()
+    public void The_sparkline_ends_at_the_right_edge_and_scales_to_the_highest_reading()
     {
         UsageHistory.Polyline([50.0], 80, 22).Should().BeEmpty("one point is not a line");
-        var points = UsageHistory.Polyline([0.0, 100.0], 80, 22).Split(' ');
-        points.Should().Equal($"{80 - 80.0 / (UsageHistory.Points - 1):0.#}".Replace(',', '.') + ",22", "80,1");
+        var x = (80 - 80.0 / (UsageHistory.Points - 1)).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
+        UsageHistory.Polyline([0.0, 250.0], 80, 22).Split(' ').Should().Equal($"{x},22", "80,1");
+        UsageHistory.Polyline([0.2, 0.4], 80, 22).Split(' ').Should().Equal($"{x},17.8", "80,13.6", "below 1 % the scale stays at 1 %");
     }
 }
