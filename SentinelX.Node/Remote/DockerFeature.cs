@@ -113,8 +113,9 @@ internal sealed class DockerFeature(string socketPath) : INodeFeature, IDisposab
         try
         {
             var inspect = _engine.InspectAsync(c.Id, ct);
-            var stats = await _engine.StatsAsync(c.Id, ct);
-            var usage = Usage(c.Id, stats, Stopwatch.GetTimestamp());
+            var stats = _engine.StatsAsync(c.Id, ct);
+            await Task.WhenAll(inspect, stats);
+            var usage = Usage(c.Id, await stats, Stopwatch.GetTimestamp());
             return container with
             {
                 StartedAt = ParseTime((await inspect).State?.StartedAt),

@@ -27,6 +27,6 @@ public sealed class UsageHistoryTests
         UsageHistory.Polyline([50.0], 80, 22).Should().BeEmpty("one point is not a line");
         var x = (80 - 80.0 / (UsageHistory.Points - 1)).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
         UsageHistory.Polyline([0.0, 250.0], 80, 22).Split(' ').Should().Equal($"{x},22", "80,1");
-        UsageHistory.Polyline([0.2, 0.4], 80, 22).Split(' ').Should().Equal($"{x},17.8", "80,13.6", "below 1 % the scale stays at 1 %");
+        UsageHistory.Polyline([0.2, 0.4], 80, 22).Split(' ').Should().Equal(new[] { $"{x},17.8", "80,13.6" }, "below 1 % the scale stays at 1 %");
     }
 }
