@@ -5,6 +5,7 @@ using SentinelX.App.Features.Auth;
 using SentinelX.App.Features.Dashboard;
 using SentinelX.App.Features.Exec;
 using SentinelX.App.Features.Files;
+using SentinelX.App.Features.Docker;
 using SentinelX.App.Features.Health;
 using SentinelX.App.Features.Install;
 using SentinelX.App.Features.Keys;
@@ -66,6 +67,7 @@ public static class CoreHost
         builder.AddRemoteAccess();
         builder.AddExec();
         builder.AddFiles();
+        builder.AddDocker();
 
         var app = builder.Build();
         app.UseProblemResponses();
@@ -84,6 +86,7 @@ public static class CoreHost
         app.MapRemoteAccess();
         app.MapExec();
         app.MapFiles();
+        app.MapDocker();
         app.MapPrometheus(app.Configuration);
         app.MapAccountEndpoints();
         app.MapShell();

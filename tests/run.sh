@@ -22,6 +22,8 @@ command -v su >/dev/null 2>&1 || missing+=(login)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
 [ -d /usr/share/fonts/truetype/noto ] || missing+=(fonts-noto-color-emoji)
+# The Docker tests start their own dockerd and import a busybox image offline.
+[ -x /usr/sbin/dockerd ] && [ -x /bin/busybox ] || missing+=(docker.io busybox-static)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     log "missing packages: ${missing[*]} (run as root, or install them, to run every test)"

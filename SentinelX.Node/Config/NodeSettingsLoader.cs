@@ -20,6 +20,7 @@ internal static class NodeSettingsLoader
     public const string Usage =
         "usage: sentinelx-node run --core URL --key KEY [--name NAME] [--data DIR] [--interval-ms N] [--config FILE]\n" +
         "                          [--allow exec,shell,files,docker | --monitor-only]\n" +
+        "                          [--docker-socket PATH]\n" +
         "       sentinelx-node --version";
 
     /// <summary>Builds the settings for <c>run</c>; <paramref name="args"/> are the words after <c>run</c>.</summary>
@@ -69,7 +70,8 @@ internal static class NodeSettingsLoader
 
         var allow = ParseAllow(flags, env("SENTINELX_NODE_ALLOW"), file.Allow, errors);
         var roots = ParseRoots(file.FileRoots, errors);
-        var dockerSocket = NullIfEmpty(file.DockerSocket) ?? DefaultDockerSocket;
+        var dockerSocket = Pick("docker-socket", "SENTINELX_NODE_DOCKER_SOCKET", file.DockerSocket) ?? DefaultDockerSocket;
+        if (!Path.IsPathFullyQualified(dockerSocket)) errors.Add($"Docker socket \"{dockerSocket}\" must be an absolute path");
 
         if (errors.Count > 0) return (null, errors);
         return (new NodeSettings
@@ -160,7 +162,7 @@ internal static class NodeSettingsLoader
                 continue;
             }
 
-            if (name is not ("core" or "key" or "name" or "data" or "interval-ms" or "config" or "allow"))
+            if (name is not ("core" or "key" or "name" or "data" or "interval-ms" or "config" or "allow" or "docker-socket"))
             {
                 errors.Add($"unknown option --{name}");
                 // Its value (if it has one) belongs to it and is not a second problem.

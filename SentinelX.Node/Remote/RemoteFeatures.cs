@@ -9,5 +9,6 @@ internal static class RemoteFeatures
     [
         new ExecFeature(),
         new FilesFeature(settings),
+        new DockerFeature(settings.DockerSocket),
     ];
 }

@@ -46,6 +46,13 @@ namespace SentinelX.Shared.Protocol;
 [JsonSerializable(typeof(FilesWriteAccepted))]
 [JsonSerializable(typeof(FilesWriteOutcome))]
 [JsonSerializable(typeof(FilesDone))]
+// docker
+[JsonSerializable(typeof(DockerInfo))]
+[JsonSerializable(typeof(DockerContainerList))]
+[JsonSerializable(typeof(DockerImageList))]
+[JsonSerializable(typeof(DockerActionParams))]
+[JsonSerializable(typeof(DockerActionResult))]
+[JsonSerializable(typeof(DockerLogsParams))]
 public sealed partial class ProtocolJsonContext : JsonSerializerContext;
 
 /// <summary>The fields of an RFC 9457 problem document a Node reads from a refused HTTP request.</summary>

@@ -1,0 +1,217 @@
+using System.Net.WebSockets;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Http.HttpResults;
+using SentinelX.App.Features.Audit;
+using SentinelX.App.Features.Nodes;
+using SentinelX.App.Features.RemoteAccess;
+using SentinelX.Shared.Protocol;
+
+namespace SentinelX.App.Features.Docker;
+
+/// <summary>Why a Docker operation did not happen; <see cref="Lock"/> is set when a capability lock refused it.</summary>
+public sealed record DockerFailure(int Status, string Title, string Detail, string? Lock = null)
+{
+    public ProblemHttpResult ToProblem() => TypedResults.Problem(
+        title: Title, detail: Detail, statusCode: Status,
+        extensions: Lock is null ? null : new Dictionary<string, object?> { ["lock"] = Lock });
+}
+
+/// <summary>The value of an operation, or why there is none.</summary>
+public readonly record struct DockerOutcome<T>(T? Value, DockerFailure? Failure)
+{
+    public static implicit operator DockerOutcome<T>(DockerFailure failure) => new(default, failure);
+}
+
+/// <summary>
+/// Every Docker operation the API and the Docker tab perform on a Node: both capability locks are
+/// checked before anything is sent, Node errors become problems a user can read, and every action
+/// (refusals too) goes to the audit log. Callers check the user's role themselves.
+/// </summary>
+public sealed class DockerOperations(NodeStreams streams, AuditLog audit, ILogger<DockerOperations> logger)
+{
+    /// <summary>Stop and restart give the container 10 s to exit before the engine kills it; the request waits longer.</summary>
+    private static readonly TimeSpan ActionTimeout = TimeSpan.FromSeconds(40);
+
+    /// <summary>Listing usage asks the engine for one stats sample per running container.</summary>
+    private static readonly TimeSpan ListTimeout = TimeSpan.FromSeconds(20);
+
+    private static readonly TimeSpan StreamTimeout = TimeSpan.FromSeconds(15);
+
+    public Task<DockerOutcome<DockerInfo>> InfoAsync(NodeState node, CancellationToken ct) =>
+        RequestAsync(node, Methods.DockerInfo, new EmptyParams(), ProtocolJsonContext.Default.EmptyParams, ProtocolJsonContext.Default.DockerInfo, null, "container", ct);
+
+    public Task<DockerOutcome<DockerContainerList>> ContainersAsync(NodeState node, CancellationToken ct) =>
+        RequestAsync(node, Methods.DockerContainers, new EmptyParams(), ProtocolJsonContext.Default.EmptyParams, ProtocolJsonContext.Default.DockerContainerList, ListTimeout, "container", ct);
+
+    public Task<DockerOutcome<DockerImageList>> ImagesAsync(NodeState node, CancellationToken ct) =>
+        RequestAsync(node, Methods.DockerImages, new EmptyParams(), ProtocolJsonContext.Default.EmptyParams, ProtocolJsonContext.Default.DockerImageList, null, "image", ct);
+
+    /// <summary>Starts, stops, restarts or removes a container and records it as <c>docker.&lt;action&gt;</c> with the container's name.</summary>
+    public async Task<DockerOutcome<DockerActionResult>> ActAsync(NodeState node, string container, string action, bool force, AuditActor actor, CancellationToken ct)
+    {
+        var auditAction = $"{AuditActions.Docker}.{action}";
+        if (!DockerNames.IsAction(action))
+            return new DockerFailure(400, "Unknown action", $"\"{action}\" is not a container action (known: {string.Join(", ", DockerNames.Actions)})");
+        if (!DockerNames.IsValidContainer(container))
+            return InvalidContainer(container);
+
+        if (CapabilityLocks.Check(node, Capabilities.Docker) is { } refusal)
+        {
+            await audit.RecordAsync(actor, auditAction, node.Id, container, AuditResults.Refused, $"lock: {refusal.Lock}", ct);
+            return new DockerFailure(refusal.Status, refusal.Title, refusal.Detail, refusal.Lock);
+        }
+
+        var outcome = await RequestAsync(node, Methods.DockerAction, new DockerActionParams { Id = container, Action = action, Force = force },
+            ProtocolJsonContext.Default.DockerActionParams, ProtocolJsonContext.Default.DockerActionResult, ActionTimeout, "container", ct);
+        if (outcome.Value is { } done)
+            await audit.RecordAsync(actor, auditAction, node.Id, done.Name, AuditResults.Ok, $"state: {done.State}" + (force ? ", forced" : ""), ct);
+        else if (outcome.Failure is { } failure)
+            await audit.RecordAsync(actor, auditAction, node.Id, container, failure.Lock is null ? AuditResults.Failed : AuditResults.Refused, failure.Detail, ct);
+        return outcome;
+    }
+
+    /// <summary>Asks the Node for a container's log and waits for its data stream; the caller reads and disposes the result.</summary>
+    public async Task<DockerOutcome<DockerLogStream>> OpenLogsAsync(NodeState node, string container, int tail, bool follow, CancellationToken ct)
+    {
+        if (!DockerNames.IsValidContainer(container)) return InvalidContainer(container);
+        if (tail is < 0 or > DockerNames.MaxTail)
+            return new DockerFailure(400, "Invalid tail", $"tail must be within 0 to {DockerNames.MaxTail} lines");
+        if (CapabilityLocks.Check(node, Capabilities.Docker) is { } refusal)
+            return new DockerFailure(refusal.Status, refusal.Title, refusal.Detail, refusal.Lock);
+        if (node.Session is not { } session) return Offline(node);
+
+        var stream = streams.Expect(node.Id);
+        var connect = stream.ConnectAsync(StreamTimeout, ct);
+        try
+        {
+            await session.Peer.RequestAsync(Methods.DockerLogs,
+                new DockerLogsParams { Id = container, Tail = tail, Follow = follow, StreamId = stream.Id },
+                ProtocolJsonContext.Default.DockerLogsParams, ProtocolJsonContext.Default.EmptyParams, StreamTimeout, ct);
+            return new DockerOutcome<DockerLogStream>(new DockerLogStream(stream, await connect), null);
+        }
+        catch (Exception ex) when (ex is JsonRpcException or IOException or TimeoutException)
+        {
+            stream.Dispose();
+            await Quiet(connect);
+            return Map(node, ex, "container");
+        }
+        catch
+        {
+            stream.Dispose();
+            await Quiet(connect);
+            throw;
+        }
+    }
+
+    private async Task<DockerOutcome<TResult>> RequestAsync<TParams, TResult>(
+        NodeState node, string method, TParams parameters, JsonTypeInfo<TParams> paramsInfo, JsonTypeInfo<TResult> resultInfo,
+        TimeSpan? timeout, string what, CancellationToken ct)
+    {
+        if (CapabilityLocks.Check(node, Capabilities.Docker) is { } refusal)
+            return new DockerFailure(refusal.Status, refusal.Title, refusal.Detail, refusal.Lock);
+        if (node.Session is not { } session) return Offline(node);
+        try
+        {
+            return new DockerOutcome<TResult>(await session.Peer.RequestAsync(method, parameters, paramsInfo, resultInfo, timeout, ct), null);
+        }
+        catch (Exception ex) when (ex is JsonRpcException or IOException)
+        {
+            return Map(node, ex, what);
+        }
+    }
+
+    /// <summary>Node errors as problems: its lock, not found, bad input, an engine that refused, a timeout, a lost connection.</summary>
+    private DockerFailure Map(NodeState node, Exception ex, string what)
+    {
+        if (ex is not JsonRpcException rpc)
+        {
+            return ex is TimeoutException
+                ? new DockerFailure(504, "Node did not answer", ex.Message)
+                : new DockerFailure(503, "Node offline", $"node {node.Name} ({node.Id}) disconnected before it answered", CapabilityLocks.Offline);
+        }
+
+        switch (rpc.Code)
+        {
+            case JsonRpcErrorCodes.CapabilityForbidden:
+                return new DockerFailure(403, "docker is not allowed by the server's own config", rpc.Message, CapabilityLocks.NodeLock);
+            case JsonRpcErrorCodes.NotFound:
+                return new DockerFailure(404, what == "container" ? "Container not found" : "Not found", rpc.Message);
+            case JsonRpcErrorCodes.InvalidParams:
+                return new DockerFailure(400, "Invalid request", rpc.Message);
+            case JsonRpcErrorCodes.Timeout:
+                return new DockerFailure(504, "Node did not answer", rpc.Message);
+            case JsonRpcErrorCodes.OperationFailed:
+                // The engine's 409 (e.g. removing a running container without force) stays a conflict.
+                return rpc.ErrorData == "409"
+                    ? new DockerFailure(409, "Docker refused", rpc.Message)
+                    : new DockerFailure(422, "Docker failed", rpc.Message);
+            default:
+                logger.LogWarning("Docker request to {Node} failed: {Code} {Message}", node.Id, rpc.Code, rpc.Message);
+                return new DockerFailure(502, "Node error", rpc.Message);
+        }
+    }
+
+    private static DockerFailure InvalidContainer(string container) =>
+        new(400, "Invalid container", $"\"{container}\" is not a container id or name (letters, digits, _ . -; starting with a letter or digit)");
+
+    private static DockerFailure Offline(NodeState node) =>
+        new(503, "Node offline", $"node {node.Name} ({node.Id}) is not connected", CapabilityLocks.Offline);
+
+    private static async Task Quiet(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
+        {
+        }
+    }
+}
+
+/// <summary>A container's log arriving from the Node: raw bytes until the Node closes the stream (end of log) or the reader stops.</summary>
+public sealed class DockerLogStream(PendingStream stream, WebSocket socket) : IDisposable
+{
+    /// <summary>Hands every chunk to <paramref name="sink"/> until the log ends; cancelling <paramref name="ct"/> ends a follow.</summary>
+    public async Task ReadAsync(Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> sink, CancellationToken ct)
+    {
+        var buffer = new byte[16 * 1024];
+        try
+        {
+            while (true)
+            {
+                var result = await socket.ReceiveAsync(buffer.AsMemory(), ct);
+                if (result.MessageType == WebSocketMessageType.Close) break;
+                if (result.Count > 0) await sink(buffer.AsMemory(0, result.Count), ct);
+            }
+
+            if (socket.State == WebSocketState.CloseReceived)
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+        }
+        catch (OperationCanceledException)
+        {
+            await CloseAsync();
+            throw;
+        }
+        catch (WebSocketException)
+        {
+            // The Node went away mid-log: what arrived is all there is.
+        }
+    }
+
+    /// <summary>Tells the Node to stop sending (how a follow ends).</summary>
+    public async Task CloseAsync()
+    {
+        if (socket.State != WebSocketState.Open) return;
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "closed by the reader", timeout.Token);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+        {
+        }
+    }
+
+    public void Dispose() => stream.Dispose();
+}
