@@ -7,5 +7,6 @@ internal static class RemoteFeatures
 {
     public static IReadOnlyList<INodeFeature> Create(NodeSettings settings) =>
     [
+        new ShellFeature(),
     ];
 }

@@ -25,6 +25,10 @@ namespace SentinelX.Shared.Protocol;
 [JsonSerializable(typeof(MetricSample))]
 [JsonSerializable(typeof(SystemInfo))]
 [JsonSerializable(typeof(ProblemDetailsMessage))]
+// shell
+[JsonSerializable(typeof(ShellOpenParams))]
+[JsonSerializable(typeof(ShellOpenResult))]
+[JsonSerializable(typeof(ShellControl))]
 public sealed partial class ProtocolJsonContext : JsonSerializerContext;
 
 /// <summary>The fields of an RFC 9457 problem document a Node reads from a refused HTTP request.</summary>
