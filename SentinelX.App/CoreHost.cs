@@ -14,6 +14,7 @@ using SentinelX.App.Features.RemoteAccess;
 using SentinelX.App.Features.Settings;
 using SentinelX.App.Features.Shell;
 using SentinelX.App.Features.Storage;
+using SentinelX.App.Features.Terminal;
 using SentinelX.Shared.Protocol;
 
 namespace SentinelX.App;
@@ -62,6 +63,7 @@ public static class CoreHost
         builder.AddSettings();
         builder.AddAudit();
         builder.AddRemoteAccess();
+        builder.AddTerminal();
 
         var app = builder.Build();
         app.UseProblemResponses();
@@ -78,6 +80,7 @@ public static class CoreHost
         app.MapTokensApi();
         app.MapAuditApi();
         app.MapRemoteAccess();
+        app.MapTerminal();
         app.MapPrometheus(app.Configuration);
         app.MapAccountEndpoints();
         app.MapShell();

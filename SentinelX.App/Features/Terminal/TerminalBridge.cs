@@ -1,0 +1,91 @@
+using System.Buffers;
+using System.Net.WebSockets;
+
+namespace SentinelX.App.Features.Terminal;
+
+/// <summary>
+/// Copies one browser terminal to one Node shell stream and back, message by message (binary
+/// keystrokes and output, text resize messages to the Node), until either side closes, the user
+/// signs out, or no key is pressed for the idle timeout. The Node's close description
+/// ("exit 0") is passed on to the browser.
+/// </summary>
+internal sealed partial class TerminalBridge(WebSocket browser, WebSocket node, TerminalSession session, TimeSpan idleTimeout, ILogger logger)
+{
+    private const int BufferBytes = 16 * 1024;
+
+    /// <summary>Copies until the terminal ends; returns how it ended, for the audit log.</summary>
+    public async Task<string> RunAsync(CancellationToken aborted)
+    {
+        using var idle = new CancellationTokenSource(idleTimeout);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted, session.Ending, idle.Token);
+        var input = PumpAsync(browser, node, idle, stop.Token);
+        var output = PumpAsync(node, browser, null, stop.Token);
+        var first = await Task.WhenAny(input, output);
+        if (idle.IsCancellationRequested) session.End(TerminalSessions.IdleTimeout);
+        await stop.CancelAsync();
+        await Task.WhenAll(input, output).ContinueWith(_ => { }, TaskScheduler.Default);
+
+        string how;
+        if (session.EndReason is { } reason)
+        {
+            how = reason;
+            await CloseAsync(node, "closed");
+            await CloseAsync(browser, reason);
+        }
+        else if (first == output)
+        {
+            // The Node ended it: the shell exited ("exit 0"), or the Node's session went away.
+            how = node.CloseStatus == WebSocketCloseStatus.NormalClosure ? node.CloseStatusDescription ?? "exit" : "node disconnected";
+            await CloseAsync(browser, how, node.CloseStatus == WebSocketCloseStatus.NormalClosure ? WebSocketCloseStatus.NormalClosure : WebSocketCloseStatus.EndpointUnavailable);
+        }
+        else
+        {
+            how = aborted.IsCancellationRequested ? "browser disconnected" : "closed by user";
+            await CloseAsync(node, "closed");
+            await CloseAsync(browser, "closed");
+        }
+
+        LogEnded(logger, session.Id, session.NodeId, how);
+        return how;
+    }
+
+    /// <summary>Copies messages from <paramref name="from"/> to <paramref name="to"/>; returns when <paramref name="from"/> closes or fails.</summary>
+    private async Task PumpAsync(WebSocket from, WebSocket to, CancellationTokenSource? idle, CancellationToken ct)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferBytes);
+        try
+        {
+            while (true)
+            {
+                var result = await from.ReceiveAsync(buffer.AsMemory(), ct);
+                if (result.MessageType == WebSocketMessageType.Close) return;
+                // Input restarts the idle clock; output alone (a `tail -f`) does not keep a terminal open.
+                idle?.CancelAfter(idleTimeout);
+                await to.SendAsync(buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage, ct);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static async Task CloseAsync(WebSocket socket, string description, WebSocketCloseStatus status = WebSocketCloseStatus.NormalClosure)
+    {
+        if (socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived)) return;
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await socket.CloseOutputAsync(status, description, timeout.Token);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "terminal {SessionId} on node {NodeId} ended: {How}")]
+    private static partial void LogEnded(ILogger logger, string sessionId, string nodeId, string how);
+}
