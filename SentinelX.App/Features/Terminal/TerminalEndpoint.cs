@@ -105,7 +105,7 @@ public static class TerminalEndpoint
         string ended;
         try
         {
-            ended = await new TerminalBridge(browser, nodeSocket, session, options.Value.IdleTimeout, logs.CreateLogger(typeof(TerminalBridge)))
+            ended = await new TerminalBridge(browser, nodeSocket, session, options.Value.IdleTimeout, logs.CreateLogger<TerminalBridge>())
                 .RunAsync(http.RequestAborted);
         }
         finally
