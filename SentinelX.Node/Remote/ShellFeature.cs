@@ -89,12 +89,13 @@ internal sealed class ShellBridge(PtyProcess pty, WebSocket socket)
         reader.Start();
         var readerDone = _output.Reader.Completion;
 
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var send = SendLoopAsync(stop.Token);
-        var receive = ReceiveLoopAsync(stop.Token);
+        // Receiving is never cancelled except when the Node's session ends: cancelling a pending
+        // receive aborts the WebSocket, and the stream should end with a proper close handshake.
+        var send = SendLoopAsync();
+        var receive = ReceiveLoopAsync(ct);
 
-        // The shell exiting (or every process leaving the terminal) ends it; so does the Core closing the stream.
-        var first = await Task.WhenAny(exit, receive, send);
+        // The shell exiting ends the terminal; so does the Core closing the stream.
+        var first = await Task.WhenAny(exit, receive);
         string how;
         if (first == exit)
         {
@@ -111,12 +112,12 @@ internal sealed class ShellBridge(PtyProcess pty, WebSocket socket)
         }
 
         _stopReading = true;
-        await Task.WhenAny(send, Task.Delay(DrainGrace, CancellationToken.None));
-        await stop.CancelAsync();
         await readerDone.ContinueWith(_ => { }, TaskScheduler.Default);
         reader.Join();
-        await Task.WhenAll(send, receive).ContinueWith(_ => { }, TaskScheduler.Default);
+        await send;
         await CloseAsync(first == exit ? how : "closed");
+        // The Core answers the close; wait for it so the stream ends cleanly on both sides.
+        await Task.WhenAny(receive, Task.Delay(DrainGrace, CancellationToken.None));
         return how;
     }
 
@@ -165,14 +166,14 @@ internal sealed class ShellBridge(PtyProcess pty, WebSocket socket)
         }
     }
 
-    private async Task SendLoopAsync(CancellationToken ct)
+    private async Task SendLoopAsync()
     {
         await foreach (var (buffer, length) in _output.Reader.ReadAllAsync(CancellationToken.None))
         {
             try
             {
-                if (!ct.IsCancellationRequested && socket.State == WebSocketState.Open)
-                    await socket.SendAsync(buffer.AsMemory(0, length), WebSocketMessageType.Binary, true, ct);
+                if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                    await socket.SendAsync(buffer.AsMemory(0, length), WebSocketMessageType.Binary, true, CancellationToken.None);
             }
             catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
             {

@@ -12,21 +12,23 @@ namespace SentinelX.App.Features.Terminal;
 internal sealed partial class TerminalBridge(WebSocket browser, WebSocket node, TerminalSession session, TimeSpan idleTimeout, ILogger logger)
 {
     private const int BufferBytes = 16 * 1024;
+    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
 
     /// <summary>Copies until the terminal ends; returns how it ended, for the audit log.</summary>
     public async Task<string> RunAsync(CancellationToken aborted)
     {
         using var idle = new CancellationTokenSource(idleTimeout);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted, session.Ending, idle.Token);
-        var input = PumpAsync(browser, node, idle, stop.Token);
-        var output = PumpAsync(node, browser, null, stop.Token);
-        var first = await Task.WhenAny(input, output);
-        if (idle.IsCancellationRequested) session.End(TerminalSessions.IdleTimeout);
-        await stop.CancelAsync();
-        await Task.WhenAll(input, output).ContinueWith(_ => { }, TaskScheduler.Default);
+        using var ending = CancellationTokenSource.CreateLinkedTokenSource(session.Ending, idle.Token);
+        // Receives are cancelled only when the browser's request is aborted: cancelling a pending
+        // receive aborts the WebSocket, and every other end closes both sockets with a handshake.
+        var input = PumpAsync(browser, node, idle, aborted);
+        var output = PumpAsync(node, browser, null, aborted);
+        var ended = Task.Delay(Timeout.Infinite, ending.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+        var first = await Task.WhenAny(input, output, ended);
+        if (first == ended && idle.IsCancellationRequested) session.End(TerminalSessions.IdleTimeout);
 
         string how;
-        if (session.EndReason is { } reason)
+        if (first == ended && session.EndReason is { } reason)
         {
             how = reason;
             await CloseAsync(node, "closed");
@@ -35,16 +37,27 @@ internal sealed partial class TerminalBridge(WebSocket browser, WebSocket node, 
         else if (first == output)
         {
             // The Node ended it: the shell exited ("exit 0"), or the Node's session went away.
-            how = node.CloseStatus == WebSocketCloseStatus.NormalClosure ? node.CloseStatusDescription ?? "exit" : "node disconnected";
-            await CloseAsync(browser, how, node.CloseStatus == WebSocketCloseStatus.NormalClosure ? WebSocketCloseStatus.NormalClosure : WebSocketCloseStatus.EndpointUnavailable);
+            var normal = node.CloseStatus == WebSocketCloseStatus.NormalClosure;
+            how = normal ? node.CloseStatusDescription ?? "exit" : "node disconnected";
+            await CloseAsync(node, "closed");
+            await CloseAsync(browser, how, normal ? WebSocketCloseStatus.NormalClosure : WebSocketCloseStatus.EndpointUnavailable);
         }
         else
         {
             how = aborted.IsCancellationRequested ? "browser disconnected" : "closed by user";
-            await CloseAsync(node, "closed");
             await CloseAsync(browser, "closed");
+            await CloseAsync(node, "closed");
         }
 
+        // Each pump ends when its side answers the close; one that does not in time is cut off.
+        var both = Task.WhenAll(input, output);
+        if (await Task.WhenAny(both, Task.Delay(CloseGrace, CancellationToken.None)) != both)
+        {
+            browser.Abort();
+            node.Abort();
+        }
+
+        await both;
         LogEnded(logger, session.Id, session.NodeId, how);
         return how;
     }
@@ -61,7 +74,15 @@ internal sealed partial class TerminalBridge(WebSocket browser, WebSocket node, 
                 if (result.MessageType == WebSocketMessageType.Close) return;
                 // Input restarts the idle clock; output alone (a `tail -f`) does not keep a terminal open.
                 idle?.CancelAfter(idleTimeout);
-                await to.SendAsync(buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage, ct);
+                if (to.State is not (WebSocketState.Open or WebSocketState.CloseReceived)) continue;
+                try
+                {
+                    await to.SendAsync(buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage, ct);
+                }
+                catch (WebSocketException)
+                {
+                    // The other side is gone; keep reading until this side's close arrives.
+                }
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
