@@ -95,6 +95,23 @@ public sealed partial class TerminalUiTests(BrowserFixture browser) : IAsyncLife
         await page.Keyboard.TypeAsync("exit 4");
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.Locator($"[data-testid=terminal-session][data-session='{first}'] [data-testid=terminal-status]")).ToHaveTextAsync("Exited 4");
+
+        // Phone width, dark theme: a new terminal fits the screen and nothing overflows sideways.
+        await page.GetByTestId("theme").SelectOptionAsync("dark");
+        await page.WaitForFunctionAsync("() => document.body.classList.contains('theme-dark')");
+        await UiFlows.WaitForCircuitAsync(page);
+        await page.SetViewportSizeAsync(390, 844);
+        await page.GetByTestId("tab-terminal").ClickAsync();
+        await page.GetByTestId("terminal-new").ClickAsync();
+        var phone = await ConnectedSessionAsync(page, 2);
+        await page.Locator($"[data-testid=terminal-session][data-session='{phone}'] .sx-term-screen").ClickAsync();
+        await page.Keyboard.TypeAsync("echo 手机 && stty size");
+        await page.Keyboard.PressAsync("Enter");
+        var narrow = await SizeAsync(page, phone);
+        narrow.Cols.Should().BeLessThan(50);
+        await ScreenUntilAsync(page, phone, $"\n{narrow.Rows} {narrow.Cols}\n");
+        (await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth + 1")).Should().BeTrue("nothing overflows a phone screen");
+        await BrowserFixture.ScreenshotAsync(page, "terminal-phone-dark");
     }
 
     [GeneratedRegex(@"\n/dev/pts/\d+\n")]
