@@ -114,7 +114,8 @@ internal sealed class ShellBridge(PtyProcess pty, WebSocket socket)
         _stopReading = true;
         await readerDone.ContinueWith(_ => { }, TaskScheduler.Default);
         reader.Join();
-        await send;
+        // A Core that stopped reading must not hold the terminal open; disposing the socket ends the send.
+        await Task.WhenAny(send, Task.Delay(DrainGrace, CancellationToken.None));
         await CloseAsync(first == exit ? how : "closed");
         // The Core answers the close; wait for it so the stream ends cleanly on both sides.
         await Task.WhenAny(receive, Task.Delay(DrainGrace, CancellationToken.None));
