@@ -20,6 +20,7 @@ window.sentinelxTerminals = {
   },
   status: (id) => sessions.get(id)?.state ?? null,
   type: (id, text) => sessions.get(id)?.send(text),
+  selectAll: (id) => sessions.get(id)?.term.selectAll(),
 };
 
 let loading;
@@ -112,13 +113,14 @@ export async function open(id, host, path, labels) {
     if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "resize", cols, rows }));
   });
 
-  // Copy: selecting copies (as in most terminals), and Ctrl+Shift+C. Paste: Ctrl+Shift+V, right click,
-  // and the browser's own Ctrl+V / middle click, which xterm handles.
+  // Copy: selecting copies (as in most terminals), and Ctrl+Shift+C. Paste: Ctrl+Shift+V and Ctrl+V
+  // (the browser's paste event, which xterm handles), and right click.
   term.onSelectionChange(() => { if (term.hasSelection()) copy(term.getSelection()).catch(() => {}); });
   term.attachCustomKeyEventHandler((e) => {
     if (e.type !== "keydown" || !e.ctrlKey || !e.shiftKey) return true;
     if (e.code === "KeyC") { copy(term.getSelection()).catch(() => {}); return false; }
-    if (e.code === "KeyV") { paste(term); return false; }
+    // Ctrl+Shift+V: the browser pastes it (a paste event xterm handles); only keep it from the shell.
+    if (e.code === "KeyV") return false;
     return true;
   });
   screen.addEventListener("contextmenu", (e) => {

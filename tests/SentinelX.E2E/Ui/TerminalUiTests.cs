@@ -90,6 +90,16 @@ public sealed partial class TerminalUiTests(BrowserFixture browser) : IAsyncLife
             return closes.Any(e => e.Detail.StartsWith("closed by user", StringComparison.Ordinal));
         }, TimeSpan.FromSeconds(15), "closing the tab ends the shell");
 
+        // Paste from the clipboard with Ctrl+Shift+V; selecting text copies it.
+        await page.Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"]);
+        await page.EvaluateAsync("() => navigator.clipboard.writeText('echo pasted-$((5+5))')");
+        await page.Keyboard.PressAsync("Control+Shift+V");
+        await page.Keyboard.PressAsync("Enter");
+        await ScreenUntilAsync(page, first, "\npasted-10\n");
+        await page.EvaluateAsync($"() => window.sentinelxTerminals.selectAll('{first}')");
+        await Eventually.WaitAsync(async () => (await page.EvaluateAsync<string>("() => navigator.clipboard.readText()")).Contains("pasted-10", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(5), "the selection is on the clipboard");
+
         // exit in the shell: the status line says how it ended.
         await page.Locator($"[data-testid=terminal-session][data-session='{first}'] .sx-term-screen").ClickAsync();
         await page.Keyboard.TypeAsync("exit 4");
