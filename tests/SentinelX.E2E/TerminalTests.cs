@@ -64,9 +64,15 @@ public sealed class TerminalTests(TerminalCore fixture) : IClassFixture<Terminal
         (await StatusAsync(ops, "no-such-node")).Should().Be(HttpStatusCode.NotFound);
 
         // An API token is not a way in: the endpoint takes the sign-in cookie only.
-        using (var request = new HttpRequestMessage(HttpMethod.Get, $"/ui/terminal/{fixture.NodeId}"))
-        using (var response = await fixture.Admin.SendAsync(request))
-            response.StatusCode.Should().NotBe(HttpStatusCode.OK);
+        using (var tokenSocket = new ClientWebSocket())
+        {
+            tokenSocket.Options.CollectHttpResponseDetails = true;
+            tokenSocket.Options.SetRequestHeader("Origin", Core.Url);
+            tokenSocket.Options.SetRequestHeader("Authorization", fixture.Admin.DefaultRequestHeaders.Authorization!.ToString());
+            var connect = () => tokenSocket.ConnectAsync(new Uri($"ws://127.0.0.1:{Core.Port}/ui/terminal/{fixture.NodeId}"), CancellationToken.None);
+            await connect.Should().ThrowAsync<WebSocketException>();
+            tokenSocket.HttpStatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        }
 
         var (coreLock, coreBody) = await ProblemAsync(ops, fixture.LockedNodeId);
         coreLock.Should().Be(HttpStatusCode.Forbidden);
