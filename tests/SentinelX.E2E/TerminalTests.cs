@@ -123,7 +123,7 @@ public sealed class TerminalTests(TerminalCore fixture) : IClassFixture<Terminal
     }
 
     [Fact]
-    public async Task Signing_out_closes_the_users_terminals_and_idle_ones_close_by_themselves()
+    public async Task Signing_out_closing_the_lock_and_idling_each_close_terminals()
     {
         var ops2 = await SignInAsync("ops2");
         using var first = await TerminalSocket.OpenAsync(Core, ops2, fixture.NodeId, 80, 24);
@@ -144,6 +144,22 @@ public sealed class TerminalTests(TerminalCore fixture) : IClassFixture<Terminal
         (await second.WaitClosedAsync()).Should().Be("logout");
 
         var ops = await SignInAsync("ops");
+        // An admin closing the Core's lock ends the terminals already open on that Node.
+        using (var open = await TerminalSocket.OpenAsync(Core, ops, fixture.NodeId, 80, 24))
+        {
+            await open.SendAsync("echo lock-$((2*5))\r");
+            await open.ReadUntilAsync(s => s.Contains("lock-10", StringComparison.Ordinal));
+            await CoreInstance.SetCapabilitiesAsync(fixture.Admin, fixture.NodeId, new Dictionary<string, bool> { ["shell"] = false });
+            try
+            {
+                (await open.WaitClosedAsync()).Should().Be("shell turned off");
+            }
+            finally
+            {
+                await CoreInstance.SetCapabilitiesAsync(fixture.Admin, fixture.NodeId, new Dictionary<string, bool> { ["shell"] = true });
+            }
+        }
+
         using var idle = await TerminalSocket.OpenAsync(Core, ops, fixture.NodeId, 80, 24);
         await idle.SendAsync("echo idle-$((3*3))\r");
         await idle.ReadUntilAsync(s => s.Contains("idle-9", StringComparison.Ordinal));

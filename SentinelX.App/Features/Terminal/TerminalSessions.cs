@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using SentinelX.App.Features.Nodes;
+using SentinelX.Shared.Protocol;
 
 namespace SentinelX.App.Features.Terminal;
 
@@ -38,14 +40,24 @@ public sealed class TerminalSession(string id, string nodeId, string userId, lon
 }
 
 /// <summary>
-/// The open web terminals, so they can be counted, and ended together when their user signs out.
+/// The open web terminals, so they can be counted, and ended together when their user signs out
+/// or when a lock closes on their Node (a terminal opened before must not outlive the switch).
 /// </summary>
 public sealed class TerminalSessions
 {
     public const string Logout = "logout";
     public const string IdleTimeout = "idle timeout";
+    public const string LockClosed = "shell turned off";
+    public const string NodeRemoved = "node removed";
 
     private readonly ConcurrentDictionary<string, TerminalSession> _open = new(StringComparer.Ordinal);
+    private readonly NodeRegistry _registry;
+
+    public TerminalSessions(NodeRegistry registry)
+    {
+        _registry = registry;
+        registry.Changed += OnNodeChanged;
+    }
 
     public void Add(TerminalSession session) => _open[session.Id] = session;
 
@@ -65,5 +77,19 @@ public sealed class TerminalSessions
         }
 
         return ended;
+    }
+
+    // Runs on every sample of every Node: nothing to do unless a terminal is open.
+    private void OnNodeChanged(NodeState node)
+    {
+        if (_open.IsEmpty) return;
+        var reason = _registry.Find(node.Id) is null ? NodeRemoved
+            : !node.Enabled.Contains(Capabilities.Shell) || node.Allowed is { } allowed && !allowed.Contains(Capabilities.Shell) ? LockClosed
+            : null;
+        if (reason is null) return;
+        foreach (var session in _open.Values)
+        {
+            if (session.NodeId == node.Id) session.End(reason);
+        }
     }
 }

@@ -29,7 +29,7 @@ public sealed class TerminalEndpointTests
     [Fact]
     public void Signing_out_ends_only_that_users_terminals()
     {
-        var sessions = new TerminalSessions();
+        var sessions = new TerminalSessions(new SentinelX.App.Features.Nodes.NodeRegistry());
         using var a1 = new TerminalSession("a1", "n", "alice", 0);
         using var a2 = new TerminalSession("a2", "n", "alice", 0);
         using var b1 = new TerminalSession("b1", "n", "bob", 0);
