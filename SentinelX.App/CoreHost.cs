@@ -17,6 +17,7 @@ using SentinelX.App.Features.RemoteAccess;
 using SentinelX.App.Features.Settings;
 using SentinelX.App.Features.Shell;
 using SentinelX.App.Features.Storage;
+using SentinelX.App.Features.Terminal;
 using SentinelX.Shared.Protocol;
 
 namespace SentinelX.App;
@@ -68,6 +69,7 @@ public static class CoreHost
         builder.AddExec();
         builder.AddFiles();
         builder.AddDocker();
+        builder.AddTerminal();
 
         var app = builder.Build();
         app.UseProblemResponses();
@@ -87,6 +89,7 @@ public static class CoreHost
         app.MapExec();
         app.MapFiles();
         app.MapDocker();
+        app.MapTerminal();
         app.MapPrometheus(app.Configuration);
         app.MapAccountEndpoints();
         app.MapShell();

@@ -10,5 +10,6 @@ internal static class RemoteFeatures
         new ExecFeature(),
         new FilesFeature(settings),
         new DockerFeature(settings.DockerSocket),
+        new ShellFeature(),
     ];
 }

@@ -53,6 +53,10 @@ namespace SentinelX.Shared.Protocol;
 [JsonSerializable(typeof(DockerActionParams))]
 [JsonSerializable(typeof(DockerActionResult))]
 [JsonSerializable(typeof(DockerLogsParams))]
+// shell
+[JsonSerializable(typeof(ShellOpenParams))]
+[JsonSerializable(typeof(ShellOpenResult))]
+[JsonSerializable(typeof(ShellControl))]
 public sealed partial class ProtocolJsonContext : JsonSerializerContext;
 
 /// <summary>The fields of an RFC 9457 problem document a Node reads from a refused HTTP request.</summary>

@@ -14,6 +14,7 @@ public static class AccountEndpoints
         app.MapPost("/account/logout", async (HttpContext context, IAntiforgery antiforgery, SignInManager<SentinelUser> signIn) =>
         {
             await antiforgery.ValidateRequestAsync(context);
+            if (context.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value is { } userId) context.RequestServices.GetRequiredService<Terminal.TerminalSessions>().EndAllFor(userId, Terminal.TerminalSessions.Logout);
             await signIn.SignOutAsync();
             return Results.Redirect("/account/login");
         }).AllowAnonymous();

@@ -1,0 +1,139 @@
+using System.Globalization;
+using System.Net.WebSockets;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
+using SentinelX.App.Features.Audit;
+using SentinelX.App.Features.Auth;
+using SentinelX.App.Features.Keys;
+using SentinelX.App.Features.Nodes;
+using SentinelX.App.Features.RemoteAccess;
+using SentinelX.Shared.Protocol;
+
+namespace SentinelX.App.Features.Terminal;
+
+/// <summary>
+/// <c>GET /ui/terminal/{nodeId}?cols=&amp;rows=</c>, a WebSocket for the browser's terminal. It sits
+/// under the UI (sign-in cookie, never an API token) and so checks the Origin header itself: a page
+/// on another site could otherwise open it with the user's cookie (cross-site WebSocket hijacking).
+/// Everything is checked before the upgrade, so a refusal is an ordinary ProblemDetails response.
+/// </summary>
+public static class TerminalEndpoint
+{
+    public const string Path = "/ui/terminal";
+
+    private static readonly TimeSpan StreamTimeout = TimeSpan.FromSeconds(15);
+
+    public static IEndpointRouteBuilder MapTerminal(this IEndpointRouteBuilder app)
+    {
+        app.MapGet(Path + "/{nodeId}", OpenAsync).AllowAnonymous().ExcludeFromDescription();
+        return app;
+    }
+
+    private static async Task<IResult> OpenAsync(HttpContext http, string nodeId, int? cols, int? rows, NodeRegistry registry,
+        NodeStreams streams, TerminalSessions sessions, AuditLog audit, IAuthorizationService authorization,
+        IOptions<TerminalOptions> options, TimeProvider time, ILoggerFactory logs)
+    {
+        var actor = AuditActor.From(http);
+        async Task<IResult> RefuseAsync(int status, string title, string detail, string? lockName = null)
+        {
+            if (http.User.Identity?.IsAuthenticated == true)
+                await audit.RecordAsync(actor, AuditActions.ShellOpen, registry.Find(nodeId)?.Id, "terminal", AuditResults.Refused, lockName is null ? detail : $"lock {lockName}: {detail}");
+            return Results.Problem(title: title, detail: detail, statusCode: status,
+                extensions: lockName is null ? null : new Dictionary<string, object?> { ["lock"] = lockName });
+        }
+
+        if (!http.WebSockets.IsWebSocketRequest)
+            return Results.Problem(statusCode: 400, title: "WebSocket expected", detail: "open the terminal with a WebSocket upgrade");
+        if (http.User.Identity?.IsAuthenticated != true || http.User.FindFirstValue(ClaimTypes.NameIdentifier) is not { } userId)
+            return Results.Problem(statusCode: 401, title: "Sign in first", detail: "the terminal needs the sign-in cookie of the web UI");
+        if (!IsSameOrigin(http.Request))
+            return await RefuseAsync(403, "Cross-origin request refused", $"Origin \"{http.Request.Headers.Origin}\" does not match this server ({http.Request.Scheme}://{http.Request.Host})");
+        if (!(await authorization.AuthorizeAsync(http.User, Policies.Operator)).Succeeded)
+            return await RefuseAsync(403, "Operators only", "viewers cannot open terminals; an admin can make you an operator");
+        if (registry.Find(nodeId) is not { } node)
+            return Results.Problem(statusCode: 404, title: "No such node", detail: $"there is no node {nodeId}");
+        if (CapabilityLocks.Check(node, Capabilities.Shell) is { } refusal)
+            return await RefuseAsync(refusal.Status, refusal.Title, refusal.Detail, refusal.Lock);
+        if (sessions.CountFor(userId) >= options.Value.MaxPerUser)
+            return await RefuseAsync(429, "Too many terminals", $"you have {options.Value.MaxPerUser} terminals open; close one first");
+        if (node.Session is not { } nodeSession)
+            return await RefuseAsync(503, "Node offline", $"node {node.Name} ({node.Id}) is not connected", CapabilityLocks.Offline);
+
+        var sessionId = SecretText.New("sxt_");
+        using var stream = streams.Expect(node.Id);
+        int pid;
+        try
+        {
+            var opened = await nodeSession.Peer.RequestAsync(Methods.ShellOpen,
+                new ShellOpenParams { SessionId = sessionId, StreamId = stream.Id, Cols = cols ?? 80, Rows = rows ?? 24 },
+                ProtocolJsonContext.Default.ShellOpenParams, ProtocolJsonContext.Default.ShellOpenResult, ct: http.RequestAborted);
+            pid = opened.Pid;
+        }
+        catch (JsonRpcException ex)
+        {
+            var (status, lockName) = ex.Code switch
+            {
+                JsonRpcErrorCodes.CapabilityForbidden => (403, CapabilityLocks.NodeLock),
+                JsonRpcErrorCodes.NotFound => (404, null),
+                JsonRpcErrorCodes.InvalidParams => (400, null),
+                JsonRpcErrorCodes.Timeout => (504, null),
+                _ => (502, (string?)null),
+            };
+            return await FailAsync(status, "The node could not open a terminal", ex.Message, lockName);
+        }
+        catch (IOException ex)
+        {
+            return await FailAsync(503, "Node disconnected", ex.Message, CapabilityLocks.Offline);
+        }
+
+        WebSocket nodeSocket;
+        try
+        {
+            nodeSocket = await stream.ConnectAsync(StreamTimeout, http.RequestAborted);
+        }
+        catch (TimeoutException ex)
+        {
+            return await FailAsync(504, "The node did not connect the terminal", ex.Message, null);
+        }
+
+        using var browser = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.FromSeconds(20) });
+        using var session = new TerminalSession(sessionId, node.Id, userId, time.GetUtcNow().ToUnixTimeMilliseconds());
+        sessions.Add(session);
+        var size = ShellLimits.Clamp(cols ?? 80, rows ?? 24);
+        await audit.RecordAsync(actor, AuditActions.ShellOpen, node.Id, $"terminal {sessionId}", AuditResults.Ok, $"pid {pid}, {size.Cols}x{size.Rows}");
+        string ended;
+        try
+        {
+            ended = await new TerminalBridge(browser, nodeSocket, session, options.Value.IdleTimeout, logs.CreateLogger<TerminalBridge>())
+                .RunAsync(http.RequestAborted);
+        }
+        finally
+        {
+            sessions.Remove(session);
+        }
+
+        var seconds = (time.GetUtcNow().ToUnixTimeMilliseconds() - session.StartedAt) / 1000.0;
+        await audit.RecordAsync(actor, AuditActions.ShellClose, node.Id, $"terminal {sessionId}", AuditResults.Ok,
+            string.Create(CultureInfo.InvariantCulture, $"{ended} after {seconds:0.#} s"));
+        return Results.Empty;
+
+        async Task<IResult> FailAsync(int status, string title, string detail, string? lockName)
+        {
+            await audit.RecordAsync(actor, AuditActions.ShellOpen, node.Id, "terminal", status == 403 ? AuditResults.Refused : AuditResults.Failed, detail);
+            return Results.Problem(title: title, detail: detail, statusCode: status,
+                extensions: lockName is null ? null : new Dictionary<string, object?> { ["lock"] = lockName });
+        }
+    }
+
+    /// <summary>
+    /// True when the Origin header names the host the request was sent to. Browsers always send
+    /// Origin on a WebSocket handshake and omit default ports in it just as in Host, so the two
+    /// authorities compare directly; a missing Origin is refused too.
+    /// </summary>
+    internal static bool IsSameOrigin(HttpRequest request) =>
+        Uri.TryCreate(request.Headers.Origin.ToString(), UriKind.Absolute, out var origin)
+        && origin.Scheme is "http" or "https"
+        && request.Host.HasValue
+        && string.Equals(origin.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase);
+}
