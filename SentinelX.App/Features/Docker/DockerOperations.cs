@@ -8,18 +8,10 @@ using SentinelX.Shared.Protocol;
 
 namespace SentinelX.App.Features.Docker;
 
-/// <summary>Why a Docker operation did not happen; <see cref="Lock"/> is set when a capability lock refused it.</summary>
-public sealed record DockerFailure(int Status, string Title, string Detail, string? Lock = null)
-{
-    public ProblemHttpResult ToProblem() => TypedResults.Problem(
-        title: Title, detail: Detail, statusCode: Status,
-        extensions: Lock is null ? null : new Dictionary<string, object?> { ["lock"] = Lock });
-}
-
 /// <summary>The value of an operation, or why there is none.</summary>
-public readonly record struct DockerOutcome<T>(T? Value, DockerFailure? Failure)
+public readonly record struct DockerOutcome<T>(T? Value, NodeFailure? Failure)
 {
-    public static implicit operator DockerOutcome<T>(DockerFailure failure) => new(default, failure);
+    public static implicit operator DockerOutcome<T>(NodeFailure failure) => new(default, failure);
 }
 
 /// <summary>
@@ -51,14 +43,14 @@ public sealed class DockerOperations(NodeStreams streams, AuditLog audit, ILogge
     {
         var auditAction = $"{AuditActions.Docker}.{action}";
         if (!DockerNames.IsAction(action))
-            return new DockerFailure(400, "Unknown action", $"\"{action}\" is not a container action (known: {string.Join(", ", DockerNames.Actions)})");
+            return new NodeFailure(400, "Unknown action", $"\"{action}\" is not a container action (known: {string.Join(", ", DockerNames.Actions)})");
         if (!DockerNames.IsValidContainer(container))
             return InvalidContainer(container);
 
         if (CapabilityLocks.Check(node, Capabilities.Docker) is { } refusal)
         {
             await audit.RecordAsync(actor, auditAction, node.Id, container, AuditResults.Refused, $"lock: {refusal.Lock}", ct);
-            return new DockerFailure(refusal.Status, refusal.Title, refusal.Detail, refusal.Lock);
+            return refusal;
         }
 
         var outcome = await RequestAsync(node, Methods.DockerAction, new DockerActionParams { Id = container, Action = action, Force = force },
@@ -75,10 +67,10 @@ public sealed class DockerOperations(NodeStreams streams, AuditLog audit, ILogge
     {
         if (!DockerNames.IsValidContainer(container)) return InvalidContainer(container);
         if (tail is < 0 or > DockerNames.MaxTail)
-            return new DockerFailure(400, "Invalid tail", $"tail must be within 0 to {DockerNames.MaxTail} lines");
+            return new NodeFailure(400, "Invalid tail", $"tail must be within 0 to {DockerNames.MaxTail} lines");
         if (CapabilityLocks.Check(node, Capabilities.Docker) is { } refusal)
-            return new DockerFailure(refusal.Status, refusal.Title, refusal.Detail, refusal.Lock);
-        if (node.Session is not { } session) return Offline(node);
+            return refusal;
+        if (node.Session is not { } session) return NodeFailure.Offline(node);
 
         var stream = streams.Expect(node.Id);
         var connect = stream.ConnectAsync(StreamTimeout, ct);
@@ -108,8 +100,8 @@ public sealed class DockerOperations(NodeStreams streams, AuditLog audit, ILogge
         TimeSpan? timeout, string what, CancellationToken ct)
     {
         if (CapabilityLocks.Check(node, Capabilities.Docker) is { } refusal)
-            return new DockerFailure(refusal.Status, refusal.Title, refusal.Detail, refusal.Lock);
-        if (node.Session is not { } session) return Offline(node);
+            return refusal;
+        if (node.Session is not { } session) return NodeFailure.Offline(node);
         try
         {
             return new DockerOutcome<TResult>(await session.Peer.RequestAsync(method, parameters, paramsInfo, resultInfo, timeout, ct), null);
@@ -121,41 +113,30 @@ public sealed class DockerOperations(NodeStreams streams, AuditLog audit, ILogge
     }
 
     /// <summary>Node errors as problems: its lock, not found, bad input, an engine that refused, a timeout, a lost connection.</summary>
-    private DockerFailure Map(NodeState node, Exception ex, string what)
+    private NodeFailure Map(NodeState node, Exception ex, string what)
     {
         if (ex is not JsonRpcException rpc)
         {
             return ex is TimeoutException
-                ? new DockerFailure(504, "Node did not answer", ex.Message)
-                : new DockerFailure(503, "Node offline", $"node {node.Name} ({node.Id}) disconnected before it answered", CapabilityLocks.Offline);
+                ? new NodeFailure(504, "Node did not answer", ex.Message)
+                : new NodeFailure(503, "Node offline", $"node {node.Name} ({node.Id}) disconnected before it answered", CapabilityLocks.Offline);
         }
 
-        switch (rpc.Code)
+        var failure = rpc.Code switch
         {
-            case JsonRpcErrorCodes.CapabilityForbidden:
-                return new DockerFailure(403, "docker is not allowed by the server's own config", rpc.Message, CapabilityLocks.NodeLock);
-            case JsonRpcErrorCodes.NotFound:
-                return new DockerFailure(404, what == "container" ? "Container not found" : "Not found", rpc.Message);
-            case JsonRpcErrorCodes.InvalidParams:
-                return new DockerFailure(400, "Invalid request", rpc.Message);
-            case JsonRpcErrorCodes.Timeout:
-                return new DockerFailure(504, "Node did not answer", rpc.Message);
-            case JsonRpcErrorCodes.OperationFailed:
-                // The engine's 409 (e.g. removing a running container without force) stays a conflict.
-                return rpc.ErrorData == "409"
-                    ? new DockerFailure(409, "Docker refused", rpc.Message)
-                    : new DockerFailure(422, "Docker failed", rpc.Message);
-            default:
-                logger.LogWarning("Docker request to {Node} failed: {Code} {Message}", node.Id, rpc.Code, rpc.Message);
-                return new DockerFailure(502, "Node error", rpc.Message);
-        }
+            JsonRpcErrorCodes.NotFound when what == "container" => new NodeFailure(404, "Container not found", rpc.Message),
+            // The engine's 409 (e.g. removing a running container without force) stays a conflict.
+            JsonRpcErrorCodes.OperationFailed when rpc.ErrorData == "409" => new NodeFailure(409, "Docker refused", rpc.Message),
+            JsonRpcErrorCodes.OperationFailed => new NodeFailure(422, "Docker failed", rpc.Message),
+            _ => NodeFailure.FromNode(rpc, Capabilities.Docker),
+        };
+        if (failure.Status == 502) logger.LogWarning("Docker request to {Node} failed: {Code} {Message}", node.Id, rpc.Code, rpc.Message);
+        return failure;
     }
 
-    private static DockerFailure InvalidContainer(string container) =>
+    private static NodeFailure InvalidContainer(string container) =>
         new(400, "Invalid container", $"\"{container}\" is not a container id or name (letters, digits, _ . -; starting with a letter or digit)");
 
-    private static DockerFailure Offline(NodeState node) =>
-        new(503, "Node offline", $"node {node.Name} ({node.Id}) is not connected", CapabilityLocks.Offline);
 
     private static async Task Quiet(Task task)
     {

@@ -10,15 +10,6 @@ using SentinelX.Shared.Protocol;
 
 namespace SentinelX.App.Features.Exec;
 
-/// <summary>Why a run did not start: a closed lock, the Node's refusal, or a lost connection.</summary>
-public sealed record ExecFailure(int Status, string Title, string Detail, string? Lock = null)
-{
-    public ProblemHttpResult ToProblem() => TypedResults.Problem(title: Title, detail: Detail, statusCode: Status,
-        extensions: Lock is null ? null : new Dictionary<string, object?> { ["lock"] = Lock });
-
-    public static ExecFailure From(CapabilityRefusal refusal) => new(refusal.Status, refusal.Title, refusal.Detail, refusal.Lock);
-}
-
 /// <summary>
 /// Runs commands on Nodes: checks both locks, stores the run, sends <c>exec.start</c>, collects the
 /// output the Node streams back and finishes the run on <c>exec.exit</c>, on disconnect, or at a
@@ -51,13 +42,13 @@ public sealed class ExecService(
         });
 
     /// <summary>Starts <paramref name="request"/> on <paramref name="node"/>; the run's <see cref="LiveExecRun.Completion"/> says how it ended.</summary>
-    public async Task<(LiveExecRun? Run, ExecFailure? Failure)> StartAsync(
+    public async Task<(LiveExecRun? Run, NodeFailure? Failure)> StartAsync(
         NodeState node, ExecRequest request, AuditActor actor, string? batchId = null, CancellationToken ct = default)
     {
         if (CapabilityLocks.Check(node, Capabilities.Exec) is { } refusal)
         {
             await audit.RecordAsync(actor, AuditActions.ExecRun, node.Id, request.Command, AuditResults.Refused, $"lock {refusal.Lock}: {refusal.Title}", ct);
-            return (null, ExecFailure.From(refusal));
+            return (null, refusal);
         }
 
         var session = node.Session;
@@ -83,7 +74,7 @@ public sealed class ExecService(
         // Registered before the request goes out: output can arrive before the answer does.
         var run = new LiveExecRun(record, node.Name, actor);
         _live[record.Id] = run;
-        ExecFailure? failure = null;
+        NodeFailure? failure = null;
         try
         {
             if (session is null) throw new IOException("not connected");
@@ -92,19 +83,11 @@ public sealed class ExecService(
         }
         catch (JsonRpcException ex)
         {
-            failure = ex.Code switch
-            {
-                JsonRpcErrorCodes.CapabilityForbidden => new ExecFailure(403, "exec is not allowed by the server's own config", ex.Message, CapabilityLocks.NodeLock),
-                JsonRpcErrorCodes.NotFound => new ExecFailure(404, "Not found on the node", ex.Message),
-                JsonRpcErrorCodes.InvalidParams => new ExecFailure(400, "Invalid command", ex.Message),
-                JsonRpcErrorCodes.OperationFailed => new ExecFailure(422, "The node could not run the command", ex.Message),
-                JsonRpcErrorCodes.Timeout => new ExecFailure(504, "The node did not answer", ex.Message),
-                _ => new ExecFailure(502, "The node refused the command", ex.Message),
-            };
+            failure = NodeFailure.FromNode(ex, Capabilities.Exec);
         }
         catch (IOException)
         {
-            failure = new ExecFailure(503, "Node offline", $"node {node.Name} ({node.Id}) disconnected before the command started", CapabilityLocks.Offline);
+            failure = new NodeFailure(503, "Node offline", $"node {node.Name} ({node.Id}) disconnected before the command started", CapabilityLocks.Offline);
         }
 
         if (failure is not null)
@@ -132,22 +115,22 @@ public sealed class ExecService(
     }
 
     /// <summary>Kills a running command's process group. Null when sent; else why not.</summary>
-    public async Task<ExecFailure?> CancelAsync(string runId, AuditActor actor, CancellationToken ct = default)
+    public async Task<NodeFailure?> CancelAsync(string runId, AuditActor actor, CancellationToken ct = default)
     {
         if (!_live.TryGetValue(runId, out var run))
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             return await db.ExecRuns.AnyAsync(r => r.Id == runId, ct)
-                ? new ExecFailure(409, "Run already finished", $"run {runId} is not running any more")
-                : new ExecFailure(404, "Run not found", $"there is no run with id {runId}");
+                ? new NodeFailure(409, "Run already finished", $"run {runId} is not running any more")
+                : new NodeFailure(404, "Run not found", $"there is no run with id {runId}");
         }
 
         var target = run.Record.Command;
-        if (registry.Find(run.NodeId) is not { } node) return new ExecFailure(404, "Node not found", $"node {run.NodeId} no longer exists");
+        if (registry.Find(run.NodeId) is not { } node) return new NodeFailure(404, "Node not found", $"node {run.NodeId} no longer exists");
         if (CapabilityLocks.Check(node, Capabilities.Exec) is { } refusal)
         {
             await audit.RecordAsync(actor, AuditActions.ExecCancel, node.Id, target, AuditResults.Refused, $"lock {refusal.Lock}: {refusal.Title}", ct);
-            return ExecFailure.From(refusal);
+            return refusal;
         }
 
         try
@@ -158,8 +141,8 @@ public sealed class ExecService(
         catch (Exception ex) when (ex is JsonRpcException or IOException or NullReferenceException)
         {
             var failure = ex is JsonRpcException { Code: JsonRpcErrorCodes.NotFound }
-                ? new ExecFailure(409, "Run already finished", $"run {runId} ended before the cancel arrived")
-                : new ExecFailure(ex is JsonRpcException { Code: JsonRpcErrorCodes.Timeout } ? 504 : 503, "Cancel not delivered", ex.Message);
+                ? new NodeFailure(409, "Run already finished", $"run {runId} ended before the cancel arrived")
+                : new NodeFailure(ex is JsonRpcException { Code: JsonRpcErrorCodes.Timeout } ? 504 : 503, "Cancel not delivered", ex.Message);
             await audit.RecordAsync(actor, AuditActions.ExecCancel, node.Id, target, AuditResults.Failed, failure.Detail, ct);
             return failure;
         }

@@ -8,17 +8,24 @@ using SentinelX.Shared.Protocol;
 
 namespace SentinelX.App.Features.Files;
 
-/// <summary>A files operation that did not happen, with the HTTP status and text to show for it.</summary>
-public sealed class FilesException(int status, string title, string detail, string? lockName = null) : Exception(detail)
+/// <summary>A files operation that did not happen; thrown so a transfer can stop wherever it is.</summary>
+public sealed class FilesException(NodeFailure failure) : Exception(failure.Detail)
 {
-    public int Status { get; } = status;
-    public string Title { get; } = title;
+    public FilesException(int status, string title, string detail, string? lockName = null)
+        : this(new NodeFailure(status, title, detail, lockName))
+    {
+    }
+
+    public NodeFailure Failure { get; } = failure;
+
+    public int Status => Failure.Status;
+
+    public string Title => Failure.Title;
 
     /// <summary>"core", "node" or "offline" when a capability lock refused the operation.</summary>
-    public string? Lock { get; } = lockName;
+    public string? Lock => Failure.Lock;
 
-    public IResult ToProblem() => TypedResults.Problem(title: Title, detail: Message, statusCode: Status,
-        extensions: Lock is null ? null : new Dictionary<string, object?> { ["lock"] = Lock });
+    public IResult ToProblem() => Failure.ToProblem();
 }
 
 /// <summary>
@@ -189,10 +196,6 @@ public sealed class FilesClient(NodeStreams streams)
     /// <summary>The HTTP status for a Node's error: 404 missing, 403 outside the roots or not permitted, 409 conflicts, 400 bad input.</summary>
     public static FilesException FromNode(JsonRpcException ex) => ex.Code switch
     {
-        JsonRpcErrorCodes.NotFound => new FilesException(404, "Not found", ex.Message),
-        JsonRpcErrorCodes.InvalidParams => new FilesException(400, "Invalid request", ex.Message),
-        JsonRpcErrorCodes.CapabilityForbidden => new FilesException(403, "files is not allowed by the server's own config", ex.Message, CapabilityLocks.NodeLock),
-        JsonRpcErrorCodes.Timeout => new FilesException(504, "Node did not answer", ex.Message),
         JsonRpcErrorCodes.OperationFailed => ex.ErrorData switch
         {
             FilesErrorReasons.OutsideRoots => new FilesException(403, "Outside the allowed roots", ex.Message),
@@ -201,9 +204,9 @@ public sealed class FilesClient(NodeStreams streams)
             FilesErrorReasons.Exists => new FilesException(409, "Already exists", ex.Message),
             FilesErrorReasons.NotAFile => new FilesException(422, "Wrong kind of file", ex.Message),
             FilesErrorReasons.BadOffset => new FilesException(409, "Offset does not match the file", ex.Message),
-            _ => new FilesException(422, "Operation failed", ex.Message),
+            _ => new FilesException(NodeFailure.FromNode(ex, Capabilities.Files)),
         },
-        _ => new FilesException(502, "Node error", ex.Message),
+        _ => new FilesException(NodeFailure.FromNode(ex, Capabilities.Files)),
     };
 }
 

@@ -24,7 +24,7 @@ public sealed class FilesService(FilesClient client, AuditLog audit)
         if (CapabilityLocks.Check(node, Capabilities.Files) is { } refusal)
         {
             if (action is not null) await audit.RecordAsync(actor, action, node.Id, target, AuditResults.Refused, refusal.Detail);
-            throw new FilesException(refusal.Status, refusal.Title, refusal.Detail, refusal.Lock);
+            throw new FilesException(refusal);
         }
 
         try

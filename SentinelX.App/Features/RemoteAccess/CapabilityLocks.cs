@@ -1,5 +1,4 @@
 using System.Collections.Frozen;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using SentinelX.App.Features.Audit;
 using SentinelX.App.Features.Nodes;
@@ -7,14 +6,6 @@ using SentinelX.App.Features.Storage;
 using SentinelX.Shared.Protocol;
 
 namespace SentinelX.App.Features.RemoteAccess;
-
-/// <summary>Why a capability cannot be used on a Node right now; <see cref="Lock"/> says which lock is closed.</summary>
-public sealed record CapabilityRefusal(int Status, string Lock, string Title, string Detail)
-{
-    /// <summary>The RFC 9457 problem for the API, with the lock as an extension member.</summary>
-    public ProblemHttpResult ToProblem() => TypedResults.Problem(
-        title: Title, detail: Detail, statusCode: Status, extensions: new Dictionary<string, object?> { ["lock"] = Lock });
-}
 
 /// <summary>
 /// The two locks on every capability: the Core's switch per Node (off until an admin turns it on)
@@ -32,21 +23,21 @@ public sealed class CapabilityLocks(NodeRegistry registry, IDbContextFactory<Sen
             .Where(Capabilities.IsKnown).ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>Null when <paramref name="capability"/> may be used on <paramref name="node"/> now.</summary>
-    public static CapabilityRefusal? Check(NodeState node, string capability)
+    public static NodeFailure? Check(NodeState node, string capability)
     {
         if (!node.Enabled.Contains(capability))
         {
-            return new CapabilityRefusal(403, CoreLock, $"{capability} is turned off for this node",
-                $"{capability} is off on node {node.Name} ({node.Id}); an admin can turn it on on the node's page or with PUT /api/v1/nodes/{node.Id}/capabilities");
+            return new NodeFailure(403, $"{capability} is turned off for this node",
+                $"{capability} is off on node {node.Name} ({node.Id}); an admin can turn it on on the node's page or with PUT /api/v1/nodes/{node.Id}/capabilities", CoreLock);
         }
 
         if (!node.Online)
-            return new CapabilityRefusal(503, Offline, "Node offline", $"node {node.Name} ({node.Id}) is not connected");
+            return NodeFailure.Offline(node);
 
         if (node.Allowed is not { } allowed || !allowed.Contains(capability))
         {
-            return new CapabilityRefusal(403, NodeLock, $"{capability} is not allowed by the server's own config",
-                $"node {node.Name} ({node.Id}) does not allow {capability} in its own config (\"allow\" in /etc/sentinelx/node.json, or installed with --monitor-only); only someone with access to that server can change it");
+            return new NodeFailure(403, $"{capability} is not allowed by the server's own config",
+                $"node {node.Name} ({node.Id}) does not allow {capability} in its own config (\"allow\" in /etc/sentinelx/node.json, or installed with --monitor-only); only someone with access to that server can change it", NodeLock);
         }
 
         return null;

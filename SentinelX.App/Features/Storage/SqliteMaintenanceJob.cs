@@ -24,9 +24,21 @@ internal sealed class SqliteMaintenanceJob(IDbContextFactory<SentinelDb> dbFacto
         cmd.CommandText = "PRAGMA optimize;";
         await cmd.ExecuteNonQueryAsync(ct);
         cmd.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+        // A reader or writer that is busy at that moment keeps the checkpoint from completing; a
+        // moment later it usually has finished.
+        for (var attempt = 1; attempt <= 5; attempt++)
+        {
+            if (!await CheckpointBusyAsync(cmd, ct)) return;
+            await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), ct);
+        }
+
+        log.LogDebug("WAL checkpoint could not complete; retrying at the next run");
+    }
+
+    /// <summary>Runs the checkpoint; its first column is 1 when a reader or writer kept it from completing.</summary>
+    private static async Task<bool> CheckpointBusyAsync(System.Data.Common.DbCommand cmd, CancellationToken ct)
+    {
         await using var reader = await cmd.ExecuteReaderAsync(ct);
-        // Columns: busy (1 when a reader or writer kept the checkpoint from completing), log pages, checkpointed pages.
-        if (await reader.ReadAsync(ct) && reader.GetInt64(0) != 0)
-            log.LogDebug("WAL checkpoint could not complete; retrying at the next run");
+        return await reader.ReadAsync(ct) && reader.GetInt64(0) != 0;
     }
 }

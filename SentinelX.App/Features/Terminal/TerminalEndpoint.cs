@@ -72,15 +72,8 @@ public static class TerminalEndpoint
         }
         catch (JsonRpcException ex)
         {
-            var (status, lockName) = ex.Code switch
-            {
-                JsonRpcErrorCodes.CapabilityForbidden => (403, CapabilityLocks.NodeLock),
-                JsonRpcErrorCodes.NotFound => (404, null),
-                JsonRpcErrorCodes.InvalidParams => (400, null),
-                JsonRpcErrorCodes.Timeout => (504, null),
-                _ => (502, (string?)null),
-            };
-            return await FailAsync(status, "The node could not open a terminal", ex.Message, lockName);
+            var failure = NodeFailure.FromNode(ex, Capabilities.Shell);
+            return await FailAsync(failure.Status, "The node could not open a terminal", failure.Detail, failure.Lock);
         }
         catch (IOException ex)
         {

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using SentinelX.App.Features.Accounts;
+using SentinelX.App.Features.Audit;
 using SentinelX.App.Features.Auth;
 using SentinelX.App.Features.Storage;
 using SentinelX.App.Features.Tokens;
@@ -38,6 +39,9 @@ public sealed class AccountAdminTests : IAsyncLifetime
         builder.Services.AddSingleton<SentinelX.App.Features.Settings.CoreSettings>();
         builder.Services.AddScoped<UserAdmin>();
         builder.Services.AddScoped<TokenAdmin>();
+        builder.Services.AddLogging();
+        builder.Services.AddSingleton<AuditLog>();
+        builder.Services.AddScoped(_ => new CircuitClient { Address = "192.0.2.7" });
         _host = builder.Build();
         await _host.Services.MigrateAsync();
         _scope = _host.Services.CreateAsyncScope();
@@ -61,11 +65,11 @@ public sealed class AccountAdminTests : IAsyncLifetime
     {
         (await UserAdmin.CreateUserAsync(Users, TimeProvider.System, name, role, Password, CancellationToken.None)).Should().BeNull();
         var user = (await Users.FindByNameAsync(name))!;
-        return (user, Principal(user.Id, role));
+        return (user, Principal(user.Id, role, name));
     }
 
-    private static ClaimsPrincipal Principal(string id, string role) => new(new ClaimsIdentity(
-        [new Claim(ClaimTypes.NameIdentifier, id), new Claim(ClaimTypes.Role, role)], "test"));
+    private static ClaimsPrincipal Principal(string id, string role, string name = "someone") => new(new ClaimsIdentity(
+        [new Claim(ClaimTypes.NameIdentifier, id), new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, role)], "test"));
 
     [Theory]
     [InlineData(Roles.Viewer)]
@@ -128,6 +132,12 @@ public sealed class AccountAdminTests : IAsyncLifetime
         var afterReset = (await Users.FindByIdAsync(user.Id))!;
         afterReset.SecurityStamp.Should().NotBe(afterRole.SecurityStamp);
         (await Users.CheckPasswordAsync(afterReset, "another long password")).Should().BeTrue();
+
+        // Every change is audited with who and from where, the refused password too.
+        var audit = await _host.Services.GetRequiredService<AuditLog>().QueryAsync(new AuditQuery { Action = "user." });
+        audit.Select(e => (e.Target, e.Result, e.Detail.Length > 0)).Should().Equal(
+            ("ops", AuditResults.Ok, true), ("ops", AuditResults.Failed, true), ("ops", AuditResults.Ok, true));
+        audit.Should().OnlyContain(e => e.Actor == "boss" && e.ActorKind == "user" && e.Address == "192.0.2.7" && e.Action == AuditActions.UserUpdate);
     }
 
     [Fact]
