@@ -26,7 +26,7 @@ internal sealed unsafe partial class PtyProcess : IDisposable
     public int Pid { get; }
 
     /// <summary>Starts <paramref name="path"/> on a fresh PTY of the given size; throws <see cref="JsonRpcException"/> when it cannot.</summary>
-    public static PtyProcess Start(string path, IReadOnlyList<string> argv, IReadOnlyList<string> env, ushort cols, ushort rows)
+    public static PtyProcess Start(string path, IReadOnlyList<string> argv, IReadOnlyList<string> env, ushort cols, ushort rows, string? workingDirectory = null)
     {
         var master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (master < 0) throw Failed("posix_openpt");
@@ -50,6 +50,13 @@ internal sealed unsafe partial class PtyProcess : IDisposable
                 Check(posix_spawn_file_actions_addopen(actions, 0, name, O_RDWR, 0), "addopen");
                 Check(posix_spawn_file_actions_adddup2(actions, 0, 1), "adddup2");
                 Check(posix_spawn_file_actions_adddup2(actions, 0, 2), "adddup2");
+                if (workingDirectory is not null && Directory.Exists(workingDirectory))
+                {
+                    // Like an SSH login: the shell starts in the user's home, not in the agent's directory.
+                    var dir = Marshal.StringToCoTaskMemUTF8(workingDirectory);
+                    strings.Add(dir);
+                    Check(posix_spawn_file_actions_addchdir_np(actions, (byte*)dir), "addchdir");
+                }
 
                 // The runtime ignores SIGPIPE and installs handlers; an ignored signal stays ignored
                 // across exec, so reset the ones a shell relies on to their defaults, and unblock all.
@@ -303,6 +310,10 @@ internal sealed unsafe partial class PtyProcess : IDisposable
 
     [LibraryImport("libc")]
     private static partial int posix_spawn_file_actions_adddup2(void* actions, int fd, int newFd);
+
+    // glibc 2.29+ and musl 1.1.24+.
+    [LibraryImport("libc")]
+    private static partial int posix_spawn_file_actions_addchdir_np(void* actions, byte* path);
 
     [LibraryImport("libc")]
     private static partial int posix_spawnattr_init(void* attr);

@@ -28,7 +28,7 @@ internal sealed class ShellFeature : INodeFeature
 
             var launch = ShellLaunch.For(p.RunAs);
             var (cols, rows) = ShellLimits.Clamp(p.Cols, p.Rows);
-            var pty = PtyProcess.Start(launch.Path, launch.Argv, launch.Environment, cols, rows);
+            var pty = PtyProcess.Start(launch.Path, launch.Argv, launch.Environment, cols, rows, launch.Home);
             _open[p.SessionId] = pty;
             Log.Info($"terminal {p.SessionId}: started {launch.Path} (pid {pty.Pid}, {cols}x{rows})");
             _ = RunAsync(p, pty, session);

@@ -2,8 +2,8 @@ using SentinelX.Shared.Protocol;
 
 namespace SentinelX.Node.Remote;
 
-/// <summary>What to start for a terminal: the program, its arguments and a clean environment.</summary>
-internal sealed record ShellLaunch(string Path, IReadOnlyList<string> Argv, IReadOnlyList<string> Environment)
+/// <summary>What to start for a terminal: the program, its arguments, a clean environment and the directory to start in.</summary>
+internal sealed record ShellLaunch(string Path, IReadOnlyList<string> Argv, IReadOnlyList<string> Environment, string? Home = null)
 {
     private const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -29,7 +29,8 @@ internal sealed record ShellLaunch(string Path, IReadOnlyList<string> Argv, IRea
 
         var shell = new[] { me?.Shell, "/bin/bash", "/bin/sh" }
             .First(s => !string.IsNullOrEmpty(s) && File.Exists(s) && !s.EndsWith("/nologin", StringComparison.Ordinal) && !s.EndsWith("/false", StringComparison.Ordinal))!;
-        return new ShellLaunch(shell, ["-" + System.IO.Path.GetFileName(shell)], BaseEnvironment(me, shell));
+        return new ShellLaunch(shell, ["-" + System.IO.Path.GetFileName(shell)], BaseEnvironment(me, shell),
+            me?.Home ?? System.Environment.GetEnvironmentVariable("HOME"));
     }
 
     private static List<string> BaseEnvironment(PasswdEntry? user, string? shell = null)

@@ -13,12 +13,14 @@ public sealed class PtyProcessTests
     {
         var launch = ShellLaunch.For(null);
         launch.Environment.Should().Contain("TERM=xterm-256color");
-        using var pty = PtyProcess.Start(launch.Path, launch.Argv, launch.Environment, 100, 30);
+        var home = Directory.CreateTempSubdirectory("sentinelx-home-").FullName;
+        using var pty = PtyProcess.Start(launch.Path, launch.Argv, launch.Environment, 100, 30, home);
         var exit = ShellBridge.ReapAsync(pty);
 
-        pty.Write(Encoding.UTF8.GetBytes("echo 你好 && tty && stty size && ps -o stat= -p $$\r"));
+        pty.Write(Encoding.UTF8.GetBytes("echo 你好 && tty && echo \"in:$(pwd)\" && stty size && ps -o stat= -p $$\r"));
         var output = ReadUntil(pty, s => s.Contains("30 100\r\n", StringComparison.Ordinal) && s.Contains("/dev/pts/", StringComparison.Ordinal));
         output.Should().Contain("你好\r\n");
+        output.Should().Contain($"in:{home}\r\n", "the shell starts in the directory asked for (the user's home), like an SSH login");
         output.Should().MatchRegex(@"/dev/pts/\d+\r\n");
 
         pty.Resize(132, 43);
