@@ -74,19 +74,26 @@ public sealed class TerminalTests(TerminalCore fixture) : IClassFixture<Terminal
             tokenSocket.HttpStatusCode.Should().Be(HttpStatusCode.Unauthorized);
         }
 
-        var (coreLock, coreBody) = await ProblemAsync(ops, fixture.LockedNodeId);
+        // The Core's lock, on a server that allows shell: closed for a moment on the terminal Node.
+        await CoreInstance.SetCapabilitiesAsync(fixture.Admin, fixture.NodeId, new Dictionary<string, bool> { ["shell"] = false });
+        var (coreLock, coreBody) = await ProblemAsync(ops, fixture.NodeId);
+        await CoreInstance.SetCapabilitiesAsync(fixture.Admin, fixture.NodeId, new Dictionary<string, bool> { ["shell"] = true });
         coreLock.Should().Be(HttpStatusCode.Forbidden);
         coreBody.Should().Contain("\"lock\":\"core\"");
 
-        await CoreInstance.SetCapabilitiesAsync(fixture.Admin, fixture.LockedNodeId, new Dictionary<string, bool> { ["shell"] = true });
+        // The server's own lock is named whether or not the Core's switch is on.
         var (nodeLock, nodeBody) = await ProblemAsync(ops, fixture.LockedNodeId);
+        nodeLock.Should().Be(HttpStatusCode.Forbidden);
+        nodeBody.Should().Contain("\"lock\":\"node\"");
+        await CoreInstance.SetCapabilitiesAsync(fixture.Admin, fixture.LockedNodeId, new Dictionary<string, bool> { ["shell"] = true });
+        (nodeLock, nodeBody) = await ProblemAsync(ops, fixture.LockedNodeId);
         nodeLock.Should().Be(HttpStatusCode.Forbidden);
         nodeBody.Should().Contain("\"lock\":\"node\"");
 
         var audit = await CoreInstance.GetJsonAsync<List<AuditEntryView>>(fixture.Admin, "/api/v1/audit?action=shell.open");
         audit.Should().Contain(e => e.Actor == "watcher" && e.Result == "refused");
         audit.Should().Contain(e => e.Actor == "ops" && e.Result == "refused" && e.Detail.Contains("Origin", StringComparison.Ordinal));
-        audit.Should().Contain(e => e.Actor == "ops" && e.NodeId == fixture.LockedNodeId && e.Detail.StartsWith("lock core", StringComparison.Ordinal));
+        audit.Should().Contain(e => e.Actor == "ops" && e.NodeId == fixture.NodeId && e.Detail.StartsWith("lock core", StringComparison.Ordinal));
         audit.Should().Contain(e => e.Actor == "ops" && e.NodeId == fixture.LockedNodeId && e.Detail.StartsWith("lock node", StringComparison.Ordinal));
     }
 

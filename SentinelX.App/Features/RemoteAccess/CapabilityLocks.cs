@@ -22,19 +22,23 @@ public sealed class CapabilityLocks(NodeRegistry registry, IDbContextFactory<Sen
         stored.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Where(Capabilities.IsKnown).ToFrozenSet(StringComparer.Ordinal);
 
-    /// <summary>Null when <paramref name="capability"/> may be used on <paramref name="node"/> now.</summary>
+    /// <summary>
+    /// Null when <paramref name="capability"/> may be used on <paramref name="node"/> now. A server
+    /// whose own config forbids it is named first: turning the Core's switch on would not help there.
+    /// </summary>
     public static NodeFailure? Check(NodeState node, string capability)
     {
-        if (!node.Enabled.Contains(capability))
+        var nodeForbids = node.Allowed is { } allowed && !allowed.Contains(capability);
+        if (!nodeForbids && !node.Enabled.Contains(capability))
         {
             return new NodeFailure(403, $"{capability} is turned off for this node",
                 $"{capability} is off on node {node.Name} ({node.Id}); an admin can turn it on on the node's page or with PUT /api/v1/nodes/{node.Id}/capabilities", CoreLock);
         }
 
-        if (!node.Online)
-            return NodeFailure.Offline(node);
+        if (!nodeForbids && !node.Online) return NodeFailure.Offline(node);
 
-        if (node.Allowed is not { } allowed || !allowed.Contains(capability))
+        // Not reported (an older Node, or not connected since the Core started) counts as forbidden.
+        if (nodeForbids || node.Allowed is null)
         {
             return new NodeFailure(403, $"{capability} is not allowed by the server's own config",
                 $"node {node.Name} ({node.Id}) does not allow {capability} in its own config (\"allow\" in /etc/sentinelx/node.json, or installed with --monitor-only); only someone with access to that server can change it", NodeLock);

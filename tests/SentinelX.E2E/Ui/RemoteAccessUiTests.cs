@@ -37,8 +37,10 @@ public sealed class RemoteAccessUiTests(BrowserFixture browser) : IAsyncLifetime
         await page.GetByTestId("gate-enable-exec").ClickAsync();
         await Assertions.Expect(gate).ToHaveCountAsync(0);
 
+        // This server's own config does not allow shell: that is the lock to name, since the Core's switch would not help.
         await page.GetByTestId("tab-terminal").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("gate-shell")).ToHaveAttributeAsync("data-lock", "core");
+        await Assertions.Expect(page.GetByTestId("gate-shell")).ToHaveAttributeAsync("data-lock", "node");
+        await Assertions.Expect(page.GetByTestId("gate-enable-shell")).ToHaveCountAsync(0);
 
         await page.GetByTestId("tab-access").ClickAsync();
         await Assertions.Expect(page.GetByTestId("lock-exec")).ToHaveAttributeAsync("data-usable", "true");
