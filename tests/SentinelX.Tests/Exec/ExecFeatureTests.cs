@@ -1,12 +1,11 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using FluentAssertions;
 using SentinelX.Node.Config;
 using SentinelX.Node.Remote;
 using SentinelX.Shared.Protocol;
+using SentinelX.Tests.Protocol;
 using Xunit;
 
 namespace SentinelX.Tests.Exec;
@@ -22,15 +21,7 @@ public sealed class ExecFeatureTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var client = new TcpClient();
-        var accept = listener.AcceptTcpClientAsync();
-        await client.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
-        var server = await accept;
-        listener.Stop();
-        _coreSocket = WebSocket.CreateFromStream(server.GetStream(), new WebSocketCreationOptions { IsServer = true });
-        _nodeSocket = WebSocket.CreateFromStream(client.GetStream(), new WebSocketCreationOptions { IsServer = false });
+        (_coreSocket, _nodeSocket) = await LoopbackWebSockets.CreatePairAsync();
     }
 
     public Task DisposeAsync()
