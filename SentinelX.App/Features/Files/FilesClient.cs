@@ -178,7 +178,7 @@ public sealed class FilesClient(NodeStreams streams)
         JsonTypeInfo<TParams> paramsInfo, JsonTypeInfo<TResult> resultInfo, CancellationToken ct, TimeSpan? timeout = null)
     {
         if (node.Session is not { } session)
-            throw new FilesException(503, "Node offline", $"node {node.Name} ({node.Id}) is not connected");
+            throw new FilesException(NodeFailure.Offline(node));
         try
         {
             return await session.Peer.RequestAsync(method, parameters, paramsInfo, resultInfo, timeout, ct);
