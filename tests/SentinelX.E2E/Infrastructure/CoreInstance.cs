@@ -121,7 +121,7 @@ public sealed class CoreInstance : IAsyncDisposable
         {
             var view = await GetJsonAsync<CapabilitiesView>(admin, $"/api/v1/nodes/{id}/capabilities");
             return view.Capabilities.All(c => c.AllowedByNode is not null) ? view : null;
-        }, TimeSpan.FromSeconds(10), "allow list reported");
+        }, TimeSpan.FromSeconds(30), "allow list reported");
         if (enable.Length > 0) await SetCapabilitiesAsync(admin, id, enable.ToDictionary(c => c, _ => true));
         return id;
     }

@@ -38,7 +38,8 @@ public sealed partial class TerminalUiTests(BrowserFixture browser) : IAsyncLife
         await page.GetByTestId("terminal-screen").First.ClickAsync();
         await page.Keyboard.TypeAsync("echo 你好 && tty");
         await page.Keyboard.PressAsync("Enter");
-        var text = await ScreenUntilAsync(page, first, "/dev/pts/");
+        // Waits for the whole line (with the next prompt after it), not just its start.
+        var text = await ScreenUntilAsync(page, first, PtsLine().IsMatch, "a /dev/pts/N line");
         text.Should().Contain("\n你好\n", "the shell printed the Chinese text back and xterm decoded it as UTF-8");
         PtsLine().IsMatch(text).Should().BeTrue(text);
 
@@ -144,11 +145,14 @@ public sealed partial class TerminalUiTests(BrowserFixture browser) : IAsyncLife
         return (size.GetProperty("cols").GetInt32(), size.GetProperty("rows").GetInt32());
     }
 
-    private static async Task<string> ScreenUntilAsync(IPage page, string id, string expected)
+    private static Task<string> ScreenUntilAsync(IPage page, string id, string expected) =>
+        ScreenUntilAsync(page, id, text => text.Contains(expected, StringComparison.Ordinal), $"\"{expected}\"");
+
+    private static async Task<string> ScreenUntilAsync(IPage page, string id, Func<string, bool> shows, string what)
     {
         var text = "";
-        await Eventually.WaitAsync(async () => (text = await TextAsync(page, id)).Contains(expected, StringComparison.Ordinal),
-            TimeSpan.FromSeconds(15), $"terminal shows \"{expected}\"", () => "terminal:\n" + text);
+        await Eventually.WaitAsync(async () => shows(text = await TextAsync(page, id)),
+            TimeSpan.FromSeconds(15), $"terminal shows {what}", () => "terminal:\n" + text);
         return text;
     }
 }
