@@ -52,9 +52,12 @@ public static class Capabilities
     public const string Files = "files";
     public const string Docker = "docker";
 
-    public static readonly IReadOnlyList<string> All = [Exec, Shell, Files, Docker];
+    /// <summary>Open ports and carry traffic: forwards and relay-chain hops.</summary>
+    public const string Forward = "forward";
 
-    public static bool IsKnown(string? name) => name is Exec or Shell or Files or Docker;
+    public static readonly IReadOnlyList<string> All = [Exec, Shell, Files, Docker, Forward];
+
+    public static bool IsKnown(string? name) => name is Exec or Shell or Files or Docker or Forward;
 }
 
 /// <summary>JSON-RPC method names. Direction is in the comment; never reuse a name with other params.</summary>

@@ -57,6 +57,12 @@ namespace SentinelX.Shared.Protocol;
 [JsonSerializable(typeof(ShellOpenParams))]
 [JsonSerializable(typeof(ShellOpenResult))]
 [JsonSerializable(typeof(ShellControl))]
+// forward
+[JsonSerializable(typeof(ForwardSyncParams))]
+[JsonSerializable(typeof(ForwardSyncResult))]
+[JsonSerializable(typeof(ForwardStatsReport))]
+[JsonSerializable(typeof(ForwardPlacement))]
+[JsonSerializable(typeof(ForwardPlacementStats))]
 public sealed partial class ProtocolJsonContext : JsonSerializerContext;
 
 /// <summary>The fields of an RFC 9457 problem document a Node reads from a refused HTTP request.</summary>

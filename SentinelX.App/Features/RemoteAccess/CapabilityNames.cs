@@ -12,6 +12,7 @@ public static class CapabilityNames
         Capabilities.Shell => t["Terminal"],
         Capabilities.Files => t["Files"],
         Capabilities.Docker => t["Docker"],
+        Capabilities.Forward => t["Forwarding"],
         _ => capability,
     };
 
@@ -21,6 +22,7 @@ public static class CapabilityNames
         Capabilities.Shell => t["Open an interactive terminal (a real PTY) in the browser."],
         Capabilities.Files => t["Browse, download, upload, edit and delete files."],
         Capabilities.Docker => t["List, start, stop, restart and remove containers; read their logs."],
+        Capabilities.Forward => t["Open ports and forward traffic: forwards and relay-chain hops."],
         _ => "",
     };
 }
