@@ -50,7 +50,10 @@ public sealed class CoreInstance : IAsyncDisposable
             await Task.Delay(100);
         }
 
-        throw new TimeoutException("core did not become healthy:\n" + _process.Output);
+        // Do not leave it running behind the failed test: a stray Core holds CPU and its port.
+        var output = _process.Output;
+        await KillAsync();
+        throw new TimeoutException("core did not become healthy:\n" + output);
     }
 
     public async Task StopAsync()
