@@ -1,0 +1,493 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text.Json;
+using FluentAssertions;
+using SentinelX.E2E.Infrastructure;
+using Xunit;
+
+namespace SentinelX.E2E;
+
+/// <summary>One Core and two forward-enabled Nodes (entry and exit) shared by <see cref="ForwardTrafficTests"/>.</summary>
+public sealed class ForwardTrafficFixture : IAsyncLifetime
+{
+    public CoreInstance Core { get; } = new();
+    public HttpClient Admin { get; private set; } = null!;
+    public NodeInstance Entry { get; private set; } = null!;
+    public NodeInstance Exit { get; private set; } = null!;
+    public string EntryId { get; private set; } = "";
+    public string ExitId { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        await Core.StartAsync();
+        Admin = await Core.ClientAsync();
+        Entry = Core.NewNode("fwd-entry");
+        Exit = Core.NewNode("fwd-exit");
+        EntryId = await Core.StartOnlineNodeAsync(Entry, Admin, "forward");
+        ExitId = await Core.StartOnlineNodeAsync(Exit, Admin, "forward");
+    }
+
+    public async Task DisposeAsync()
+    {
+        Admin.Dispose();
+        await Entry.DisposeAsync();
+        await Exit.DisposeAsync();
+        await Core.DisposeAsync();
+    }
+}
+
+/// <summary>Real bytes through real Node processes: TCP, UDP, every chain transport, limits, failover, restarts.</summary>
+public sealed class ForwardTrafficTests(ForwardTrafficFixture fx) : IClassFixture<ForwardTrafficFixture>
+{
+    [Fact]
+    public async Task A_tcp_rule_carries_hash_checked_bytes_and_iperf3_and_counts_them()
+    {
+        await using var sink = HashSink.Start();
+        var port = FreePort();
+        var id = await CreateActiveAsync(new
+        {
+            name = "tcp-hash", nodeId = fx.EntryId, protocol = "tcp", listenAddress = "127.0.0.1", listenPort = port,
+            targets = new[] { $"127.0.0.1:{sink.Port}" },
+        });
+
+        var sent = await HashSink.SendAsync(port, 32 * 1024 * 1024);
+        sent.Echoed.Should().Be(sent.Hash, "the target received exactly the bytes sent");
+
+        using var iperf = IperfServer.Start();
+        var iperfRule = await CreateActiveAsync(new
+        {
+            name = "tcp-iperf", nodeId = fx.EntryId, protocol = "tcp", listenAddress = "127.0.0.1", listenPort = FreePort(),
+            targets = new[] { $"127.0.0.1:{iperf.Port}" },
+        });
+        var rule = await GetAsync(iperfRule);
+        var result = await Iperf.RunAsync(rule.ListenPort, seconds: 2);
+        result.BitsPerSecond.Should().BeGreaterThan(100e6, "loopback forwarding moves far more than 100 Mbit/s");
+
+        var counted = await Eventually.ValueAsync(async () =>
+        {
+            var view = await GetAsync(id);
+            return view.Stats.BytesIn >= 32 * 1024 * 1024 && view.Stats.ConnectionsTotal >= 1 ? view : null;
+        }, TimeSpan.FromSeconds(20), "the Node reports the transfer's bytes");
+        counted.Stats.BytesIn.Should().BeLessThan(33 * 1024 * 1024);
+        counted.Stats.BytesOut.Should().BeInRange(64, 1024, "only the hash came back");
+        counted.Placements.Should().ContainSingle().Which.Status.Should().Be("active");
+    }
+
+    [Fact]
+    public async Task A_udp_rule_keeps_a_session_per_client()
+    {
+        using var echo = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        var echoPort = ((IPEndPoint)echo.Client.LocalEndPoint!).Port;
+        using var stop = new CancellationTokenSource();
+        var echoing = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var got = await echo.ReceiveAsync(stop.Token);
+                await echo.SendAsync(got.Buffer.Concat("|seen-from-"u8.ToArray()).Concat(System.Text.Encoding.ASCII.GetBytes(got.RemoteEndPoint.Port.ToString())).ToArray(), got.RemoteEndPoint, stop.Token);
+            }
+        });
+        var port = FreePort(udp: true);
+        await CreateActiveAsync(new
+        {
+            name = "udp-echo", nodeId = fx.EntryId, protocol = "udp", listenAddress = "127.0.0.1", listenPort = port,
+            targets = new[] { $"127.0.0.1:{echoPort}" },
+        });
+
+        using var a = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        using var b = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        var fromA = await RoundTripAsync(a, port, "from-a");
+        var fromB = await RoundTripAsync(b, port, "from-b");
+        fromA.Should().StartWith("from-a|seen-from-");
+        fromB.Should().StartWith("from-b|seen-from-");
+        fromA.Split('-')[^1].Should().NotBe(fromB.Split('-')[^1], "each client has its own session, so its own source port toward the target");
+        (await RoundTripAsync(a, port, "again-a")).Split('-')[^1].Should().Be(fromA.Split('-')[^1], "the session is kept");
+        await stop.CancelAsync();
+        await Task.WhenAny(echoing, Task.Delay(1000));
+    }
+
+    [Theory]
+    [InlineData("tcp")]
+    [InlineData("tls")]
+    [InlineData("ws")]
+    [InlineData("wss")]
+    public async Task A_two_node_chain_carries_hash_checked_bytes(string transport)
+    {
+        await using var sink = HashSink.Start();
+        var hopPort = FreePort();
+        var id = await CreateActiveAsync(new
+        {
+            name = "chain-" + transport, protocol = "tcp", listenAddress = "127.0.0.1", listenPort = FreePort(),
+            targets = new[] { $"127.0.0.1:{sink.Port}" },
+            chain = new object[]
+            {
+                new { nodeId = fx.EntryId },
+                new { nodeId = fx.ExitId, transport, host = "127.0.0.1", port = hopPort, path = "/relay", hostHeader = "cdn.example.test" },
+            },
+        });
+        var rule = await GetAsync(id);
+        rule.Placements.Select(p => p.Role).Should().Equal("entry", "exit");
+
+        var sent = await HashSink.SendAsync(rule.ListenPort, 16 * 1024 * 1024);
+        sent.Echoed.Should().Be(sent.Hash);
+
+        // The hop listener is for the previous hop only: a stranger's bytes never reach the target.
+        var before = sink.Connections;
+        using (var stranger = new TcpClient())
+        {
+            await stranger.ConnectAsync(IPAddress.Loopback, hopPort);
+            var stream = stranger.GetStream();
+            try
+            {
+                await stream.WriteAsync(new byte[4096]);
+                var buffer = new byte[16];
+                using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                (await stream.ReadAsync(buffer, wait.Token)).Should().Be(0, "the hop closes on a stranger");
+            }
+            catch (IOException)
+            {
+                // Reset instead of a clean close: refused just the same.
+            }
+        }
+
+        await Task.Delay(300);
+        sink.Connections.Should().Be(before);
+    }
+
+    [Fact]
+    public async Task A_port_another_process_holds_is_refused_with_the_exact_error()
+    {
+        using var holder = new TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((IPEndPoint)holder.LocalEndpoint).Port;
+        using var response = await CoreInstance.PostJsonAsync(fx.Admin, "/api/v1/forwards", new
+        {
+            name = "taken", nodeId = fx.EntryId, protocol = "tcp", listenAddress = "127.0.0.1", listenPort = port, targets = new[] { $"127.0.0.1:{port + 1}" },
+        });
+        response.StatusCode.Should().Be(HttpStatusCode.Conflict, await response.Content.ReadAsStringAsync());
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        problem.GetProperty("detail").GetString().Should().Contain($"port {port} already in use");
+        var all = await CoreInstance.GetJsonAsync<List<RuleView>>(fx.Admin, "/api/v1/forwards");
+        all.Should().NotContain(r => r.Name == "taken", "a refused rule is not kept");
+    }
+
+    [Fact]
+    public async Task The_bandwidth_limit_holds_within_ten_percent()
+    {
+        using var iperf = IperfServer.Start();
+        var port = FreePort();
+        await CreateActiveAsync(new
+        {
+            name = "limited", nodeId = fx.EntryId, protocol = "tcp", listenAddress = "127.0.0.1", listenPort = port,
+            targets = new[] { $"127.0.0.1:{iperf.Port}" }, bandwidthMbps = 40,
+        });
+        var result = await Iperf.RunAsync(port, seconds: 4);
+        (result.BitsPerSecond / 1e6).Should().BeInRange(36, 44);
+    }
+
+    [Fact]
+    public async Task Failover_moves_to_the_next_target_when_the_first_dies()
+    {
+        var first = HashSink.Start();
+        await using var second = HashSink.Start();
+        var port = FreePort();
+        var id = await CreateActiveAsync(new
+        {
+            name = "failover", nodeId = fx.EntryId, protocol = "tcp", listenAddress = "127.0.0.1", listenPort = port,
+            targets = new[] { $"127.0.0.1:{first.Port}", $"127.0.0.1:{second.Port}" }, balance = "failover",
+        });
+
+        (await HashSink.SendAsync(port, 1024)).Echoed.Should().NotBeNull();
+        first.Connections.Should().Be(1);
+        second.Connections.Should().Be(0);
+
+        await first.DisposeAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            var sent = await HashSink.SendAsync(port, 1024);
+            sent.Echoed.Should().Be(sent.Hash);
+        }
+
+        second.Connections.Should().Be(3);
+        await Eventually.WaitAsync(async () => (await GetAsync(id)).TargetsDown.Contains($"127.0.0.1:{first.Port}"),
+            TimeSpan.FromSeconds(20), "the health check reports the dead target");
+    }
+
+    [Fact]
+    public async Task A_node_restart_keeps_rules_and_counters_even_while_the_core_is_down()
+    {
+        await using var node = fx.Core.NewNode("fwd-restart");
+        var nodeId = await fx.Core.StartOnlineNodeAsync(node, fx.Admin, "forward");
+        await using var sink = HashSink.Start();
+        var port = FreePort();
+        var id = await CreateActiveAsync(new
+        {
+            name = "survivor", nodeId, protocol = "tcp", listenAddress = "127.0.0.1", listenPort = port,
+            targets = new[] { $"127.0.0.1:{sink.Port}" }, maxConnections = 5,
+        });
+        await HashSink.SendAsync(port, 1_000_000);
+        var before = await Eventually.ValueAsync(async () =>
+        {
+            var view = await GetAsync(id);
+            return view.Stats.BytesIn >= 1_000_000 ? view : null;
+        }, TimeSpan.FromSeconds(20), "counted before the restart");
+
+        // The Node restarts while the Core is down: it runs its saved rules on its own.
+        await fx.Core.StopAsync();
+        await node.StopAsync();
+        await Task.Delay(6000); // longer than the counters' flush interval would hide a loss
+        await node.StartAsync(await KeyWhileStoppedAsync());
+        var sent = await Eventually.ValueAsync(async () =>
+        {
+            try
+            {
+                return await HashSink.SendAsync(port, 2_000_000);
+            }
+            catch (Exception ex) when (ex is SocketException or IOException)
+            {
+                return null;
+            }
+        }, TimeSpan.FromSeconds(30), "the saved rule serves again without the Core");
+        sent.Echoed.Should().Be(sent.Hash);
+
+        await fx.Core.StartAsync();
+        await Eventually.WaitAsync(async () =>
+        {
+            var nodes = await CoreInstance.GetJsonAsync<List<NodeView>>(fx.Admin, "/api/v1/nodes");
+            return nodes.Count(v => v.Online && (v.Id == fx.EntryId || v.Id == fx.ExitId || v.Id == nodeId)) == 3;
+        }, TimeSpan.FromSeconds(60), "every Node reconnects to the restarted Core");
+        var after = await Eventually.ValueAsync(async () =>
+        {
+            var view = await GetAsync(id);
+            return view.Stats.BytesIn >= before.Stats.BytesIn + 2_000_000 ? view : null;
+        }, TimeSpan.FromSeconds(40), "counters continue after the restart: " + node.Output);
+        after.MaxConnections.Should().Be(5);
+        after.Status.Should().Be("active");
+    }
+
+    // The Core is stopped, but its data dir still has the key: the CLI reads it without the server.
+    private Task<string> KeyWhileStoppedAsync() => fx.Core.EnrollmentKeyAsync();
+
+    private async Task<string> CreateActiveAsync(object body)
+    {
+        using var response = await CoreInstance.PostJsonAsync(fx.Admin, "/api/v1/forwards", body);
+        var text = await response.Content.ReadAsStringAsync();
+        response.StatusCode.Should().Be(HttpStatusCode.Created, text);
+        var id = JsonDocument.Parse(text).RootElement.GetProperty("id").GetString()!;
+        await Eventually.WaitAsync(async () => (await GetAsync(id)).Status == "active", TimeSpan.FromSeconds(20),
+            "rule active", () => JsonSerializer.Serialize(GetAsync(id).GetAwaiter().GetResult()) + "\n" + fx.Entry.Output + fx.Exit.Output);
+        return id;
+    }
+
+    private Task<RuleView> GetAsync(string id) => CoreInstance.GetJsonAsync<RuleView>(fx.Admin, $"/api/v1/forwards/{id}");
+
+    private static async Task<string> RoundTripAsync(UdpClient client, int port, string text)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            await client.SendAsync(System.Text.Encoding.ASCII.GetBytes(text), new IPEndPoint(IPAddress.Loopback, port));
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            try
+            {
+                var got = await client.ReceiveAsync(wait.Token);
+                return System.Text.Encoding.ASCII.GetString(got.Buffer);
+            }
+            catch (OperationCanceledException) when (attempt < 4)
+            {
+                // UDP may drop; try again.
+            }
+        }
+    }
+
+    private static int FreePort(bool udp = false)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, udp ? SocketType.Dgram : SocketType.Stream, udp ? ProtocolType.Udp : ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    public sealed record RuleView(
+        string Id, string Name, string Status, string? Error, int ListenPort, int MaxConnections, RuleStats Stats,
+        IReadOnlyList<RulePlacement> Placements, IReadOnlyList<string> TargetsDown);
+
+    public sealed record RuleStats(long BytesIn, long BytesOut, int ConnectionsActive, long ConnectionsTotal);
+
+    public sealed record RulePlacement(string NodeId, string NodeName, string Role, string Status, string? Error);
+}
+
+/// <summary>A TCP target that reads everything a connection sends and answers with its SHA-256 (hex).</summary>
+internal sealed class HashSink : IAsyncDisposable
+{
+    public sealed record Transfer(string Hash, string? Echoed);
+
+    private readonly TcpListener _listener;
+    private readonly CancellationTokenSource _stop = new();
+    private int _connections;
+
+    private HashSink()
+    {
+        _listener = new TcpListener(IPAddress.Loopback, 0);
+        _listener.Start();
+        _ = AcceptAsync();
+    }
+
+    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+    public int Connections => Volatile.Read(ref _connections);
+
+    public static HashSink Start() => new();
+
+    /// <summary>Sends <paramref name="bytes"/> random bytes to <paramref name="port"/>, half-closes and reads the answer.</summary>
+    public static async Task<Transfer> SendAsync(int port, int bytes)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, port);
+        var stream = client.GetStream();
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[256 * 1024];
+        for (var left = bytes; left > 0;)
+        {
+            var n = Math.Min(left, buffer.Length);
+            RandomNumberGenerator.Fill(buffer.AsSpan(0, n));
+            sha.AppendData(buffer, 0, n);
+            await stream.WriteAsync(buffer.AsMemory(0, n));
+            left -= n;
+        }
+
+        client.Client.Shutdown(SocketShutdown.Send);
+        using var reader = new StreamReader(stream);
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var echoed = await reader.ReadToEndAsync(wait.Token);
+        return new Transfer(Convert.ToHexStringLower(sha.GetHashAndReset()), echoed.Length == 0 ? null : echoed);
+    }
+
+    private async Task AcceptAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            TcpClient client;
+            try
+            {
+                client = await _listener.AcceptTcpClientAsync(_stop.Token);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+
+            _ = Task.Run(async () =>
+            {
+                using (client)
+                {
+                    var stream = client.GetStream();
+                    using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                    var buffer = new byte[256 * 1024];
+                    int n;
+                    var total = 0L;
+                    while ((n = await stream.ReadAsync(buffer)) > 0)
+                    {
+                        sha.AppendData(buffer, 0, n);
+                        total += n;
+                    }
+
+                    // A connection with no bytes at all (a health check) is not a transfer.
+                    if (total == 0) return;
+                    Interlocked.Increment(ref _connections);
+                    await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(Convert.ToHexStringLower(sha.GetHashAndReset())));
+                }
+            });
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        _stop.Dispose();
+    }
+}
+
+/// <summary>An <c>iperf3 -s</c> on a free loopback port.</summary>
+internal sealed class IperfServer : IDisposable
+{
+    private readonly Process _process;
+
+    private IperfServer(int port, Process process)
+    {
+        Port = port;
+        _process = process;
+    }
+
+    public int Port { get; }
+
+    public static IperfServer Start()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        var process = Process.Start(new ProcessStartInfo("iperf3", ["-s", "-B", "127.0.0.1", "-p", port.ToString()])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var c = new TcpClient();
+                c.Connect(IPAddress.Loopback, port);
+                break;
+            }
+            catch (SocketException)
+            {
+                Thread.Sleep(50);
+            }
+        }
+
+        return new IperfServer(port, process);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
+        _process.Dispose();
+    }
+}
+
+/// <summary>Runs <c>iperf3 -c</c> against a port and reads the received rate from its JSON.</summary>
+internal static class Iperf
+{
+    public sealed record Result(double BitsPerSecond, long Bytes);
+
+    public static async Task<Result> RunAsync(int port, int seconds, int parallel = 1)
+    {
+        var info = new ProcessStartInfo("iperf3", ["-c", "127.0.0.1", "-p", port.ToString(), "-t", seconds.ToString(), "-P", parallel.ToString(), "-J"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        var json = await stdout;
+        if (process.ExitCode != 0) throw new InvalidOperationException($"iperf3 failed ({process.ExitCode}): {json}{await stderr}");
+        var received = JsonDocument.Parse(json).RootElement.GetProperty("end").GetProperty("sum_received");
+        return new Result(received.GetProperty("bits_per_second").GetDouble(), (long)received.GetProperty("bytes").GetDouble());
+    }
+}
