@@ -118,7 +118,8 @@ internal sealed class KernelForwarder(IReadOnlyList<string>? commandPrefix = nul
             rules.Clear();
         }
 
-        var failure = await backend.ApplyAsync(rules, ct);
+        // With nothing to install the table goes away entirely: no hooks left on a box that has no kernel rule.
+        var failure = rules.Count == 0 ? await backend.ResetAsync(ct) : await backend.ApplyAsync(rules, ct);
         if (failure is not null)
         {
             // One script is one transaction, so one bad rule sinks all; find it and install the rest.

@@ -145,6 +145,42 @@ public sealed class KernelForwarderTests : IAsyncLifetime
     [Theory]
     [InlineData("nftables")]
     [InlineData("iptables")]
+    public async Task A_client_on_the_router_itself_is_forwarded_and_counted(string firewall)
+    {
+        var kind = Kind(firewall);
+        await _lab.StartServerAsync(_lab.TargetNs, "socat", $"TCP-LISTEN:8080,bind={Target},reuseaddr,fork", "EXEC:cat");
+        var forwarder = new KernelForwarder(_lab.InRouter, kind);
+        (await forwarder.ApplyAsync([Rule("web", ForwardProtocols.Tcp, 10080, $"{Target}:8080")], CancellationToken.None)).Should().BeEmpty();
+
+        var payload = new string('r', 5000);
+        (await ShAsync(_lab.Router, $"echo {payload} | socat -t 5 - TCP:{RouterClientSide}:10080")).Trim().Should().Be(payload);
+
+        var counters = (await forwarder.ReadCountersAsync(CancellationToken.None))["web"];
+        counters.BytesIn.Should().BeInRange(payload.Length + 1, payload.Length + 1 + 1000);
+        counters.BytesOut.Should().BeInRange(payload.Length + 1, payload.Length + 1 + 1000);
+        counters.ConnectionsTotal.Should().Be(1);
+    }
+
+    [Theory]
+    [InlineData("nftables")]
+    [InlineData("iptables")]
+    public async Task An_empty_set_removes_the_table(string firewall)
+    {
+        var kind = Kind(firewall);
+        var forwarder = new KernelForwarder(_lab.InRouter, kind);
+        (await forwarder.ApplyAsync([Rule("web", ForwardProtocols.Tcp, 10080, $"{Target}:8080")], CancellationToken.None)).Should().BeEmpty();
+        (await FirewallTextAsync(kind)).Should().Contain("sx:web");
+
+        (await forwarder.ApplyAsync([], CancellationToken.None)).Should().BeEmpty();
+
+        (await RunAsync("ip", "netns", "exec", _lab.Router, "nft", "list", "tables")).Should().NotContain("sentinelx");
+        (await RunAsync("ip", "netns", "exec", _lab.Router, "iptables-save")).Should().NotContain("sx:web");
+        (await forwarder.ReadCountersAsync(CancellationToken.None)).Should().BeEmpty();
+    }
+
+    [Theory]
+    [InlineData("nftables")]
+    [InlineData("iptables")]
     public async Task Reset_leaves_nothing_behind(string firewall)
     {
         var kind = Kind(firewall);
