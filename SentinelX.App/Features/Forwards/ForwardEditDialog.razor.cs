@@ -5,7 +5,6 @@ using Radzen;
 using SentinelX.App.Features.Audit;
 using SentinelX.App.Features.Auth;
 using SentinelX.App.Features.Localization;
-using SentinelX.App.Features.Nodes;
 
 namespace SentinelX.App.Features.Forwards;
 
@@ -33,7 +32,7 @@ public sealed partial class ForwardEditDialog
     [Inject] private CircuitClient Client { get; set; } = default!;
 
     private ForwardForm form = new();
-    private List<NodeState> nodes = [];
+    private List<NodeChoice> nodes = [];
     private Dictionary<string, string> errors = new(StringComparer.OrdinalIgnoreCase);
     private Dictionary<string, string> serverErrors = new(StringComparer.OrdinalIgnoreCase);
     private ForwardProblem? problem;
@@ -51,8 +50,15 @@ public sealed partial class ForwardEditDialog
 
     protected override void OnInitialized()
     {
-        nodes = [.. Registry.All.OrderBy(n => n.Name, StringComparer.CurrentCultureIgnoreCase)];
+        nodes = [.. Registry.All.OrderBy(n => n.Name, StringComparer.CurrentCultureIgnoreCase)
+            .Select(n => new NodeChoice(n.Id, n.Online ? n.Name : T.Format("{0} (offline)", n.Name)))];
         form = Rule is null ? new ForwardForm() : ForwardForm.From(Rule);
+        if (Rule is null) return;
+        // A rule may still name a Node that was removed since: keep it choosable so the form shows what is saved.
+        foreach (var (id, name) in Rule.Chain.Select(h => (h.NodeId, h.NodeName)).Prepend((Rule.NodeId, Rule.NodeName)))
+        {
+            if (id.Length > 0 && !nodes.Exists(c => c.Id == id)) nodes.Add(new NodeChoice(id, T.Format("{0} (removed)", name)));
+        }
     }
 
     /// <summary>The form's own messages first; the service's for fields the form found nothing wrong with.</summary>
@@ -82,8 +88,6 @@ public sealed partial class ForwardEditDialog
             builder.CloseElement();
         }
         : null;
-
-    private string NodeLabel(NodeState node) => node.Online ? node.Name : T.Format("{0} (offline)", node.Name);
 
     private async Task SaveAsync()
     {

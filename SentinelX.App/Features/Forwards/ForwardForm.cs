@@ -212,3 +212,6 @@ public sealed class HopForm
     public string Path { get; set; } = "";
     public string HostHeader { get; set; } = "";
 }
+
+/// <summary>A Node the form offers in its pickers: its id and the label shown (name, marked when offline or removed).</summary>
+public sealed record NodeChoice(string Id, string Label);
