@@ -67,6 +67,52 @@ public sealed class HopTransportTests : IDisposable
         bench.Admitted.Should().Be(1);
     }
 
+    [Theory]
+    [InlineData(HopTransports.Tcp)]
+    [InlineData(HopTransports.Tls)]
+    [InlineData(HopTransports.Ws)]
+    [InlineData(HopTransports.Wss)]
+    public async Task Framed_datagrams_keep_their_boundaries(string transport)
+    {
+        await using var bench = HopTestBench.Start(transport, _exit);
+        await using var hop = await HopTransport.DialAsync(bench.Dial(), _entry, CancellationToken.None);
+        await hop.WriteAsync((HopTestBench.Preamble(bench.Listen.Secret) with { Kind = HopKind.Udp }).Encode());
+        int[] sizes = [1, 0, 1400, HopPreamble.MaxDatagram, 3, 9000];
+        var datagrams = sizes.Select(size => System.Security.Cryptography.RandomNumberGenerator.GetBytes(size)).ToArray();
+
+        foreach (var datagram in datagrams) await DatagramFraming.WriteAsync(hop, datagram, CancellationToken.None);
+
+        var buffer = new byte[HopPreamble.MaxDatagram];
+        foreach (var datagram in datagrams)
+        {
+            var length = await DatagramFraming.ReadAsync(hop, buffer, CancellationToken.None);
+            buffer.AsSpan(0, length).ToArray().Should().Equal(datagram);
+        }
+    }
+
+    [Theory]
+    [InlineData(HopTransports.Tcp)]
+    [InlineData(HopTransports.Tls)]
+    [InlineData(HopTransports.Ws)]
+    [InlineData(HopTransports.Wss)]
+    public async Task A_zero_byte_read_waits_for_data_without_consuming_it(string transport)
+    {
+        await using var bench = HopTestBench.Start(transport, _exit);
+        await using var hop = await HopTransport.DialAsync(bench.Dial(), _entry, CancellationToken.None);
+        await hop.WriteAsync(HopTestBench.Preamble(bench.Listen.Secret).Encode());
+
+        var waiting = hop.ReadAsync(Memory<byte>.Empty).AsTask();
+        await Task.Delay(300);
+        waiting.IsCompleted.Should().BeFalse("nothing has been sent yet");
+        await hop.WriteAsync("ping"u8.ToArray());
+        (await waiting.WaitAsync(TimeSpan.FromSeconds(10))).Should().Be(0);
+
+        var buffer = new byte[16];
+        var read = 0;
+        while (read < 4) read += await hop.ReadAsync(buffer.AsMemory(read));
+        Encoding.ASCII.GetString(buffer, 0, read).Should().Be("ping");
+    }
+
     [Fact]
     public async Task Tls_listener_drops_a_client_certificate_from_another_authority()
     {
