@@ -20,6 +20,8 @@ internal sealed class HopServer : IAsyncDisposable
     // Handlers see the stop token at once; this only bounds a handler that ignores it.
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
 
+    private static readonly TimeSpan AcceptBackoff = TimeSpan.FromMilliseconds(100);
+
     private const int SolSocket = 1;
     private const int SoReuseAddr = 2;
 
@@ -82,6 +84,8 @@ internal sealed class HopServer : IAsyncDisposable
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
             {
                 if (_stop.IsCancellationRequested) return;
+                // Out of file descriptors or memory: accepting again at once would only spin.
+                await Task.Delay(AcceptBackoff, CancellationToken.None);
                 continue;
             }
 

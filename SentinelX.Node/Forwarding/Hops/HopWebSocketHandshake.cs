@@ -24,7 +24,9 @@ internal static class HopWebSocketHandshake
     {
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
         var host = next.HostHeader ?? DefaultHostHeader(next);
-        var request = $"GET {next.Path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        if (!IsVisibleAscii(host) || !IsVisibleAscii(next.Path))
+            throw new ArgumentException($"hop Host header \"{host}\" or path \"{next.Path}\" holds characters an HTTP request line cannot carry", nameof(next));
+        var request = $"GET {RequestPath(next.Path)} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nUser-Agent: sentinelx-node\r\n\r\n";
         await transport.WriteAsync(Encoding.ASCII.GetBytes(request), ct);
         await transport.FlushAsync(ct);
@@ -51,7 +53,7 @@ internal static class HopWebSocketHandshake
 
         var target = parts[1];
         var query = target.IndexOf('?', StringComparison.Ordinal);
-        if (!string.Equals(query < 0 ? target : target[..query], path, StringComparison.Ordinal))
+        if (!string.Equals(query < 0 ? target : target[..query], RequestPath(path), StringComparison.Ordinal))
         {
             await ReplyAsync(transport, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", ct);
             return null;
@@ -72,6 +74,9 @@ internal static class HopWebSocketHandshake
 
     private static WebSocketStream Wrap(Stream transport, bool isServer) =>
         new(WebSocket.CreateFromStream(transport, new WebSocketCreationOptions { IsServer = isServer, KeepAliveInterval = KeepAlive }), transport);
+
+    /// <summary>A path configured without its leading slash still names the same resource on both sides.</summary>
+    private static string RequestPath(string path) => path.StartsWith('/') ? path : "/" + path;
 
     private static string DefaultHostHeader(HopDial next)
     {
@@ -122,6 +127,8 @@ internal static class HopWebSocketHandshake
     }
 
     private static string? Header(Dictionary<string, string> headers, string name) => headers.GetValueOrDefault(name);
+
+    private static bool IsVisibleAscii(string value) => value.Length > 0 && value.All(c => c is > ' ' and < (char)0x7f);
 
     private static bool HasToken(string? value, string token) =>
         value is not null && value.Split(',').Any(part => part.Trim().Equals(token, StringComparison.OrdinalIgnoreCase));
