@@ -40,7 +40,7 @@ public sealed class HopThroughputTests(ITestOutputHelper output) : IDisposable
             rates.Add($"{transport}: {Total / elapsed.TotalSeconds / 1e6:0} MB/s");
         }
 
-        output.WriteLine($"hop throughput on loopback, 1 GiB one way: {string.Join(", ", rates)}");
+        output.WriteLine($"hop throughput on loopback, {Total >> 20} MiB one way: {string.Join(", ", rates)}");
     }
 
     private static async Task<(long Bytes, TimeSpan Elapsed)> SendAsync(string transport, HopCredentials entry, HopCredentials exit, long size)
