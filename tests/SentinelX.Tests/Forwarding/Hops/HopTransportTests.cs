@@ -1,0 +1,256 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using FluentAssertions;
+using SentinelX.Node.Forwarding.Hops;
+using SentinelX.Shared.Protocol;
+using Xunit;
+
+namespace SentinelX.Tests.Forwarding.Hops;
+
+/// <summary>Hop connections over real loopback sockets: every transport carries bytes intact and admits only the previous hop.</summary>
+public sealed class HopTransportTests : IDisposable
+{
+    private readonly X509Certificate2 _authority = TestHopCertificates.CreateAuthority();
+    private readonly HopCredentials _entry;
+    private readonly HopCredentials _exit;
+
+    public HopTransportTests()
+    {
+        _entry = TestHopCertificates.Issue(_authority, HopTestBench.EntryNode);
+        _exit = TestHopCertificates.Issue(_authority, HopTestBench.ExitNode);
+    }
+
+    public void Dispose()
+    {
+        _entry.Dispose();
+        _exit.Dispose();
+        _authority.Dispose();
+    }
+
+    [Theory]
+    [InlineData(HopTransports.Tcp)]
+    [InlineData(HopTransports.Tls)]
+    [InlineData(HopTransports.Ws)]
+    [InlineData(HopTransports.Wss)]
+    public async Task Carries_16_MiB_both_ways_unchanged(string transport)
+    {
+        await using var bench = HopTestBench.Start(transport, _exit);
+        await using var hop = await HopTransport.DialAsync(bench.Dial(), _entry, CancellationToken.None);
+
+        var (sent, received) = await HopTestBench.EchoAsync(hop, HopTestBench.Preamble(bench.Listen.Secret), 16 * 1024 * 1024);
+
+        received.Should().Equal(sent);
+        bench.Admitted.Should().Be(1);
+    }
+
+    [Theory]
+    [InlineData(HopTransports.Tcp)]
+    [InlineData(HopTransports.Tls)]
+    [InlineData(HopTransports.Ws)]
+    [InlineData(HopTransports.Wss)]
+    public async Task A_wrong_secret_or_rule_id_is_dropped_and_the_right_hop_still_gets_through(string transport)
+    {
+        await using var bench = HopTestBench.Start(transport, _exit);
+
+        (await HopTestBench.IsDroppedAsync(() => HopTransport.DialAsync(bench.Dial(), _entry, CancellationToken.None),
+            HopTestBench.Preamble(HopPreamble.NewSecret()))).Should().BeTrue();
+        (await HopTestBench.IsDroppedAsync(() => HopTransport.DialAsync(bench.Dial(), _entry, CancellationToken.None),
+            HopTestBench.Preamble(bench.Listen.Secret, ruleId: "rule-8"))).Should().BeTrue();
+        bench.Admitted.Should().Be(0);
+
+        await using var hop = await HopTransport.DialAsync(bench.Dial(), _entry, CancellationToken.None);
+        var (sent, received) = await HopTestBench.EchoAsync(hop, HopTestBench.Preamble(bench.Listen.Secret), 4096);
+        received.Should().Equal(sent);
+        bench.Admitted.Should().Be(1);
+    }
+
+    [Theory]
+    [InlineData(HopTransports.Tcp)]
+    [InlineData(HopTransports.Tls)]
+    [InlineData(HopTransports.Ws)]
+    [InlineData(HopTransports.Wss)]
+    public async Task Framed_datagrams_keep_their_boundaries(string transport)
+    {
+        await using var bench = HopTestBench.Start(transport, _exit);
+        await using var hop = await HopTransport.DialAsync(bench.Dial(), _entry, CancellationToken.None);
+        await hop.WriteAsync((HopTestBench.Preamble(bench.Listen.Secret) with { Kind = HopKind.Udp }).Encode());
+        int[] sizes = [1, 0, 1400, HopPreamble.MaxDatagram, 3, 9000];
+        var datagrams = sizes.Select(size => System.Security.Cryptography.RandomNumberGenerator.GetBytes(size)).ToArray();
+
+        foreach (var datagram in datagrams) await DatagramFraming.WriteAsync(hop, datagram, CancellationToken.None);
+
+        var buffer = new byte[HopPreamble.MaxDatagram];
+        foreach (var datagram in datagrams)
+        {
+            var length = await DatagramFraming.ReadAsync(hop, buffer, CancellationToken.None);
+            buffer.AsSpan(0, length).ToArray().Should().Equal(datagram);
+        }
+    }
+
+    [Theory]
+    [InlineData(HopTransports.Tcp)]
+    [InlineData(HopTransports.Tls)]
+    [InlineData(HopTransports.Ws)]
+    [InlineData(HopTransports.Wss)]
+    public async Task A_zero_byte_read_waits_for_data_without_consuming_it(string transport)
+    {
+        await using var bench = HopTestBench.Start(transport, _exit);
+        await using var hop = await HopTransport.DialAsync(bench.Dial(), _entry, CancellationToken.None);
+        await hop.WriteAsync(HopTestBench.Preamble(bench.Listen.Secret).Encode());
+
+        var waiting = hop.ReadAsync(Memory<byte>.Empty).AsTask();
+        await Task.Delay(300);
+        waiting.IsCompleted.Should().BeFalse("nothing has been sent yet");
+        await hop.WriteAsync("ping"u8.ToArray());
+        (await waiting.WaitAsync(TimeSpan.FromSeconds(10))).Should().Be(0);
+
+        var buffer = new byte[16];
+        var read = 0;
+        while (read < 4) read += await hop.ReadAsync(buffer.AsMemory(read));
+        Encoding.ASCII.GetString(buffer, 0, read).Should().Be("ping");
+    }
+
+    [Fact]
+    public async Task Tls_listener_drops_a_client_certificate_from_another_authority()
+    {
+        using var otherAuthority = TestHopCertificates.CreateAuthority("Someone else's CA");
+        using var impostor = TestHopCertificates.Issue(otherAuthority, HopTestBench.EntryNode);
+        await using var bench = HopTestBench.Start(HopTransports.Tls, _exit);
+
+        (await HopTestBench.IsDroppedAsync(() => HopTransport.DialAsync(bench.Dial(), impostor, CancellationToken.None),
+            HopTestBench.Preamble(bench.Listen.Secret))).Should().BeTrue();
+
+        bench.Admitted.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Tls_listener_drops_a_certificate_of_the_right_authority_naming_another_node()
+    {
+        using var neighbour = TestHopCertificates.Issue(_authority, "some-other-node");
+        await using var bench = HopTestBench.Start(HopTransports.Tls, _exit);
+
+        (await HopTestBench.IsDroppedAsync(() => HopTransport.DialAsync(bench.Dial(), neighbour, CancellationToken.None),
+            HopTestBench.Preamble(bench.Listen.Secret))).Should().BeTrue();
+
+        bench.Admitted.Should().Be(0);
+    }
+
+    [Theory]
+    [InlineData(HopTransports.Tls)]
+    [InlineData(HopTransports.Wss)]
+    public async Task Dialer_refuses_a_listener_that_is_not_the_expected_node(string transport)
+    {
+        using var otherAuthority = TestHopCertificates.CreateAuthority("Someone else's CA");
+        using var foreign = TestHopCertificates.Issue(otherAuthority, HopTestBench.ExitNode);
+        using var neighbour = TestHopCertificates.Issue(_authority, "some-other-node");
+
+        foreach (var listener in new[] { foreign, neighbour })
+        {
+            await using var bench = HopTestBench.Start(transport, listener);
+            var dialing = () => HopTransport.DialAsync(bench.Dial(), _entry, CancellationToken.None);
+            await dialing.Should().ThrowAsync<AuthenticationException>();
+        }
+    }
+
+    [Fact]
+    public async Task Tls_listener_drops_plain_tcp_garbage_and_silence_without_disturbing_a_served_hop()
+    {
+        await using var bench = HopTestBench.Start(HopTransports.Tls, _exit);
+        await using var served = await HopTransport.DialAsync(bench.Dial(), _entry, CancellationToken.None);
+        var (before, echoedBefore) = await HopTestBench.EchoAsync(served, HopTestBench.Preamble(bench.Listen.Secret), 64 * 1024);
+        echoedBefore.Should().Equal(before);
+
+        // A plain TCP client speaking the hop protocol without TLS, and one sending garbage.
+        foreach (var bytes in new[] { HopTestBench.Preamble(bench.Listen.Secret).Encode(), Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\n\r\n") })
+        {
+            using var plain = new TcpClient();
+            await plain.ConnectAsync(IPAddress.Loopback, bench.Listen.Port);
+            var stream = plain.GetStream();
+            await stream.WriteAsync(bytes);
+            var read = await ReadUntilClosedAsync(stream).WaitAsync(TimeSpan.FromSeconds(15));
+            read.Should().BeLessThan(200, "the listener answers a stranger with at most a TLS alert");
+        }
+
+        bench.Admitted.Should().Be(1);
+        var (after, echoedAfter) = await HopTestBench.EchoAsync(served, 64 * 1024);
+        echoedAfter.Should().Equal(after);
+    }
+
+    [Fact]
+    public async Task A_connection_that_stays_silent_is_dropped_after_the_handshake_timeout()
+    {
+        await using var bench = HopTestBench.Start(HopTransports.Tcp, _exit);
+        using var silent = new TcpClient();
+        await silent.ConnectAsync(IPAddress.Loopback, bench.Listen.Port);
+        var started = DateTime.UtcNow;
+
+        var read = await ReadUntilClosedAsync(silent.GetStream()).WaitAsync(TimeSpan.FromSeconds(20));
+
+        read.Should().Be(0);
+        (DateTime.UtcNow - started).Should().BeGreaterThan(TimeSpan.FromSeconds(9)).And.BeLessThan(TimeSpan.FromSeconds(15));
+    }
+
+    [Fact]
+    public async Task Ws_listener_answers_another_path_with_404()
+    {
+        await using var bench = HopTestBench.Start(HopTransports.Ws, _exit, path: "/sx-hop");
+        var dialing = () => HopTransport.DialAsync(bench.Dial(path: "/elsewhere"), _entry, CancellationToken.None);
+
+        (await dialing.Should().ThrowAsync<IOException>()).WithMessage("*404 Not Found*");
+    }
+
+    [Fact]
+    public async Task Wss_dialer_sends_the_host_header_as_sni_and_still_trusts_the_hop_certificate()
+    {
+        await using var bench = HopTestBench.Start(HopTransports.Wss, _exit);
+        await using var hop = await HopTransport.DialAsync(bench.Dial(hostHeader: "relay.cdn.example"), _entry, CancellationToken.None);
+
+        var (sent, received) = await HopTestBench.EchoAsync(hop, HopTestBench.Preamble(bench.Listen.Secret), 1024 * 1024);
+
+        received.Should().Equal(sent);
+    }
+
+    [Fact]
+    public async Task Disposing_the_listener_frees_the_port_and_ends_the_connections_it_serves()
+    {
+        var bench = HopTestBench.Start(HopTransports.Ws, _exit);
+        await using var hop = await HopTransport.DialAsync(bench.Dial(), _entry, CancellationToken.None);
+        var (sent, received) = await HopTestBench.EchoAsync(hop, HopTestBench.Preamble(bench.Listen.Secret), 4096);
+        received.Should().Equal(sent);
+
+        await bench.DisposeAsync();
+
+        // Ended: the end of the stream or a reset, whichever reaches the dialer first.
+        (await ReadUntilClosedAsync(hop).WaitAsync(TimeSpan.FromSeconds(5))).Should().Be(0);
+        await using var again = HopServer.Start("rule-9", bench.Listen, _exit, (_, _, _) => Task.CompletedTask);
+    }
+
+    [Fact]
+    public async Task A_port_in_use_fails_start_with_a_socket_exception()
+    {
+        await using var bench = HopTestBench.Start(HopTransports.Tls, _exit);
+
+        var starting = () => HopServer.Start("rule-9", bench.Listen with { Transport = HopTransports.Tcp }, null, (_, _, _) => Task.CompletedTask);
+
+        starting.Should().Throw<SocketException>().Which.SocketErrorCode.Should().Be(SocketError.AddressAlreadyInUse);
+    }
+
+    private static async Task<int> ReadUntilClosedAsync(Stream stream)
+    {
+        var buffer = new byte[1024];
+        var total = 0;
+        try
+        {
+            int n;
+            while ((n = await stream.ReadAsync(buffer)) > 0) total += n;
+        }
+        catch (IOException)
+        {
+        }
+
+        return total;
+    }
+}
