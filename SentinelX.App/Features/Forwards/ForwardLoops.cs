@@ -27,13 +27,15 @@ public static class ForwardLoops
 
         var visited = new HashSet<string>(StringComparer.Ordinal);
         var path = new List<ForwardRule> { rule };
-        return Walk(rule);
+        return Walk(rule, null);
 
-        string? Walk(ForwardRule from)
+        // origin: the new rule's own target this walk started from, which is what the user has to change.
+        string? Walk(ForwardRule from, string? origin)
         {
             var dialer = from.NodeIds()[^1];
             foreach (var target in from.Targets)
             {
+                var first = origin ?? target;
                 if (ForwardEndpoints.ParseTarget(target) is not var (host, port)) continue;
                 foreach (var next in rules)
                 {
@@ -41,14 +43,14 @@ public static class ForwardLoops
                     if (next.Id == rule.Id)
                     {
                         if (path.Count == 1)
-                            return $"target {target} is this rule's own listen address (port {rule.ListenPort} on node {NodeName(registry, rule.NodeId)}): it would forward to itself";
+                            return $"target {first} is this rule's own listen address (port {rule.ListenPort} on node {NodeName(registry, rule.NodeId)}): it would forward to itself";
                         var names = string.Join(" → ", path.Append(rule).Select(r => $"\"{r.Name}\""));
-                        return $"target {target} leads back to this rule: forwarding loop {names}";
+                        return $"target {first} leads back to this rule: forwarding loop {names}";
                     }
 
                     if (!visited.Add(next.Id)) continue;
                     path.Add(next);
-                    if (Walk(next) is { } loop) return loop;
+                    if (Walk(next, first) is { } loop) return loop;
                     path.RemoveAt(path.Count - 1);
                 }
             }
