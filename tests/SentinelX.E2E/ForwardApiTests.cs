@@ -204,6 +204,35 @@ public sealed class ForwardApiTests(ForwardApiFixture fx) : IClassFixture<Forwar
         audit.Should().ContainSingle(e => e.Target == "locked" && e.Result == "refused" && e.Detail.StartsWith("lock core"));
     }
 
+    [Fact]
+    public async Task A_node_that_goes_away_shows_its_rules_pending_and_gets_them_again_after_hello()
+    {
+        await using var node = fx.Core.NewNode("fwd-roaming");
+        var id = await fx.Core.StartOnlineNodeAsync(node, fx.Admin, "forward");
+        var created = await CreateAsync(fx.Operator, Rule("roaming", 31780, "10.255.0.5:80") with { NodeId = id });
+        created.Status.Should().NotBe("pending", "the Node was online and answered the push");
+
+        await node.StopAsync();
+        var offline = await Eventually.ValueAsync(async () =>
+        {
+            var view = await CoreInstance.GetJsonAsync<ForwardView>(fx.Viewer, $"/api/v1/forwards/{created.Id}");
+            return view.Status == "pending" ? view : null;
+        }, TimeSpan.FromSeconds(20), "rule pending while its node is offline");
+        offline.Error.Should().Be("node offline");
+
+        // While the Node is away the rule can still change; it is applied when the Node says hello.
+        using (var response = await fx.Operator.PutAsJsonAsync($"/api/v1/forwards/{created.Id}", Rule("roaming", 31781, "10.255.0.5:80") with { NodeId = id }, Json))
+            response.StatusCode.Should().Be(HttpStatusCode.OK);
+        await node.StartAsync();
+        var back = await Eventually.ValueAsync(async () =>
+        {
+            var view = await CoreInstance.GetJsonAsync<ForwardView>(fx.Viewer, $"/api/v1/forwards/{created.Id}");
+            return view.Status == "pending" ? null : view;
+        }, TimeSpan.FromSeconds(30), "rule pushed again after the node's hello");
+        back.ListenPort.Should().Be(31781);
+        back.Error.Should().NotBe("node offline");
+    }
+
     private InputView Rule(string name, int port, params string[] targets) => new() { Name = name, NodeId = fx.EntryId, ListenPort = port, Targets = targets };
 
     private static async Task<ForwardView> CreateAsync(HttpClient client, InputView input)
