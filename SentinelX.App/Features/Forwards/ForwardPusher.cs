@@ -47,6 +47,9 @@ public sealed class ForwardPusher(NodeRegistry registry, ForwardLive live, Forwa
         {
             var offline = refusal.Lock == CapabilityLocks.Offline;
             live.SetNode(nodeId, offline ? ForwardStatuses.Pending : ForwardStatuses.Error, offline ? OfflineError : refusal.Detail);
+            // Turning the Core's switch off must stop what already runs there: the empty set removes
+            // every placement and carries no rule, so it grants nothing the switch forbids.
+            if (refusal.Lock == CapabilityLocks.CoreLock) await StopAllAsync(node, ct);
             return null;
         }
 
@@ -86,5 +89,19 @@ public sealed class ForwardPusher(NodeRegistry registry, ForwardLive live, Forwa
         foreach (var rule in rules.Where(r => !answered.Contains(r.Id)))
             live.SetPlacement(rule.Id, nodeId, ForwardStatuses.Error, $"node {node.Name} did not report this rule after applying it");
         return result.Placements;
+    }
+
+    private async Task StopAllAsync(NodeState node, CancellationToken ct)
+    {
+        if (node.Session is not { HelloDone: true } session || node.Allowed?.Contains(Capabilities.Forward) != true) return;
+        try
+        {
+            await session.Peer.RequestAsync(Methods.ForwardSync, new ForwardSyncParams { Placements = [] }, ProtocolJsonContext.Default.ForwardSyncParams,
+                ProtocolJsonContext.Default.ForwardSyncResult, SyncTimeout, ct);
+        }
+        catch (Exception ex) when (ex is JsonRpcException or IOException or ObjectDisposedException or System.Net.WebSockets.WebSocketException)
+        {
+            logger.LogDebug("Forward stop on {Node} not delivered: {Error}", node.Id, ex.Message);
+        }
     }
 }
