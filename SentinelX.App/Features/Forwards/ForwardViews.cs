@@ -13,6 +13,9 @@ public static class ForwardViews
         var placements = nodeIds.Select((nodeId, i) =>
         {
             var state = live.Placement(rule.Id, nodeId);
+            // Not answered yet: say why when the reason is known.
+            if (state is { Status: ForwardStatuses.Pending, Error: null } && registry.Find(nodeId) is not { Online: true })
+                state = state with { Error = ForwardPusher.OfflineError };
             var role = i == 0 ? ForwardPlacements.Roles.Entry : i == nodeIds.Count - 1 ? ForwardPlacements.Roles.Exit : ForwardPlacements.Roles.Relay;
             return new ForwardPlacementView(nodeId, NameOf(nodeId), role, state.Status, state.Error);
         }).ToList();
