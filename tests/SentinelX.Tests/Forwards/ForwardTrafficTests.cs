@@ -9,22 +9,21 @@ using Xunit;
 
 namespace SentinelX.Tests.Forwards;
 
-/// <summary>Reports from Nodes stored in a real SQLite database: totals, minute and hour buckets, charts, months and retention.</summary>
-public sealed class ForwardTrafficTests : IAsyncLifetime
+/// <summary>Reports from Nodes stored in a real database (SQLite and PostgreSQL): totals, minute and hour buckets, charts, months and retention.</summary>
+public abstract class ForwardTrafficTests(ITestDatabases databases) : IAsyncLifetime
 {
     private static readonly long Start = DateTimeOffset.Parse("2026-12-20T10:00:30Z").ToUnixTimeMilliseconds();
-    private readonly SqliteDatabases _databases = new();
     private IDbContextFactory<SentinelDb> _factory = null!;
 
     public async Task InitializeAsync()
     {
-        var options = await _databases.CreateAsync();
+        var options = await databases.CreateAsync();
         await using var db = new SentinelDb(options);
         await db.Database.MigrateAsync();
         _factory = new TestDbFactory(options);
     }
 
-    public Task DisposeAsync() => _databases.DisposeAsync().AsTask();
+    public Task DisposeAsync() => databases.DisposeAsync().AsTask();
 
     [Fact]
     public async Task Entry_reports_become_totals_and_buckets_and_other_nodes_reports_only_status()
@@ -83,3 +82,8 @@ public sealed class ForwardTrafficTests : IAsyncLifetime
         (await retention.RunOnceAsync(time.NowMs + 401L * 24 * 60 * 60_000, default)).Should().Be((0, 2));
     }
 }
+
+public sealed class SqliteForwardTrafficTests() : ForwardTrafficTests(new SqliteDatabases());
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresForwardTrafficTests(PostgresServer server) : ForwardTrafficTests(new PostgresDatabases(server));
