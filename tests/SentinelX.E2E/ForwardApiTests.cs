@@ -105,6 +105,9 @@ public sealed class ForwardApiTests(ForwardApiFixture fx) : IClassFixture<Forwar
         var view = await CoreInstance.GetJsonAsync<ForwardView>(fx.Viewer, $"/api/v1/forwards/{created.Id}");
         (view.Name, view.ListenPort, view.Protocol, view.UdpIdleSeconds).Should().Be(("edited", 31181, "udp", 30));
         view.Targets.Should().Equal("10.255.0.6:8080");
+        // Saving again on the same port is no conflict with itself.
+        using (var same = await fx.Operator.PutAsJsonAsync($"/api/v1/forwards/{created.Id}", Rule("edited", 31181, "10.255.0.7:8080"), Json))
+            same.StatusCode.Should().Be(HttpStatusCode.OK, await same.Content.ReadAsStringAsync());
         (await ProblemAsync(fx.Operator, HttpMethod.Put, "/api/v1/forwards/no-such-rule", Rule("x", 31182, "10.255.0.5:80"))).Status.Should().Be(404);
     }
 

@@ -19,7 +19,7 @@ public sealed class ForwardValidator(NodeRegistry registry)
     /// <param name="input">What the user sent.</param>
     /// <param name="ruleId">The new rule's id, or the id of the rule being replaced.</param>
     /// <param name="existing">The stored rule an update replaces (its hop secrets and ports are kept), else null.</param>
-    /// <param name="others">Every other stored rule.</param>
+    /// <param name="others">The stored rules (the one with <paramref name="ruleId"/> is skipped).</param>
     public (ForwardRule? Rule, ForwardProblem? Problem) Validate(ForwardInput input, string ruleId, ForwardRule? existing, IReadOnlyCollection<ForwardRule> others)
     {
         // JSON may carry explicit nulls where the record promises values.
@@ -28,6 +28,8 @@ public sealed class ForwardValidator(NodeRegistry registry)
             Targets = input.Targets ?? [],
             Chain = input.Chain is null ? [] : [.. input.Chain.Select(h => h ?? new ForwardHopInput())],
         };
+        // The rule being replaced holds its own ports; it never conflicts with itself.
+        others = [.. others.Where(r => r.Id != ruleId)];
         var errors = new FieldErrors();
         var name = input.Name?.Trim() ?? "";
         if (name.Length == 0) errors.Add("name", "name is required");

@@ -115,7 +115,7 @@ public sealed class ForwardValidatorTests
         // A second rule through b gets the next free port there; an update keeps ports and secrets.
         var (second, _) = _validator.Validate(input with { Name = "second", ListenPort = 10081 }, "r2", null, [rule]);
         second!.Chain[1].Port.Should().Be(20001);
-        var (updated, _) = _validator.Validate(input with { Targets = ["10.0.0.6:80"] }, "r1", rule, [second]);
+        var (updated, _) = _validator.Validate(input with { Targets = ["10.0.0.6:80"] }, "r1", rule, [rule, second]);
         updated!.Chain[1].Port.Should().Be(20000);
         updated.Chain[1].Secret.Should().Equal(chain[1].Secret);
     }
@@ -134,7 +134,7 @@ public sealed class ForwardValidatorTests
         // UDP on the same port, another node, or the rule itself (an update) do not conflict.
         _validator.Validate(ForwardTestNodes.Direct("dns", 10080) with { Protocol = "udp" }, "r2", null, [web!]).Problem.Should().BeNull();
         _validator.Validate(ForwardTestNodes.Direct("other", 10080) with { NodeId = "b" }, "r2", null, [web!]).Problem.Should().BeNull();
-        _validator.Validate(ForwardTestNodes.Direct("web", 10080), "r1", web, []).Problem.Should().BeNull();
+        _validator.Validate(ForwardTestNodes.Direct("web", 10080), "r1", web, [web!]).Problem.Should().BeNull();
         // Two specific addresses on one node do not overlap; a wildcard overlaps everything.
         var (one, _) = _validator.Validate(ForwardTestNodes.Direct("one", 9000) with { ListenAddress = "10.0.0.1" }, "r3", null, []);
         _validator.Validate(ForwardTestNodes.Direct("two", 9000) with { ListenAddress = "203.0.113.10" }, "r4", null, [one!]).Problem.Should().BeNull();
