@@ -57,7 +57,12 @@ public sealed class ForwardLive
                 rule.ReportedConnections = old.ReportedConnections;
                 var nodes = rule.NodeIds();
                 foreach (var key in _placements.Keys.Where(k => k.Rule == rule.Id && !nodes.Contains(k.Node)).ToList()) _placements.Remove(key);
-                if (old.NodeId != rule.NodeId) _entries.Remove(rule.Id);
+                if (old.NodeId != rule.NodeId)
+                {
+                    // Another entry Node counts from its own zero: its first report is all new traffic.
+                    _entries.Remove(rule.Id);
+                    (rule.ReportedBytesIn, rule.ReportedBytesOut, rule.ReportedConnections) = (0, 0, 0);
+                }
             }
 
             _rules[rule.Id] = rule.Clone();
