@@ -4,6 +4,7 @@ using SentinelX.App.Features.Audit;
 using SentinelX.App.Features.Auth;
 using SentinelX.App.Features.Dashboard;
 using SentinelX.App.Features.Exec;
+using SentinelX.App.Features.Forwards;
 using SentinelX.App.Features.Files;
 using SentinelX.App.Features.Docker;
 using SentinelX.App.Features.Health;
@@ -67,6 +68,7 @@ public static class CoreHost
         builder.AddAudit();
         builder.AddRemoteAccess();
         builder.AddExec();
+        builder.AddForwards();
         builder.AddFiles();
         builder.AddDocker();
         builder.AddTerminal();
@@ -87,6 +89,7 @@ public static class CoreHost
         app.MapAuditApi();
         app.MapRemoteAccess();
         app.MapExec();
+        app.MapForwards();
         app.MapFiles();
         app.MapDocker();
         app.MapTerminal();

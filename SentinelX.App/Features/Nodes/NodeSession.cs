@@ -49,6 +49,9 @@ public sealed class NodeSession : IAsyncDisposable
 
     public string NodeId => _node.Id;
 
+    /// <summary>True once the Node's hello was accepted: from then on it may be sent requests that depend on its allow list.</summary>
+    public bool HelloDone => _helloDone;
+
     /// <summary>Runs until the connection ends.</summary>
     public async Task RunAsync(CancellationToken ct)
     {
@@ -80,8 +83,9 @@ public sealed class NodeSession : IAsyncDisposable
 
         await UpdateSystemAsync(hello.System, hello.AgentVersion, ct);
         _node.Allowed = (hello.Allow ?? []).Where(Capabilities.IsKnown).ToFrozenSet(StringComparer.Ordinal);
-        _node.Registry?.Publish(_node);
+        // Set before publishing, so subscribers that push state to the Node (forward.sync) see a session that said hello.
         _helloDone = true;
+        _node.Registry?.Publish(_node);
         _logger.LogInformation("Node {Node} ({Name}) connected from {Address}, agent {Version}", _node.Id, _node.Name, _node.RemoteAddress, hello.AgentVersion);
         return new HelloResult
         {

@@ -7,6 +7,7 @@ using SentinelX.App.Features.Accounts;
 using SentinelX.App.Features.Audit;
 using SentinelX.App.Features.Auth;
 using SentinelX.App.Features.Exec;
+using SentinelX.App.Features.Forwards;
 using SentinelX.App.Features.Metrics;
 using SentinelX.App.Features.Nodes;
 using SentinelX.App.Features.Settings;
@@ -26,6 +27,9 @@ public sealed class SentinelDb(DbContextOptions<SentinelDb> options) : IdentityU
     public DbSet<DirtyHour> DirtyHours => Set<DirtyHour>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<ExecRun> ExecRuns => Set<ExecRun>();
+    public DbSet<ForwardRule> ForwardRules => Set<ForwardRule>();
+    public DbSet<ForwardMinute> ForwardMinutes => Set<ForwardMinute>();
+    public DbSet<ForwardHour> ForwardHours => Set<ForwardHour>();
 
     /// <summary>True when this context talks to PostgreSQL (raw SQL differs in a few places).</summary>
     public bool IsPostgres => Database.IsNpgsql();
@@ -124,6 +128,26 @@ public sealed class SentinelDb(DbContextOptions<SentinelDb> options) : IdentityU
             e.HasKey(x => x.Id);
             e.HasIndex(x => new { x.NodeId, x.StartedAt });
             e.HasIndex(x => x.BatchId);
+        });
+        model.Entity<ForwardRule>(e =>
+        {
+            e.ToTable("forward_rules");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => x.NodeId);
+            e.Ignore(x => x.Targets);
+            e.Ignore(x => x.Chain);
+        });
+        model.Entity<ForwardMinute>(e =>
+        {
+            e.ToTable("forward_traffic_1m");
+            e.HasKey(x => new { x.RuleId, x.Bucket });
+            e.HasIndex(x => x.Bucket);
+        });
+        model.Entity<ForwardHour>(e =>
+        {
+            e.ToTable("forward_traffic_1h");
+            e.HasKey(x => new { x.RuleId, x.Bucket });
+            e.HasIndex(x => x.Bucket);
         });
 
         // A feature that needs a table maps it here and adds a hand-written migration
