@@ -131,7 +131,9 @@ internal sealed class ForwardEngine : IAsyncDisposable
                 if (placement.Mode != ForwardModes.Userspace || _rules.ContainsKey(id)) continue;
                 var counters = CountersFor(id);
                 counters.Configure(placement, now);
-                var rule = await ForwardRule.StartAsync(placement, json, counters, _credentials, ct);
+                var rule = HeldByOtherRule(placement) is { } port
+                    ? ForwardRule.Failed(placement, json, counters, $"port {port} already in use")
+                    : await ForwardRule.StartAsync(placement, json, counters, _credentials, ct);
                 if (rule.Error is not null) Log.Warn($"forward {placement.Name} ({id}): {rule.Error}");
                 lock (_rules) _rules[id] = rule;
             }
@@ -151,6 +153,27 @@ internal sealed class ForwardEngine : IAsyncDisposable
             _gate.Release();
         }
     }
+
+    /// <summary>
+    /// The port when another running rule already listens there. Sockets are bound with
+    /// SO_REUSEADDR (so a restarted rule gets its port back despite TIME_WAIT), and Linux then lets
+    /// 0.0.0.0 and 127.0.0.1 share a port: the engine has to refuse that itself.
+    /// </summary>
+    private int? HeldByOtherRule(ForwardPlacement placement)
+    {
+        if (ForwardRule.BindingOf(placement) is not { } wanted) return null;
+        foreach (var rule in _rules.Values)
+        {
+            if (rule.Error is not null || rule.Binding is not { } held || held.Port != wanted.Port) continue;
+            if (!(held.Tcp && wanted.Tcp || held.Udp && wanted.Udp)) continue;
+            if (held.Address.Equals(wanted.Address) || IsAny(held.Address) || IsAny(wanted.Address)) return wanted.Port;
+        }
+
+        return null;
+    }
+
+    private static bool IsAny(System.Net.IPAddress address) =>
+        address.Equals(System.Net.IPAddress.Any) || address.Equals(System.Net.IPAddress.IPv6Any);
 
     private static bool UsesHops(ForwardPlacement placement) => placement.Next is not null || placement.HopIn is not null;
 

@@ -19,6 +19,7 @@ internal sealed class ForwardRule : IAsyncDisposable
     private Task _accepting = Task.CompletedTask;
     private UdpEntry? _udp;
     private HopServer? _hop;
+    private bool _closed;
 
     private ForwardRule(ForwardPlacement placement, string json, RuleCounters counters, HopCredentials? credentials)
     {
@@ -58,6 +59,21 @@ internal sealed class ForwardRule : IAsyncDisposable
 
         if (rule.Error is not null) await rule.CloseListenersAsync();
         return rule;
+    }
+
+    /// <summary>A placement that is not started because of <paramref name="error"/> (found before binding).</summary>
+    public static ForwardRule Failed(ForwardPlacement placement, string json, RuleCounters counters, string error) =>
+        new(placement, json, counters, null) { Error = error, _closed = true };
+
+    /// <summary>The port this placement listens on and the address, TCP and UDP; for conflicts between rules.</summary>
+    public (IPAddress Address, int Port, bool Tcp, bool Udp)? Binding => BindingOf(Placement);
+
+    public static (IPAddress Address, int Port, bool Tcp, bool Udp)? BindingOf(ForwardPlacement p)
+    {
+        var (text, port, tcp, udp) = p.Listen is { } l
+            ? (l.Address, l.Port, ForwardProtocols.HasTcp(p.Protocol), ForwardProtocols.HasUdp(p.Protocol))
+            : p.HopIn is { } h ? (h.Address, h.Port, true, false) : (null, 0, false, false);
+        return text is not null && IPAddress.TryParse(text, out var address) ? (address, port, tcp, udp) : null;
     }
 
     public ForwardPlacementStats Stats() => new()
@@ -178,6 +194,8 @@ internal sealed class ForwardRule : IAsyncDisposable
 
     private async Task CloseListenersAsync()
     {
+        if (_closed) return;
+        _closed = true;
         await _stop.CancelAsync();
         _tcp?.Dispose();
         await _accepting;
