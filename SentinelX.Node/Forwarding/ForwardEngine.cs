@@ -67,9 +67,17 @@ internal sealed class ForwardEngine : IAsyncDisposable
         _loadedCounters = _store.LoadCounters();
         if (_store.LoadPlacements() is { } saved)
         {
-            var result = await ApplyCoreAsync(saved, persist: false, ct);
-            var failed = result.Placements.Count(p => p.Status == ForwardStatuses.Error);
-            Log.Info($"forwarding: restored {result.Placements.Count} placement(s){(failed > 0 ? $", {failed} with errors" : "")}");
+            try
+            {
+                var result = await ApplyCoreAsync(saved, persist: false, ct);
+                var failed = result.Placements.Count(p => p.Status == ForwardStatuses.Error);
+                Log.Info($"forwarding: restored {result.Placements.Count} placement(s){(failed > 0 ? $", {failed} with errors" : "")}");
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The agent must start (and reach the Core, whose set wins) whatever the saved set holds.
+                Log.Error("forwarding: cannot restore the saved placements", ex);
+            }
         }
 
         _flushing = FlushLoopAsync(_stop.Token);
@@ -110,14 +118,15 @@ internal sealed class ForwardEngine : IAsyncDisposable
             if (credentialsChanged)
             {
                 retired = _credentials;
-                _credentials = sync.Credentials is null ? null : HopCredentials.FromPem(sync.Credentials);
+                _credentials = LoadCredentials(sync.Credentials);
                 _credentialsPem = sync.Credentials;
             }
 
             // Stop what is gone or changed first, so a changed rule can take its own port again.
             foreach (var (id, rule) in _rules.ToArray())
             {
-                var keep = wanted.TryGetValue(id, out var w) && w.Json == rule.Json && w.Placement.Mode == ForwardModes.Userspace
+                // A placement that failed (a port in use) is tried again on every sync.
+                var keep = rule.Error is null && wanted.TryGetValue(id, out var w) && w.Json == rule.Json && w.Placement.Mode == ForwardModes.Userspace
                     && !(credentialsChanged && UsesHops(w.Placement));
                 if (keep) continue;
                 lock (_rules) _rules.Remove(id);
@@ -174,6 +183,21 @@ internal sealed class ForwardEngine : IAsyncDisposable
 
     private static bool IsAny(System.Net.IPAddress address) =>
         address.Equals(System.Net.IPAddress.Any) || address.Equals(System.Net.IPAddress.IPv6Any);
+
+    private static HopCredentials? LoadCredentials(ForwardCredentials? pem)
+    {
+        if (pem is null) return null;
+        try
+        {
+            return HopCredentials.FromPem(pem);
+        }
+        catch (System.Security.Cryptography.CryptographicException ex)
+        {
+            // tls and wss placements then report their own errors; tcp hops and direct rules still run.
+            Log.Error($"forwarding: the hop certificate from the Core cannot be loaded: {ex.Message}");
+            return null;
+        }
+    }
 
     private static bool UsesHops(ForwardPlacement placement) => placement.Next is not null || placement.HopIn is not null;
 

@@ -86,6 +86,9 @@ public sealed class ForwardEngineTcpTests : IAsyncLifetime
         var clock = Stopwatch.StartNew();
         await Task.Delay(3000);
         var mbps = (sink.Received - start) * 8 / clock.Elapsed.TotalSeconds / 1_000_000;
+        var live = (await engine.StatsAsync(CancellationToken.None)).Single();
+        live.ConnectionsActive.Should().Be(1);
+        live.BytesIn.Should().BeGreaterThan(sink.Received - start, "counters move while a transfer runs, not only at its end");
         await stop.CancelAsync();
         client.Dispose();
         await writing;
@@ -208,6 +211,24 @@ public sealed class ForwardEngineTcpTests : IAsyncLifetime
         byId["taken"].Error.Should().Be($"port {held} already in use");
         byId["first"].Status.Should().Be(ForwardStatuses.Active);
         byId["second"].Error.Should().Be($"port {free} already in use");
+    }
+
+    [Fact]
+    public async Task A_placement_that_failed_is_tried_again_on_the_next_sync()
+    {
+        var engine = await EngineAsync();
+        var echo = Server();
+        var holder = new TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((IPEndPoint)holder.LocalEndpoint).Port;
+        var placement = Direct("r1", port, echo.Endpoint);
+        (await ApplyAsync(engine, placement)).Placements.Single().Error.Should().Be($"port {port} already in use");
+
+        holder.Stop();
+        (await ApplyAsync(engine, placement)).Placements.Single().Status.Should().Be(ForwardStatuses.Active);
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, port);
+        (await RoundTripAsync(client, "retry")).Should().Be("retry");
     }
 
     [Fact]
