@@ -167,6 +167,48 @@ public sealed class ForwardEngineChainTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_used_up_quota_with_throttle_slows_the_rule_to_the_throttle_rate()
+    {
+        var engine = await EngineAsync(_data);
+        var sink = new TcpTestServer(echo: false);
+        _cleanup.Add(sink);
+        var port = FreeTcpPort();
+        await ApplyAsync(engine, Direct("t1", port, sink.Endpoint) with
+        {
+            Quota = new ForwardQuota { Bytes = 256 * 1024, Action = QuotaActions.Throttle, ThrottleMbps = 8 },
+        });
+
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, port);
+        using var stop = new CancellationTokenSource();
+        var writing = Task.Run(async () =>
+        {
+            var chunk = new byte[16 * 1024];
+            try
+            {
+                while (!stop.IsCancellationRequested) await client.GetStream().WriteAsync(chunk, stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
+
+        (await EventuallyAsync(() => Task.FromResult(sink.Received > 512 * 1024), TimeSpan.FromSeconds(5))).Should().BeTrue();
+        var start = sink.Received;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await Task.Delay(2000);
+        var mbps = (sink.Received - start) * 8 / clock.Elapsed.TotalSeconds / 1_000_000;
+        await stop.CancelAsync();
+        client.Dispose();
+        await writing;
+
+        mbps.Should().BeInRange(7.2, 8.8);
+        var stats = (await engine.StatsAsync(CancellationToken.None)).Single();
+        stats.Status.Should().Be(ForwardStatuses.Active);
+        stats.QuotaReached.Should().BeTrue();
+    }
+
+    [Fact]
     public async Task A_new_engine_on_the_same_data_dir_restores_placements_and_counters()
     {
         var echo = new TcpTestServer();
