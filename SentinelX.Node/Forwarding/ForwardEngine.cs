@@ -71,7 +71,7 @@ internal sealed class ForwardEngine : IAsyncDisposable
             {
                 var result = await ApplyCoreAsync(saved, persist: false, ct);
                 var failed = result.Placements.Count(p => p.Status == ForwardStatuses.Error);
-                Log.Info($"forwarding: restored {result.Placements.Count} placement(s){(failed > 0 ? $", {failed} with errors" : "")}");
+                Log.Info($"forwarding: restored {result.Placements.Count} of {saved.Placements.Count} saved placement(s){(failed > 0 ? $", {failed} with errors" : "")}");
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -108,7 +108,7 @@ internal sealed class ForwardEngine : IAsyncDisposable
         {
             var now = _time.GetUtcNow();
             var wanted = new Dictionary<string, (ForwardPlacement Placement, string Json)>(StringComparer.Ordinal);
-            foreach (var placement in sync.Placements)
+            foreach (var placement in sync.Placements.Select(PlacementDefaults.Apply))
                 wanted[placement.RuleId] = (placement, JsonSerializer.Serialize(placement, ProtocolJsonContext.Default.ForwardPlacement));
 
             // New credentials restart every hop placement that could use them; the old ones are
@@ -126,7 +126,7 @@ internal sealed class ForwardEngine : IAsyncDisposable
             foreach (var (id, rule) in _rules.ToArray())
             {
                 // A placement that failed (a port in use) is tried again on every sync.
-                var keep = rule.Error is null && wanted.TryGetValue(id, out var w) && w.Json == rule.Json && w.Placement.Mode == ForwardModes.Userspace
+                var keep = rule.Error is null && wanted.TryGetValue(id, out var w) && w.Json == rule.Json && w.Placement.Mode != ForwardModes.Kernel
                     && !(credentialsChanged && UsesHops(w.Placement));
                 if (keep) continue;
                 lock (_rules) _rules.Remove(id);
@@ -137,7 +137,7 @@ internal sealed class ForwardEngine : IAsyncDisposable
 
             foreach (var (id, (placement, json)) in wanted)
             {
-                if (placement.Mode != ForwardModes.Userspace || _rules.ContainsKey(id)) continue;
+                if (placement.Mode == ForwardModes.Kernel || _rules.ContainsKey(id)) continue;
                 var counters = CountersFor(id);
                 counters.Configure(placement, now);
                 var rule = HeldByOtherRule(placement) is { } port

@@ -96,6 +96,7 @@ internal sealed class ForwardRule : IAsyncDisposable
         if ((p.Listen is null) == (p.HopIn is null)) return "placement needs exactly one of listen and hopIn";
         if ((p.Next is null) == (p.Targets.Count == 0)) return "placement needs exactly one of next and targets";
         if (!ForwardProtocols.IsKnown(p.Protocol)) return $"unknown protocol {p.Protocol}";
+        if (!ForwardModes.IsKnown(p.Mode)) return $"unknown mode {p.Mode}";
 
         IPEndPoint? listen = null;
         if (p.Listen is { } l)
