@@ -237,6 +237,23 @@ public sealed class ForwardEngineChainTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Counters_reach_the_disk_every_few_seconds_while_the_engine_runs()
+    {
+        var engine = await EngineAsync(_data);
+        var echo = new TcpTestServer();
+        _cleanup.Add(echo);
+        var port = FreeTcpPort();
+        await ApplyAsync(engine, Direct("f1", port, echo.Endpoint));
+        var data = RandomNumberGenerator.GetBytes(300_000);
+        await EchoHashAsync(port, data);
+
+        var file = Path.Combine(_data, "forwards", "counters.json");
+        (await EventuallyAsync(async () => (await File.ReadAllTextAsync(file)).Contains("\"bytesIn\":300000", StringComparison.Ordinal), TimeSpan.FromSeconds(5)))
+            .Should().BeTrue("a crash must lose at most a few seconds of counts");
+        File.GetUnixFileMode(file).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+
+    [Fact]
     public async Task A_resync_keeps_unchanged_connections_and_drops_counters_of_removed_rules()
     {
         var engine = await EngineAsync(_data);
