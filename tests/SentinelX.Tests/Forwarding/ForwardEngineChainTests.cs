@@ -54,6 +54,25 @@ public sealed class ForwardEngineChainTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Udp_sessions_count_against_max_connections_and_end_when_idle()
+    {
+        var engine = await EngineAsync(_data);
+        using var echo = new UdpEchoServer();
+        var port = FreePort();
+        await ApplyAsync(engine, Direct("u2", port, echo.Endpoint) with { Protocol = ForwardProtocols.Udp, MaxConnections = 1, UdpIdleSeconds = 3 });
+
+        using var a = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        using var b = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        (await UdpRoundTripAsync(a, port, "a")).Should().Be("a");
+        (await UdpRoundTripAsync(b, port, "b", attempts: 1)).Should().Be("", "a second session is over the limit of one");
+        (await engine.StatsAsync(CancellationToken.None)).Single().ConnectionsTotal.Should().Be(1);
+
+        (await EventuallyAsync(async () => (await engine.StatsAsync(CancellationToken.None)).Single().ConnectionsActive == 0, TimeSpan.FromSeconds(6)))
+            .Should().BeTrue("an idle session ends after udpIdleSeconds");
+        (await UdpRoundTripAsync(b, port, "b")).Should().Be("b");
+    }
+
+    [Fact]
     public async Task A_chain_over_tcp_carries_tcp_unchanged_and_udp_datagrams()
     {
         var entry = await EngineAsync(_data);
@@ -298,10 +317,10 @@ public sealed class ForwardEngineChainTests : IAsyncLifetime
         Next = new HopDial { Transport = HopTransports.Tcp, Host = "127.0.0.1", Port = hopPort, Secret = secret, PeerNodeId = "exit" },
     };
 
-    private static async Task<string> UdpRoundTripAsync(UdpClient client, int port, string text)
+    private static async Task<string> UdpRoundTripAsync(UdpClient client, int port, string text, int attempts = 5)
     {
         var bytes = System.Text.Encoding.UTF8.GetBytes(text);
-        for (var attempt = 0; attempt < 5; attempt++)
+        for (var attempt = 0; attempt < attempts; attempt++)
         {
             await client.SendAsync(bytes, new IPEndPoint(IPAddress.Loopback, port));
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
