@@ -49,7 +49,15 @@ internal sealed class NodeAgent(NodeSettings settings, string agentVersion, Back
         Log.Info($"sentinelx-node {agentVersion} starting: core {settings.Core}, data {settings.DataDir}, every {settings.SampleIntervalMs} ms, next seq {outbox.NextSeq}");
 
         // Restored before connecting: a Node whose Core is unreachable still forwards.
-        await _forwards.StartAsync(ct);
+        try
+        {
+            await _forwards.StartAsync(ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return;
+        }
+
         _features = RemoteFeatures.Create(settings, _forwards);
         var collect = CollectLoopAsync(ct);
         var connect = ConnectLoopAsync(ct);
