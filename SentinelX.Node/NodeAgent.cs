@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.WebSockets;
 using SentinelX.Node.Config;
 using SentinelX.Node.Connection;
+using SentinelX.Node.Forwarding;
 using SentinelX.Node.Logging;
 using SentinelX.Node.Metrics;
 using SentinelX.Node.Outbox;
@@ -24,8 +25,11 @@ internal sealed class NodeAgent(NodeSettings settings, string agentVersion, Back
     private readonly Backoff _backoff = backoff ?? new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
     private SampleOutbox _outbox = null!;
 
+    /// <summary>Forwards live as long as the agent, not a session: they keep running while the Core is away.</summary>
+    private readonly ForwardEngine _forwards = new(settings);
+
     /// <summary>The capabilities the Core can call; each checks the Node's own allow list itself.</summary>
-    private readonly IReadOnlyList<INodeFeature> _features = RemoteFeatures.Create(settings);
+    private IReadOnlyList<INodeFeature> _features = [];
     private int _enrollFailures;
 
     // Samples are numbered from the Core's NextSeq (a reinstalled node continues above its old
@@ -41,8 +45,20 @@ internal sealed class NodeAgent(NodeSettings settings, string agentVersion, Back
             MaxAge = settings.OutboxMaxAge,
         });
         _outbox = outbox;
+        await using var forwards = _forwards;
         Log.Info($"sentinelx-node {agentVersion} starting: core {settings.Core}, data {settings.DataDir}, every {settings.SampleIntervalMs} ms, next seq {outbox.NextSeq}");
 
+        // Restored before connecting: a Node whose Core is unreachable still forwards.
+        try
+        {
+            await _forwards.StartAsync(ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return;
+        }
+
+        _features = RemoteFeatures.Create(settings, _forwards);
         var collect = CollectLoopAsync(ct);
         var connect = ConnectLoopAsync(ct);
         await Task.WhenAll(collect, connect);

@@ -1,0 +1,95 @@
+using System.Buffers;
+using System.Net.Security;
+using System.Net.Sockets;
+using SentinelX.Node.Forwarding.Limits;
+
+namespace SentinelX.Node.Forwarding.Copy;
+
+/// <summary>
+/// The pooled-buffer copy used when splice cannot be (a bandwidth limit, a TLS or WebSocket hop):
+/// a zero-byte read waits for data before a 64 KiB buffer is rented, so idle connections hold no
+/// buffer (YARP's StreamCopier, Kestrel's SocketConnection). Each chunk is paid for in the rule's
+/// token bucket and counted as soon as it is written.
+/// </summary>
+internal static class StreamCopier
+{
+    private const int BufferSize = 64 * 1024;
+
+    /// <summary>
+    /// Copies both ways. When one side ends cleanly and its end can be passed on (a socket or TLS
+    /// half-close), the other direction runs to its end too; otherwise the first end closes both.
+    /// </summary>
+    public static async Task RunAsync(Stream client, Stream target, RuleCounters counters, CancellationToken ct)
+    {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var inbound = CopyAsync(client, target, counters.Inbound, counters.AddIn, cancel.Token);
+        var outbound = CopyAsync(target, client, counters.Outbound, counters.AddOut, cancel.Token);
+        var first = await Task.WhenAny(inbound, outbound);
+        var halfClosed = await first;
+        if (!halfClosed) await cancel.CancelAsync();
+        var second = first == inbound ? outbound : inbound;
+        try
+        {
+            await second;
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>Copies until the end of <paramref name="from"/>; true when that end was passed on to <paramref name="to"/>.</summary>
+    private static async Task<bool> CopyAsync(Stream from, Stream to, TokenBucket bucket, Action<long> count, CancellationToken ct)
+    {
+        byte[]? buffer = null;
+        try
+        {
+            while (true)
+            {
+                if (buffer is null)
+                {
+#pragma warning disable CA2022 // a zero-byte read only waits until data is there; it never returns any
+                    await from.ReadAsync(Memory<byte>.Empty, ct);
+#pragma warning restore CA2022
+                    buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+                }
+
+                var read = await from.ReadAsync(buffer.AsMemory(0, BufferSize), ct);
+                if (read == 0) return await PassEndAsync(to);
+                await bucket.TakeAsync(read, ct);
+                await to.WriteAsync(buffer.AsMemory(0, read), ct);
+                count(read);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            return false;
+        }
+        finally
+        {
+            if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static async Task<bool> PassEndAsync(Stream to)
+    {
+        try
+        {
+            switch (to)
+            {
+                case NetworkStream network:
+                    await network.FlushAsync();
+                    network.Socket.Shutdown(SocketShutdown.Send);
+                    return true;
+                case SslStream tls:
+                    await tls.ShutdownAsync();
+                    return true;
+                default:
+                    return false;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+}

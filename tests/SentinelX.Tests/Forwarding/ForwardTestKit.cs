@@ -1,0 +1,244 @@
+using FluentAssertions;
+using Xunit;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using SentinelX.Node.Config;
+using SentinelX.Node.Forwarding;
+using SentinelX.Shared.Protocol;
+
+namespace SentinelX.Tests.Forwarding;
+
+/// <summary>Real sockets on 127.0.0.1 for the forwarding tests: free ports, engines on temp data dirs, echo and sink servers.</summary>
+internal static class ForwardTestKit
+{
+    public static int FreeTcpPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>A port free for both TCP and UDP.</summary>
+    public static int FreePort()
+    {
+        while (true)
+        {
+            var port = FreeTcpPort();
+            try
+            {
+                using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+                udp.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                return port;
+            }
+            catch (SocketException)
+            {
+            }
+        }
+    }
+
+    public static string TempDir()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "sx-forward-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    public static async Task<ForwardEngine> StartEngineAsync(string dataDir, bool allowForward = true)
+    {
+        var allow = Capabilities.All.Where(c => allowForward || c != Capabilities.Forward);
+        var engine = new ForwardEngine(new NodeSettings
+        {
+            Core = new Uri("http://127.0.0.1:1"),
+            DataDir = dataDir,
+            Allow = new HashSet<string>(allow, StringComparer.Ordinal),
+        });
+        await engine.StartAsync(CancellationToken.None);
+        return engine;
+    }
+
+    public static ForwardPlacement Direct(string id, int listenPort, params string[] targets) => new()
+    {
+        RuleId = id,
+        Name = id,
+        Protocol = ForwardProtocols.Tcp,
+        Listen = new ForwardListen { Address = "127.0.0.1", Port = listenPort },
+        Targets = targets,
+    };
+
+    public static async Task<ForwardSyncResult> ApplyAsync(ForwardEngine engine, params ForwardPlacement[] placements) =>
+        await engine.ApplyAsync(new ForwardSyncParams { Placements = placements }, CancellationToken.None);
+
+    /// <summary>Sends <paramref name="data"/> through the forward, half-closes, and returns the SHA-256 of what came back (an echo server sends it all back).</summary>
+    public static async Task<byte[]> EchoHashAsync(int port, byte[] data)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, port);
+        var stream = client.GetStream();
+        var send = Task.Run(async () =>
+        {
+            await stream.WriteAsync(data);
+            client.Client.Shutdown(SocketShutdown.Send);
+        });
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[128 * 1024];
+        long total = 0;
+        int n;
+        while ((n = await stream.ReadAsync(buffer)) > 0)
+        {
+            sha.AppendData(buffer, 0, n);
+            total += n;
+        }
+
+        await send;
+        total.Should().Be(data.Length);
+        return sha.GetHashAndReset();
+    }
+
+    /// <summary>Waits until <paramref name="condition"/> holds or <paramref name="timeout"/> passes.</summary>
+    public static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < until)
+        {
+            if (await condition()) return true;
+            await Task.Delay(50);
+        }
+
+        return await condition();
+    }
+}
+
+/// <summary>A TCP server on 127.0.0.1: echoes everything back, or just counts it (a sink), and remembers how many connections it saw.</summary>
+internal sealed class TcpTestServer : IAsyncDisposable
+{
+    private readonly TcpListener _listener;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _accepting;
+    private readonly bool _echo;
+    private readonly List<TcpClient> _clients = [];
+    private int _connections;
+    private long _received;
+
+    public TcpTestServer(bool echo = true, int port = 0)
+    {
+        _echo = echo;
+        _listener = new TcpListener(IPAddress.Loopback, port);
+        _listener.Start(512);
+        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _accepting = AcceptAsync();
+    }
+
+    public int Port { get; }
+    public string Endpoint => $"127.0.0.1:{Port}";
+    public int Connections => Volatile.Read(ref _connections);
+    public long Received => Interlocked.Read(ref _received);
+
+    /// <summary>The first bytes of each connection, up to 256 (to see a PROXY protocol header).</summary>
+    public List<byte[]> Heads { get; } = [];
+
+    private async Task AcceptAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            TcpClient client;
+            try
+            {
+                client = await _listener.AcceptTcpClientAsync(_stop.Token);
+            }
+            catch (Exception)
+            {
+                return;
+            }
+
+            Interlocked.Increment(ref _connections);
+            lock (_clients) _clients.Add(client);
+            _ = ServeAsync(client);
+        }
+    }
+
+    private async Task ServeAsync(TcpClient client)
+    {
+        var buffer = new byte[128 * 1024];
+        var stream = client.GetStream();
+        var first = true;
+        try
+        {
+            int n;
+            while ((n = await stream.ReadAsync(buffer, _stop.Token)) > 0)
+            {
+                if (first)
+                {
+                    lock (Heads) Heads.Add(buffer.AsSpan(0, Math.Min(n, 256)).ToArray());
+                    first = false;
+                }
+
+                Interlocked.Add(ref _received, n);
+                if (_echo) await stream.WriteAsync(buffer.AsMemory(0, n), _stop.Token);
+            }
+
+            client.Client.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception)
+        {
+        }
+        finally
+        {
+            client.Dispose();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        lock (_clients)
+        {
+            foreach (var client in _clients) client.Dispose();
+        }
+
+        try
+        {
+            await _accepting;
+        }
+        catch (Exception)
+        {
+        }
+    }
+}
+
+/// <summary>A UDP echo server on 127.0.0.1.</summary>
+internal sealed class UdpEchoServer : IDisposable
+{
+    private readonly UdpClient _udp = new(new IPEndPoint(IPAddress.Loopback, 0));
+    private readonly CancellationTokenSource _stop = new();
+
+    public UdpEchoServer()
+    {
+        Port = ((IPEndPoint)_udp.Client.LocalEndPoint!).Port;
+        _ = Task.Run(async () =>
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                try
+                {
+                    var received = await _udp.ReceiveAsync(_stop.Token);
+                    await _udp.SendAsync(received.Buffer, received.RemoteEndPoint, _stop.Token);
+                }
+                catch (Exception)
+                {
+                    if (_stop.IsCancellationRequested) return;
+                }
+            }
+        });
+    }
+
+    public int Port { get; }
+    public string Endpoint => $"127.0.0.1:{Port}";
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _udp.Dispose();
+    }
+}
