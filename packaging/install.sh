@@ -24,7 +24,7 @@ usage: install.sh --core URL --key KEY [--name NAME] [--allow LIST | --monitor-o
   --key KEY     the enrollment key (sentinelx key show); not needed to upgrade
   --name NAME   the name shown in the Core (default: the host name)
   --allow LIST  what the Core may ever do here besides monitoring, e.g. exec,files
-                (of exec, shell, files, docker; default: all four, each still off
+                (of exec, shell, files, docker, forward; default: all five, each still off
                 until an admin turns it on in the Core)
   --monitor-only  allow none of them: this server only reports metrics
   --prefix DIR  install under DIR instead of /, without a systemd unit
@@ -123,7 +123,7 @@ check_allow() {
   local item
   IFS=',' read -ra items <<<"$1"
   for item in "${items[@]}"; do
-    case "$item" in exec | shell | files | docker | none) ;; *) die "--allow: unknown capability \"$item\" (use exec, shell, files, docker, or --monitor-only)" ;; esac
+    case "$item" in exec | shell | files | docker | forward | none) ;; *) die "--allow: unknown capability \"$item\" (use exec, shell, files, docker, forward, or --monitor-only)" ;; esac
   done
 }
 

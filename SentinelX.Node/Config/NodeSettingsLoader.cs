@@ -19,7 +19,7 @@ internal static class NodeSettingsLoader
 
     public const string Usage =
         "usage: sentinelx-node run --core URL --key KEY [--name NAME] [--data DIR] [--interval-ms N] [--config FILE]\n" +
-        "                          [--allow exec,shell,files,docker | --monitor-only]\n" +
+        "                          [--allow exec,shell,files,docker,forward | --monitor-only]\n" +
         "                          [--docker-socket PATH]\n" +
         "       sentinelx-node --version";
 

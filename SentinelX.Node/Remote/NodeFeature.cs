@@ -4,7 +4,7 @@ using SentinelX.Shared.Protocol;
 namespace SentinelX.Node.Remote;
 
 /// <summary>
-/// A capability the Core can call on this Node (exec, shell, files, docker). Each session builds a
+/// A capability the Core can call on this Node (exec, shell, files, docker, forward). Each session builds a
 /// fresh method map and lets every feature add its methods; handlers check
 /// <see cref="SessionContext.Demand"/> first, so a capability the server's owner did not allow is
 /// refused here whatever the Core says.

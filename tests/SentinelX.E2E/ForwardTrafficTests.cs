@@ -204,6 +204,7 @@ public sealed class ForwardTrafficTests(ForwardTrafficFixture fx) : IClassFixtur
         first.Connections.Should().Be(1);
         second.Connections.Should().Be(0);
 
+        var dead = $"127.0.0.1:{first.Port}";
         await first.DisposeAsync();
         for (var i = 0; i < 3; i++)
         {
@@ -212,8 +213,9 @@ public sealed class ForwardTrafficTests(ForwardTrafficFixture fx) : IClassFixtur
         }
 
         second.Connections.Should().Be(3);
-        await Eventually.WaitAsync(async () => (await GetAsync(id)).TargetsDown.Contains($"127.0.0.1:{first.Port}"),
-            TimeSpan.FromSeconds(20), "the health check reports the dead target");
+        await Eventually.WaitAsync(async () => (await GetAsync(id)).TargetsDown.Contains(dead),
+            TimeSpan.FromSeconds(20), "the health check reports the dead target",
+            () => JsonSerializer.Serialize(GetAsync(id).GetAwaiter().GetResult()) + "\n" + fx.Entry.Output);
     }
 
     [Fact]

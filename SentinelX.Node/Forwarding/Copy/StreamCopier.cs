@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.Security;
 using System.Net.Sockets;
+using SentinelX.Node.Forwarding.Hops;
 using SentinelX.Node.Forwarding.Limits;
 
 namespace SentinelX.Node.Forwarding.Copy;
@@ -16,8 +17,8 @@ internal static class StreamCopier
     private const int BufferSize = 64 * 1024;
 
     /// <summary>
-    /// Copies both ways. When one side ends cleanly and its end can be passed on (a socket or TLS
-    /// half-close), the other direction runs to its end too; otherwise the first end closes both.
+    /// Copies both ways. When one side ends cleanly and its end can be passed on (a socket, TLS or
+    /// WebSocket half-close), the other direction runs to its end too; otherwise the first end closes both.
     /// </summary>
     public static async Task RunAsync(Stream client, Stream target, RuleCounters counters, CancellationToken ct)
     {
@@ -82,6 +83,9 @@ internal static class StreamCopier
                     return true;
                 case SslStream tls:
                     await tls.ShutdownAsync();
+                    return true;
+                case WebSocketStream webSocket:
+                    await webSocket.ShutdownWriteAsync();
                     return true;
                 default:
                     return false;

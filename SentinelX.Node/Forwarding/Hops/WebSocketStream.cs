@@ -65,6 +65,25 @@ internal sealed class WebSocketStream(WebSocket socket, Stream transport) : Stre
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
+    /// <summary>
+    /// Half-closes: sends the close frame but keeps reading, as <c>shutdown(SHUT_WR)</c> does on a
+    /// socket. The peer reads the end of the stream and may go on sending (a WebSocket in
+    /// CloseReceived state can still send) until it closes its side too.
+    /// </summary>
+    public async Task ShutdownWriteAsync()
+    {
+        if (socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived)) return;
+        using var timeout = new CancellationTokenSource(CloseTimeout);
+        try
+        {
+            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
+        }
+        catch (WebSocketException ex)
+        {
+            throw new IOException(ex.Message, ex);
+        }
+    }
+
     public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public override void Flush()
