@@ -6,7 +6,8 @@
 # and -P 8; prints Gbit/s and the CPU seconds the proxy processes used (utime+stime from /proc,
 # children included), CPU seconds per Gbit moved, and the ratios the targets are about:
 #   splice vs haproxy: throughput >= 1.0 and CPU per Gbit < 1.0
-#   tls / ws chain vs userspace: throughput >= 0.85
+#   tls / ws chain vs userspace: throughput >= 0.85 (also shown against a plain tcp chain, which
+#   crosses the same two Node processes without encryption or framing)
 # usage: tests/bench/forward.sh [SECONDS=8]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -21,8 +22,8 @@ done
 DATA=$(mktemp -d /tmp/sentinelx-forward-bench-XXXX)
 BASE=$((21000 + RANDOM % 20000))
 CORE_PORT=$BASE IPERF=$((BASE + 1)) SOCAT=$((BASE + 2)) HAPROXY=$((BASE + 3))
-SPLICE=$((BASE + 10)) USERSPACE=$((BASE + 11)) TLS=$((BASE + 12)) WS=$((BASE + 13))
-TLS_HOP=$((BASE + 22)) WS_HOP=$((BASE + 23))
+SPLICE=$((BASE + 10)) USERSPACE=$((BASE + 11)) TLS=$((BASE + 12)) WS=$((BASE + 13)) TCPCHAIN=$((BASE + 14))
+TLS_HOP=$((BASE + 22)) WS_HOP=$((BASE + 23)) TCP_HOP=$((BASE + 24))
 URL="http://127.0.0.1:$CORE_PORT"
 PIDS=()
 cleanup() {
@@ -37,7 +38,7 @@ trap cleanup EXIT
 # --- peers ----------------------------------------------------------------------------------
 iperf3 -s -B 127.0.0.1 -p "$IPERF" >"$DATA/iperf.log" 2>&1 &
 PIDS+=($!)
-socat TCP-LISTEN:$SOCAT,bind=127.0.0.1,fork,reuseaddr TCP:127.0.0.1:$IPERF &
+socat -lf /dev/null TCP-LISTEN:$SOCAT,bind=127.0.0.1,fork,reuseaddr TCP:127.0.0.1:$IPERF &
 SOCAT_PID=$!
 PIDS+=($SOCAT_PID)
 cat >"$DATA/haproxy.cfg" <<EOF
@@ -99,12 +100,13 @@ create "{\"name\":\"splice\",\"nodeId\":\"$ENTRY\",\"protocol\":\"tcp\",\"listen
 create "{\"name\":\"userspace\",\"nodeId\":\"$ENTRY\",\"protocol\":\"tcp\",\"listenAddress\":\"127.0.0.1\",\"listenPort\":$USERSPACE,$TARGET,\"bandwidthMbps\":1000000}"
 create "{\"name\":\"tls-chain\",\"protocol\":\"tcp\",\"listenAddress\":\"127.0.0.1\",\"listenPort\":$TLS,$TARGET,\"chain\":[{\"nodeId\":\"$ENTRY\"},{\"nodeId\":\"$EXIT\",\"transport\":\"tls\",\"host\":\"127.0.0.1\",\"port\":$TLS_HOP}]}"
 create "{\"name\":\"ws-chain\",\"protocol\":\"tcp\",\"listenAddress\":\"127.0.0.1\",\"listenPort\":$WS,$TARGET,\"chain\":[{\"nodeId\":\"$ENTRY\"},{\"nodeId\":\"$EXIT\",\"transport\":\"ws\",\"host\":\"127.0.0.1\",\"port\":$WS_HOP,\"path\":\"/tunnel\"}]}"
+create "{\"name\":\"tcp-chain\",\"protocol\":\"tcp\",\"listenAddress\":\"127.0.0.1\",\"listenPort\":$TCPCHAIN,$TARGET,\"chain\":[{\"nodeId\":\"$ENTRY\"},{\"nodeId\":\"$EXIT\",\"transport\":\"tcp\",\"host\":\"127.0.0.1\",\"port\":$TCP_HOP}]}"
 for _ in $(seq 100); do
   active=$(api "$URL/api/v1/forwards" | python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin) if r["status"]=="active"))')
-  [ "$active" = 4 ] && break
+  [ "$active" = 5 ] && break
   sleep 0.2
 done
-[ "$active" = 4 ] || { echo "rules did not become active:"; api "$URL/api/v1/forwards"; exit 1; }
+[ "$active" = 5 ] || { echo "rules did not become active:"; api "$URL/api/v1/forwards"; exit 1; }
 
 # --- runs -------------------------------------------------------------------------------------
 cpu() { # pids... -> CPU seconds (utime+stime+cutime+cstime)
@@ -140,6 +142,7 @@ for p in 1 8; do
   run socat "$SOCAT" $p "$SOCAT_PID"
   run sentinelx-splice "$SPLICE" $p "$ENTRY_PID"
   run sentinelx-userspace "$USERSPACE" $p "$ENTRY_PID"
+  run sentinelx-tcp-chain "$TCPCHAIN" $p "$ENTRY_PID" "$EXIT_PID"
   run sentinelx-tls-chain "$TLS" $p "$ENTRY_PID" "$EXIT_PID"
   run sentinelx-ws-chain "$WS" $p "$ENTRY_PID" "$EXIT_PID"
 done
@@ -166,6 +169,7 @@ for p in (1, 8):
     for chain in ("tls", "ws"):
         x = r[(f"sentinelx-{chain}-chain", p)][0] / r[("sentinelx-userspace", p)][0]
         ok &= x >= 0.85
-        print(f"-P {p}: {chain} chain/userspace throughput {x:.2f} (target >= 0.85)")
+        y = r[(f"sentinelx-{chain}-chain", p)][0] / r[("sentinelx-tcp-chain", p)][0]
+        print(f"-P {p}: {chain} chain/userspace throughput {x:.2f} (target >= 0.85); {chain} chain/tcp chain {y:.2f}")
 print("PASS" if ok else "FAIL")
 EOF
