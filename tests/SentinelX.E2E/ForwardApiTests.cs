@@ -7,8 +7,8 @@ using Xunit;
 
 namespace SentinelX.E2E;
 
-/// <summary>One Core and two forward-enabled Nodes shared by <see cref="ForwardApiTests"/>.</summary>
-public sealed class ForwardApiFixture : IAsyncLifetime
+/// <summary>One Core and two forward-enabled Nodes (entry and exit), one per test class: <see cref="ForwardApiTests"/>, <see cref="ForwardTrafficTests"/>.</summary>
+public sealed class ForwardFixture : IAsyncLifetime
 {
     public CoreInstance Core { get; } = new();
     public HttpClient Admin { get; private set; } = null!;
@@ -43,7 +43,7 @@ public sealed class ForwardApiFixture : IAsyncLifetime
 }
 
 /// <summary>The forwarding rules API against a real Core and real Nodes: storage, validation, refusals, roles, locks and audit.</summary>
-public sealed class ForwardApiTests(ForwardApiFixture fx) : IClassFixture<ForwardApiFixture>
+public sealed class ForwardApiTests(ForwardFixture fx) : IClassFixture<ForwardFixture>
 {
     private static readonly JsonSerializerOptions Json = CoreInstance.Json;
 

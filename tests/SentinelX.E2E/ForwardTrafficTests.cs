@@ -10,37 +10,8 @@ using Xunit;
 
 namespace SentinelX.E2E;
 
-/// <summary>One Core and two forward-enabled Nodes (entry and exit) shared by <see cref="ForwardTrafficTests"/>.</summary>
-public sealed class ForwardTrafficFixture : IAsyncLifetime
-{
-    public CoreInstance Core { get; } = new();
-    public HttpClient Admin { get; private set; } = null!;
-    public NodeInstance Entry { get; private set; } = null!;
-    public NodeInstance Exit { get; private set; } = null!;
-    public string EntryId { get; private set; } = "";
-    public string ExitId { get; private set; } = "";
-
-    public async Task InitializeAsync()
-    {
-        await Core.StartAsync();
-        Admin = await Core.ClientAsync();
-        Entry = Core.NewNode("fwd-entry");
-        Exit = Core.NewNode("fwd-exit");
-        EntryId = await Core.StartOnlineNodeAsync(Entry, Admin, "forward");
-        ExitId = await Core.StartOnlineNodeAsync(Exit, Admin, "forward");
-    }
-
-    public async Task DisposeAsync()
-    {
-        Admin.Dispose();
-        await Entry.DisposeAsync();
-        await Exit.DisposeAsync();
-        await Core.DisposeAsync();
-    }
-}
-
 /// <summary>Real bytes through real Node processes: TCP, UDP, every chain transport, limits, failover, restarts.</summary>
-public sealed class ForwardTrafficTests(ForwardTrafficFixture fx) : IClassFixture<ForwardTrafficFixture>
+public sealed class ForwardTrafficTests(ForwardFixture fx) : IClassFixture<ForwardFixture>
 {
     [Fact]
     public async Task A_tcp_rule_carries_hash_checked_bytes_and_iperf3_and_counts_them()

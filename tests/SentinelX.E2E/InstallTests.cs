@@ -121,7 +121,7 @@ public sealed class InstallTests : IAsyncLifetime
         var command = $"{layout.Binary} run --config {layout.Config}";
         await using var node = StartPrinted(command, Guid.NewGuid().ToString("N"));
         var id = (await OnlineAsync(admin, "watch-only", node)).Id;
-        await CoreInstance.SetCapabilitiesAsync(admin, id, new Dictionary<string, bool> { ["exec"] = true, ["shell"] = true, ["files"] = true, ["docker"] = true });
+        await CoreInstance.SetCapabilitiesAsync(admin, id, new Dictionary<string, bool> { ["exec"] = true, ["shell"] = true, ["files"] = true, ["docker"] = true, ["forward"] = true });
         var view = await Eventually.ValueAsync(async () =>
         {
             var v = await CoreInstance.GetJsonAsync<CapabilitiesView>(admin, $"/api/v1/nodes/{id}/capabilities");

@@ -32,7 +32,7 @@ public sealed class RemoteAccessTests : IAsyncLifetime
         var id = await _core.StartOnlineNodeAsync(node, _admin);
 
         var view = await CoreInstance.GetJsonAsync<CapabilitiesView>(_admin, $"/api/v1/nodes/{id}/capabilities");
-        view.Capabilities.Select(c => c.Name).Should().Equal("exec", "shell", "files", "docker");
+        view.Capabilities.Select(c => c.Name).Should().Equal("exec", "shell", "files", "docker", "forward");
         view.Capabilities.Should().OnlyContain(c => !c.Enabled && c.AllowedByNode == true && !c.Usable);
 
         view = await CoreInstance.SetCapabilitiesAsync(_admin, id, new Dictionary<string, bool> { ["exec"] = true, ["files"] = true });
@@ -53,7 +53,7 @@ public sealed class RemoteAccessTests : IAsyncLifetime
     {
         await using var node = _core.NewNode("monitor-only");
         node.ExtraArgs.Add("--monitor-only");
-        var id = await _core.StartOnlineNodeAsync(node, _admin, "exec", "shell", "files", "docker");
+        var id = await _core.StartOnlineNodeAsync(node, _admin, "exec", "shell", "files", "docker", "forward");
 
         var view = await CoreInstance.GetJsonAsync<CapabilitiesView>(_admin, $"/api/v1/nodes/{id}/capabilities");
         view.Capabilities.Should().OnlyContain(c => c.Enabled && c.AllowedByNode == false && !c.Usable);

@@ -39,7 +39,7 @@ public sealed partial class Dashboard
     {
         trafficOf = TrafficMeter.Get;
         Refresh();
-        live = new LiveRefresh(Registry, TrafficMeter, RenderLiveAsync, e => _ = DispatchExceptionAsync(e));
+        live = LiveRefresh.ForFleet(Registry, TrafficMeter, RenderLiveAsync, e => _ = DispatchExceptionAsync(e));
         Clock.Changed += live.Poke;
         view = await LoadViewAsync() ?? Cards;
     }

@@ -5,19 +5,20 @@ using SentinelX.App.Features.Nodes;
 namespace SentinelX.App.Features.Dashboard;
 
 /// <summary>
-/// Turns the stream of Node changes (hundreds a second with a large fleet) into at most one render
-/// every <see cref="MinInterval"/>, and none while nothing changes. Change handlers run on the ingest
+/// Turns a stream of change events (hundreds a second with a large fleet) into at most one render
+/// every <c>minInterval</c>, and none while nothing changes. Change handlers run on the ingest
 /// thread, so they only flip a flag; the render is posted to the component's dispatcher.
 /// Create it on the circuit (e.g. in OnInitialized): it keeps that moment's culture for its renders.
 /// </summary>
 public sealed class LiveRefresh : IDisposable
 {
-    public static readonly TimeSpan MinInterval = TimeSpan.FromMilliseconds(250);
+    /// <summary>The dashboard's pace: Node changes, at most four renders a second.</summary>
+    public static readonly TimeSpan FleetInterval = TimeSpan.FromMilliseconds(250);
 
-    private readonly NodeRegistry _registry;
-    private readonly TrafficMeter _traffic;
+    private readonly TimeSpan _minInterval;
     private readonly Func<Task> _render;
     private readonly Action<Exception> _failed;
+    private readonly Action _unsubscribe;
 
     // Changes arrive on the ingest thread, whose culture is not the viewer's: renders use the circuit's.
     private readonly CultureInfo _culture = CultureInfo.CurrentCulture;
@@ -26,15 +27,29 @@ public sealed class LiveRefresh : IDisposable
     private long _lastRender;
     private volatile bool _disposed;
 
-    public LiveRefresh(NodeRegistry registry, TrafficMeter traffic, Func<Task> render, Action<Exception> failed)
+    /// <param name="subscribe">Attaches the given poke to the change events and returns how to detach it.</param>
+    public LiveRefresh(TimeSpan minInterval, Func<Task> render, Action<Exception> failed, Func<Action, Action> subscribe)
     {
-        _registry = registry;
-        _traffic = traffic;
+        _minInterval = minInterval;
         _render = render;
         _failed = failed;
-        registry.Changed += OnNodeChanged;
-        traffic.Refreshed += OnTrafficRefreshed;
+        _unsubscribe = subscribe(Poke);
     }
+
+    /// <summary>Renders on Node changes and traffic refreshes.</summary>
+    public static LiveRefresh ForFleet(NodeRegistry registry, TrafficMeter traffic, Func<Task> render, Action<Exception> failed) =>
+        new(FleetInterval, render, failed, poke =>
+        {
+            void OnNode(NodeState _) => poke();
+            void OnTraffic(string _) => poke();
+            registry.Changed += OnNode;
+            traffic.Refreshed += OnTraffic;
+            return () =>
+            {
+                registry.Changed -= OnNode;
+                traffic.Refreshed -= OnTraffic;
+            };
+        });
 
     /// <summary>Asks for a render; calls within the same interval share one.</summary>
     public void Poke()
@@ -46,20 +61,15 @@ public sealed class LiveRefresh : IDisposable
     public void Dispose()
     {
         _disposed = true;
-        _registry.Changed -= OnNodeChanged;
-        _traffic.Refreshed -= OnTrafficRefreshed;
+        _unsubscribe();
     }
-
-    private void OnNodeChanged(NodeState node) => Poke();
-
-    private void OnTrafficRefreshed(string nodeId) => Poke();
 
     private async Task RenderAsync()
     {
         try
         {
             var last = Interlocked.Read(ref _lastRender);
-            var wait = last == 0 ? TimeSpan.Zero : MinInterval - Stopwatch.GetElapsedTime(last);
+            var wait = last == 0 ? TimeSpan.Zero : _minInterval - Stopwatch.GetElapsedTime(last);
             if (wait > TimeSpan.Zero) await Task.Delay(wait);
             // Cleared before rendering: a change that lands during the render asks for the next one.
             Volatile.Write(ref _pending, 0);

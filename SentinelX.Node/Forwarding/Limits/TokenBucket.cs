@@ -4,13 +4,14 @@ namespace SentinelX.Node.Forwarding.Limits;
 
 /// <summary>
 /// A bandwidth limit shared by every connection of one rule in one direction. Tokens are bytes,
-/// refilled continuously at the rate; the bucket holds at most <see cref="BurstSeconds"/> worth, so
-/// an idle rule cannot bank a large burst. Callers take what they are about to send and wait for
+/// refilled continuously at the rate; the bucket holds at most <see cref="BurstSeconds"/> worth: enough
+/// that a copier the scheduler held up for a moment catches up (the average stays at the rate), too
+/// little for an idle rule to bank a large burst. Callers take what they are about to send and wait for
 /// any debt to be paid off; a rate of 0 means unlimited and never waits.
 /// </summary>
 internal sealed class TokenBucket
 {
-    private const double BurstSeconds = 0.05;
+    private const double BurstSeconds = 0.2;
     private readonly Lock _gate = new();
     private double _rate;
     private double _tokens;

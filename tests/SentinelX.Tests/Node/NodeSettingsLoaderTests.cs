@@ -124,7 +124,7 @@ public sealed class NodeSettingsLoaderTests : IDisposable
     [Fact]
     public void Every_capability_is_allowed_unless_the_owner_says_otherwise()
     {
-        Load("--core", "http://a", "--key", "k").Settings!.Allow.Should().BeEquivalentTo(["exec", "shell", "files", "docker"]);
+        Load("--core", "http://a", "--key", "k").Settings!.Allow.Should().BeEquivalentTo(["exec", "shell", "files", "docker", "forward"]);
         Load("--core", "http://a", "--key", "k", "--monitor-only").Settings!.Allow.Should().BeEmpty();
         Load("--core", "http://a", "--key", "k", "--allow", "files, EXEC").Settings!.Allow.Should().BeEquivalentTo(["exec", "files"]);
         Load("--core", "http://a", "--key", "k", "--allow", "none").Settings!.Allow.Should().BeEmpty();
