@@ -10,6 +10,7 @@ using static SentinelX.Tests.Forwarding.ForwardTestKit;
 namespace SentinelX.Tests.Forwarding;
 
 /// <summary>UDP, relay chains across two engines, quotas, and restoring from disk.</summary>
+[Collection(MeasuredRates.Name)]
 public sealed class ForwardEngineChainTests : IAsyncLifetime
 {
     private readonly string _data = TempDir();

@@ -9,6 +9,7 @@ using static SentinelX.Tests.Forwarding.ForwardTestKit;
 
 namespace SentinelX.Tests.Forwarding;
 
+[Collection(MeasuredRates.Name)]
 public sealed class ForwardEngineTcpTests : IAsyncLifetime
 {
     private readonly string _data = TempDir();

@@ -9,6 +9,7 @@ namespace SentinelX.Tests.Forwarding.Limits;
 /// The bandwidth limit users set is the rate they get: several connections taking from one bucket
 /// together move the configured bytes per second, within 5 %, also right after the rate changes.
 /// </summary>
+[Collection(MeasuredRates.Name)]
 public sealed class TokenBucketTests
 {
     [Theory]
