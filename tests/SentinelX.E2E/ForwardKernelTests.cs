@@ -109,6 +109,13 @@ public sealed class ForwardKernelTests : IAsyncLifetime
         await node.StartAsync();
         await Eventually.WaitAsync(() => Task.FromResult(Run("nft", "list", "table", "ip", "sentinelx").Contains($"sx:{id}")),
             TimeSpan.FromSeconds(30), "rules restored after the restart");
+        // Measured once the Node has its set from the Core again, not while that push is applied.
+        await Eventually.WaitAsync(async () =>
+        {
+            var nodes = await CoreInstance.GetJsonAsync<List<NodeView>>(admin, "/api/v1/nodes");
+            return nodes.Any(n => n.Id == nodeId && n.Online) && (await RuleAsync(admin, id)).Status == "active";
+        }, TimeSpan.FromSeconds(30), "the Node is back and its rule confirmed");
+        await Task.Delay(TimeSpan.FromSeconds(2));
         StartIperfServer();
         var second = await IperfAsync(HostAddress, port);
         await Eventually.WaitAsync(async () => (await RuleAsync(admin, id)).Stats.BytesIn >= result + second, TimeSpan.FromSeconds(30),
@@ -120,21 +127,7 @@ public sealed class ForwardKernelTests : IAsyncLifetime
             "no rules left after the delete");
     }
 
-    /// <summary>Bytes iperf3 moved in 2 s; retried while the server is still busy with the previous test.</summary>
-    private static async Task<long> IperfAsync(string host, int port)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            var info = new ProcessStartInfo("iperf3", ["-c", host, "-p", port.ToString(), "-t", "2", "-J"]) { RedirectStandardOutput = true };
-            using var process = Process.Start(info)!;
-            var json = await process.StandardOutput.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            var end = JsonDocument.Parse(json).RootElement.GetProperty("end");
-            if (end.TryGetProperty("sum_received", out var received)) return (long)received.GetProperty("bytes").GetDouble();
-            if (attempt == 5) throw new InvalidOperationException("iperf3 failed: " + json);
-            await Task.Delay(1000);
-        }
-    }
+    private static async Task<long> IperfAsync(string host, int port) => (await Iperf.RunAsync(port, seconds: 2, host: host)).Bytes;
 
     private static Task<KernelRuleView> RuleAsync(HttpClient admin, string id) => CoreInstance.GetJsonAsync<KernelRuleView>(admin, $"/api/v1/forwards/{id}");
 

@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using System.Text.Json;
 using FluentAssertions;
 using SentinelX.E2E.Infrastructure;
@@ -17,7 +15,7 @@ public sealed class ForwardTrafficTests(ForwardFixture fx) : IClassFixture<Forwa
     public async Task A_tcp_rule_carries_hash_checked_bytes_and_iperf3_and_counts_them()
     {
         await using var sink = HashSink.Start();
-        var port = FreePort();
+        var port = FreePorts.Tcp();
         var id = await CreateActiveAsync(new
         {
             name = "tcp-hash", nodeId = fx.EntryId, protocol = "tcp", listenAddress = "127.0.0.1", listenPort = port,
@@ -30,7 +28,7 @@ public sealed class ForwardTrafficTests(ForwardFixture fx) : IClassFixture<Forwa
         using var iperf = IperfServer.Start();
         var iperfRule = await CreateActiveAsync(new
         {
-            name = "tcp-iperf", nodeId = fx.EntryId, protocol = "tcp", listenAddress = "127.0.0.1", listenPort = FreePort(),
+            name = "tcp-iperf", nodeId = fx.EntryId, protocol = "tcp", listenAddress = "127.0.0.1", listenPort = FreePorts.Tcp(),
             targets = new[] { $"127.0.0.1:{iperf.Port}" },
         });
         var rule = await GetAsync(iperfRule);
@@ -61,7 +59,7 @@ public sealed class ForwardTrafficTests(ForwardFixture fx) : IClassFixture<Forwa
                 await echo.SendAsync(got.Buffer.Concat("|seen-from-"u8.ToArray()).Concat(System.Text.Encoding.ASCII.GetBytes(got.RemoteEndPoint.Port.ToString())).ToArray(), got.RemoteEndPoint, stop.Token);
             }
         });
-        var port = FreePort(udp: true);
+        var port = FreePorts.Udp();
         await CreateActiveAsync(new
         {
             name = "udp-echo", nodeId = fx.EntryId, protocol = "udp", listenAddress = "127.0.0.1", listenPort = port,
@@ -88,10 +86,10 @@ public sealed class ForwardTrafficTests(ForwardFixture fx) : IClassFixture<Forwa
     public async Task A_two_node_chain_carries_hash_checked_bytes(string transport)
     {
         await using var sink = HashSink.Start();
-        var hopPort = FreePort();
+        var hopPort = FreePorts.Tcp();
         var id = await CreateActiveAsync(new
         {
-            name = "chain-" + transport, protocol = "tcp", listenAddress = "127.0.0.1", listenPort = FreePort(),
+            name = "chain-" + transport, protocol = "tcp", listenAddress = "127.0.0.1", listenPort = FreePorts.Tcp(),
             targets = new[] { $"127.0.0.1:{sink.Port}" },
             chain = new object[]
             {
@@ -149,7 +147,7 @@ public sealed class ForwardTrafficTests(ForwardFixture fx) : IClassFixture<Forwa
     public async Task The_bandwidth_limit_holds_within_ten_percent()
     {
         using var iperf = IperfServer.Start();
-        var port = FreePort();
+        var port = FreePorts.Tcp();
         await CreateActiveAsync(new
         {
             name = "limited", nodeId = fx.EntryId, protocol = "tcp", listenAddress = "127.0.0.1", listenPort = port,
@@ -164,7 +162,7 @@ public sealed class ForwardTrafficTests(ForwardFixture fx) : IClassFixture<Forwa
     {
         var first = HashSink.Start();
         await using var second = HashSink.Start();
-        var port = FreePort();
+        var port = FreePorts.Tcp();
         var id = await CreateActiveAsync(new
         {
             name = "failover", nodeId = fx.EntryId, protocol = "tcp", listenAddress = "127.0.0.1", listenPort = port,
@@ -195,7 +193,7 @@ public sealed class ForwardTrafficTests(ForwardFixture fx) : IClassFixture<Forwa
         await using var node = fx.Core.NewNode("fwd-restart");
         var nodeId = await fx.Core.StartOnlineNodeAsync(node, fx.Admin, "forward");
         await using var sink = HashSink.Start();
-        var port = FreePort();
+        var port = FreePorts.Tcp();
         var id = await CreateActiveAsync(new
         {
             name = "survivor", nodeId, protocol = "tcp", listenAddress = "127.0.0.1", listenPort = port,
@@ -275,13 +273,6 @@ public sealed class ForwardTrafficTests(ForwardFixture fx) : IClassFixture<Forwa
         }
     }
 
-    private static int FreePort(bool udp = false)
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, udp ? SocketType.Dgram : SocketType.Stream, udp ? ProtocolType.Udp : ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
-
     public sealed record RuleView(
         string Id, string Name, string Status, string? Error, int ListenPort, int MaxConnections, RuleStats Stats,
         IReadOnlyList<RulePlacement> Placements, IReadOnlyList<string> TargetsDown);
@@ -289,178 +280,4 @@ public sealed class ForwardTrafficTests(ForwardFixture fx) : IClassFixture<Forwa
     public sealed record RuleStats(long BytesIn, long BytesOut, int ConnectionsActive, long ConnectionsTotal);
 
     public sealed record RulePlacement(string NodeId, string NodeName, string Role, string Status, string? Error);
-}
-
-/// <summary>A TCP target that reads everything a connection sends and answers with its SHA-256 (hex).</summary>
-internal sealed class HashSink : IAsyncDisposable
-{
-    public sealed record Transfer(string Hash, string? Echoed);
-
-    private readonly TcpListener _listener;
-    private readonly CancellationTokenSource _stop = new();
-    private int _connections;
-
-    private HashSink()
-    {
-        _listener = new TcpListener(IPAddress.Loopback, 0);
-        _listener.Start();
-        _ = AcceptAsync();
-    }
-
-    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
-    public int Connections => Volatile.Read(ref _connections);
-
-    public static HashSink Start() => new();
-
-    /// <summary>Sends <paramref name="bytes"/> random bytes to <paramref name="port"/>, half-closes and reads the answer.</summary>
-    public static async Task<Transfer> SendAsync(int port, int bytes)
-    {
-        using var client = new TcpClient();
-        await client.ConnectAsync(IPAddress.Loopback, port);
-        var stream = client.GetStream();
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[256 * 1024];
-        for (var left = bytes; left > 0;)
-        {
-            var n = Math.Min(left, buffer.Length);
-            RandomNumberGenerator.Fill(buffer.AsSpan(0, n));
-            sha.AppendData(buffer, 0, n);
-            await stream.WriteAsync(buffer.AsMemory(0, n));
-            left -= n;
-        }
-
-        client.Client.Shutdown(SocketShutdown.Send);
-        using var reader = new StreamReader(stream);
-        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var echoed = await reader.ReadToEndAsync(wait.Token);
-        return new Transfer(Convert.ToHexStringLower(sha.GetHashAndReset()), echoed.Length == 0 ? null : echoed);
-    }
-
-    private async Task AcceptAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            TcpClient client;
-            try
-            {
-                client = await _listener.AcceptTcpClientAsync(_stop.Token);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
-            {
-                return;
-            }
-
-            _ = Task.Run(async () =>
-            {
-                using (client)
-                {
-                    var stream = client.GetStream();
-                    using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                    var buffer = new byte[256 * 1024];
-                    int n;
-                    var total = 0L;
-                    while ((n = await stream.ReadAsync(buffer)) > 0)
-                    {
-                        sha.AppendData(buffer, 0, n);
-                        total += n;
-                    }
-
-                    // A connection with no bytes at all (a health check) is not a transfer.
-                    if (total == 0) return;
-                    Interlocked.Increment(ref _connections);
-                    await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(Convert.ToHexStringLower(sha.GetHashAndReset())));
-                }
-            });
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        _listener.Stop();
-        _stop.Dispose();
-    }
-}
-
-/// <summary>An <c>iperf3 -s</c> on a free loopback port.</summary>
-internal sealed class IperfServer : IDisposable
-{
-    private readonly Process _process;
-
-    private IperfServer(int port, Process process)
-    {
-        Port = port;
-        _process = process;
-    }
-
-    public int Port { get; }
-
-    public static IperfServer Start()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        var process = Process.Start(new ProcessStartInfo("iperf3", ["-s", "-B", "127.0.0.1", "-p", port.ToString()])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                using var c = new TcpClient();
-                c.Connect(IPAddress.Loopback, port);
-                break;
-            }
-            catch (SocketException)
-            {
-                Thread.Sleep(50);
-            }
-        }
-
-        return new IperfServer(port, process);
-    }
-
-    public void Dispose()
-    {
-        try
-        {
-            _process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-        }
-
-        _process.Dispose();
-    }
-}
-
-/// <summary>Runs <c>iperf3 -c</c> against a port and reads the received rate from its JSON.</summary>
-internal static class Iperf
-{
-    public sealed record Result(double BitsPerSecond, long Bytes);
-
-    public static async Task<Result> RunAsync(int port, int seconds, int parallel = 1)
-    {
-        var info = new ProcessStartInfo("iperf3", ["-c", "127.0.0.1", "-p", port.ToString(), "-t", seconds.ToString(), "-P", parallel.ToString(), "-J"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        var json = await stdout;
-        if (process.ExitCode != 0) throw new InvalidOperationException($"iperf3 failed ({process.ExitCode}): {json}{await stderr}");
-        var received = JsonDocument.Parse(json).RootElement.GetProperty("end").GetProperty("sum_received");
-        return new Result(received.GetProperty("bits_per_second").GetDouble(), (long)received.GetProperty("bytes").GetDouble());
-    }
 }

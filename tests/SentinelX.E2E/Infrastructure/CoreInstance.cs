@@ -17,7 +17,7 @@ public sealed class CoreInstance : IAsyncDisposable
     public CoreInstance()
     {
         DataDir = Directory.CreateTempSubdirectory("sentinelx-core-").FullName;
-        Port = FreePort();
+        Port = FreePorts.Tcp();
         Http = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(30) };
     }
 
@@ -168,12 +168,5 @@ public sealed class CoreInstance : IAsyncDisposable
         catch (IOException)
         {
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

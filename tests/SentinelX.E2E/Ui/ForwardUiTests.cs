@@ -32,7 +32,7 @@ public sealed class ForwardUiTests(BrowserFixture browser) : IAsyncLifetime
         using var holder = new TcpListener(IPAddress.Loopback, 0);
         holder.Start();
         var taken = ((IPEndPoint)holder.LocalEndpoint).Port;
-        var port = FreePort();
+        var port = FreePorts.Tcp();
 
         _page = await UiFlows.AdminPageAsync(browser, _core);
         await _page.GotoAsync("/forwards");
@@ -73,11 +73,4 @@ public sealed class ForwardUiTests(BrowserFixture browser) : IAsyncLifetime
 
     private ILocator Field(string testId) =>
         _page!.Locator($"input[data-testid={testId}], textarea[data-testid={testId}], [data-testid={testId}] input").First;
-
-    private static int FreePort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
 }
