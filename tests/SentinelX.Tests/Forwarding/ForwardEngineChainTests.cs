@@ -214,10 +214,7 @@ public sealed class ForwardEngineChainTests : IAsyncLifetime
         });
 
         (await EventuallyAsync(() => Task.FromResult(sink.Received > 512 * 1024), TimeSpan.FromSeconds(5))).Should().BeTrue();
-        var start = sink.Received;
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        await Task.Delay(2000);
-        var mbps = (sink.Received - start) * 8 / clock.Elapsed.TotalSeconds / 1_000_000;
+        var mbps = await MeasureMbpsAsync(() => sink.Received, TimeSpan.FromSeconds(2));
         await stop.CancelAsync();
         client.Dispose();
         await writing;

@@ -84,9 +84,7 @@ public sealed class ForwardEngineTcpTests : IAsyncLifetime
 
         await Task.Delay(500); // past the burst and the socket buffers filling
         var start = sink.Received;
-        var clock = Stopwatch.StartNew();
-        await Task.Delay(3000);
-        var mbps = (sink.Received - start) * 8 / clock.Elapsed.TotalSeconds / 1_000_000;
+        var mbps = await MeasureMbpsAsync(() => sink.Received, TimeSpan.FromSeconds(3));
         var live = (await engine.StatsAsync(CancellationToken.None)).Single();
         live.ConnectionsActive.Should().Be(1);
         live.BytesIn.Should().BeGreaterThan(sink.Received - start, "counters move while a transfer runs, not only at its end");
