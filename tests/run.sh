@@ -25,11 +25,12 @@ command -v su >/dev/null 2>&1 || missing+=(login)
 # The Docker tests start their own dockerd and import a busybox image offline.
 [ -x /usr/sbin/dockerd ] && [ -x /bin/busybox ] || missing+=(docker.io busybox-static)
 # Forwarding tests push real bytes with iperf3, check PROXY protocol against haproxy, and run
-# kernel-mode rules with nftables inside network namespaces.
+# kernel-mode rules with nftables and iptables inside network namespaces.
 command -v iperf3 >/dev/null 2>&1 || missing+=(iperf3)
 command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
 command -v socat >/dev/null 2>&1 || missing+=(socat)
 command -v nft >/dev/null 2>&1 || missing+=(nftables)
+command -v iptables >/dev/null 2>&1 || missing+=(iptables)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

@@ -153,8 +153,12 @@ public sealed class ForwardTrafficTests(ForwardFixture fx) : IClassFixture<Forwa
             name = "limited", nodeId = fx.EntryId, protocol = "tcp", listenAddress = "127.0.0.1", listenPort = port,
             targets = new[] { $"127.0.0.1:{iperf.Port}" }, bandwidthMbps = 40,
         });
-        var result = await Iperf.RunAsync(port, seconds: 4);
-        (result.BitsPerSecond / 1e6).Should().BeInRange(36, 44);
+        // A run under the limit is run again (up to three times): on two shared cores a stalled process
+        // sends nothing, limited or not. A run over it fails at once, since that is the limit broken.
+        var rates = new List<double>();
+        do rates.Add(Math.Round((await Iperf.RunAsync(port, seconds: 4)).BitsPerSecond / 1e6, 2));
+        while (rates[^1] < 36 && rates.Count < 3);
+        rates[^1].Should().BeInRange(36, 44, "the runs measured {0} Mbit/s against a limit of 40", string.Join(", ", rates));
     }
 
     [Fact]

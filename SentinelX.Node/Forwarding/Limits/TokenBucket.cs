@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace SentinelX.Node.Forwarding.Limits;
 
 /// <summary>
@@ -13,11 +11,17 @@ internal sealed class TokenBucket
 {
     private const double BurstSeconds = 0.2;
     private readonly Lock _gate = new();
+    private readonly TimeProvider _time;
     private double _rate;
     private double _tokens;
-    private long _stamp = Stopwatch.GetTimestamp();
+    private long _stamp;
 
-    public TokenBucket(double bytesPerSecond) => SetRate(bytesPerSecond);
+    public TokenBucket(double bytesPerSecond, TimeProvider? time = null)
+    {
+        _time = time ?? TimeProvider.System;
+        _stamp = _time.GetTimestamp();
+        SetRate(bytesPerSecond);
+    }
 
     /// <summary>Bytes per second; 0 for unlimited.</summary>
     public double Rate
@@ -28,7 +32,7 @@ internal sealed class TokenBucket
         }
     }
 
-    public static TokenBucket FromMbps(double mbps) => new(mbps * 1_000_000 / 8);
+    public static TokenBucket FromMbps(double mbps, TimeProvider? time = null) => new(mbps * 1_000_000 / 8, time);
 
     public void SetRate(double bytesPerSecond)
     {
@@ -43,25 +47,28 @@ internal sealed class TokenBucket
     /// <summary>Takes <paramref name="bytes"/> and waits until the bucket is no longer in debt.</summary>
     public ValueTask TakeAsync(int bytes, CancellationToken ct)
     {
-        TimeSpan wait;
+        var wait = Take(bytes);
+        return wait == TimeSpan.Zero ? ValueTask.CompletedTask : new ValueTask(Task.Delay(wait, _time, ct));
+    }
+
+    /// <summary>Takes <paramref name="bytes"/> and returns how long the caller must wait before sending them.</summary>
+    public TimeSpan Take(int bytes)
+    {
         lock (_gate)
         {
-            if (_rate <= 0) return ValueTask.CompletedTask;
+            if (_rate <= 0) return TimeSpan.Zero;
             Refill();
             _tokens -= bytes;
-            if (_tokens >= 0) return ValueTask.CompletedTask;
-            wait = TimeSpan.FromSeconds(-_tokens / _rate);
+            return _tokens >= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(-_tokens / _rate);
         }
-
-        return new ValueTask(Task.Delay(wait, ct));
     }
 
     private double Capacity => Math.Max(_rate * BurstSeconds, 64 * 1024);
 
     private void Refill()
     {
-        var now = Stopwatch.GetTimestamp();
-        _tokens = Math.Min(Capacity, _tokens + Stopwatch.GetElapsedTime(_stamp, now).TotalSeconds * _rate);
+        var now = _time.GetTimestamp();
+        _tokens = Math.Min(Capacity, _tokens + _time.GetElapsedTime(_stamp, now).TotalSeconds * _rate);
         _stamp = now;
     }
 }

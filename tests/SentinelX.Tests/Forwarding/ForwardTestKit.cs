@@ -97,29 +97,29 @@ internal static class ForwardTestKit
 
     /// <summary>Waits until <paramref name="condition"/> holds or <paramref name="timeout"/> passes.</summary>
     /// <summary>
-    /// The rate (Mbit/s) at which <paramref name="received"/> grows over <paramref name="window"/>. On
-    /// two cores shared with other test processes the whole process is sometimes not scheduled for
-    /// a good part of a second; such a window measures the machine, not the limit, so it is measured
-    /// again (up to five times) when a 5 ms ticker saw a gap over 150 ms.
+    /// Measures the rate (Mbit/s) at which <paramref name="received"/> grows, one
+    /// <paramref name="window"/> at a time, until a window lands in [<paramref name="low"/>,
+    /// <paramref name="high"/>] or five have been measured; returns every window's rate, the
+    /// deciding one last. A limit is broken by a window over <paramref name="high"/>, which ends the
+    /// measuring at once. A window under <paramref name="low"/> is measured again: on two cores shared
+    /// with other test processes the process is sometimes not scheduled for a good part of a second,
+    /// and nothing is sent then, limited or not, so such a window measures the machine. A limiter that
+    /// really is too slow is too slow in all five.
     /// </summary>
-    public static async Task<double> MeasureMbpsAsync(Func<long> received, TimeSpan window)
+    public static async Task<IReadOnlyList<double>> MeasureMbpsAsync(Func<long> received, TimeSpan window, double low, double high)
     {
-        for (var attempt = 1; ; attempt++)
+        var rates = new List<double>();
+        while (rates.Count < 5)
         {
             var start = received();
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var last = TimeSpan.Zero;
-            var stalled = false;
-            while (clock.Elapsed < window)
-            {
-                await Task.Delay(5);
-                stalled |= clock.Elapsed - last > TimeSpan.FromMilliseconds(150);
-                last = clock.Elapsed;
-            }
-
+            await Task.Delay(window);
             var mbps = (received() - start) * 8 / clock.Elapsed.TotalSeconds / 1_000_000;
-            if (!stalled || attempt == 5) return mbps;
+            rates.Add(Math.Round(mbps, 2));
+            if (mbps >= low) break;
         }
+
+        return rates;
     }
 
     public static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout)

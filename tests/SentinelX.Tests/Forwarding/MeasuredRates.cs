@@ -3,7 +3,7 @@ using Xunit;
 namespace SentinelX.Tests.Forwarding;
 
 /// <summary>
-/// Tests that measure a rate (bandwidth limits, throttles, the token bucket) run alone, after the
+/// Tests that measure a rate on real sockets (bandwidth limits, throttles) run alone, after the
 /// parallel ones: beside dozens of other tests on two cores, timer wake-ups come late enough to
 /// measure the scheduler instead of the limit.
 /// </summary>
