@@ -149,6 +149,14 @@ internal sealed class NodeAgent(NodeSettings settings, string agentVersion, Back
             {
                 break;
             }
+            catch (Exception ex) when (!ct.IsCancellationRequested)
+            {
+                // Whatever went wrong in one session, the Node keeps coming back: a Node that stops
+                // reconnecting can only be fixed by someone logging in to the server.
+                var delay = _backoff.Next();
+                Log.Error($"session failed: {ex.GetType().Name}: {ex.Message}; reconnecting in {delay.TotalSeconds:0.0} s", ex);
+                await Task.Delay(delay, ct).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
         }
     }
 

@@ -89,7 +89,7 @@ internal sealed class NodeSession(
         {
             return $"hello refused: {ex.Message}{(ex.ErrorData is null ? "" : $" ({ex.ErrorData})")}";
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or WebSocketException)
         {
             return ex.Message;
         }
@@ -147,8 +147,9 @@ internal sealed class NodeSession(
                 // An error answer still proves the Core is there.
                 Log.Debug($"heartbeat answered with error {ex.Code}: {ex.Message}");
             }
-            catch (IOException ex)
+            catch (Exception ex) when (ex is IOException or WebSocketException)
             {
+                // After the process was frozen, the Core has long reset the connection: the next send fails.
                 return ex.Message;
             }
         }

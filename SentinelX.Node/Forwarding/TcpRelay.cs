@@ -31,6 +31,18 @@ internal static class TcpRelay
             if (p.Next is { } next)
             {
                 await using var hop = await DialHopAsync(next, rule.Credentials, new HopPreamble(HopKind.Tcp, p.RuleId, next.Secret, clientEndpoint), ct);
+                if (hop is NetworkStream plainHop && !rule.Counters.Limited)
+                {
+                    // A plain tcp hop is a socket like a target: zero-copy, as a direct rule is.
+                    await using var aborting = ct.Register(() =>
+                    {
+                        Abort(client);
+                        Abort(plainHop.Socket);
+                    });
+                    await SpliceCopier.RunAsync(client, plainHop.Socket, rule.Counters.AddIn, rule.Counters.AddOut);
+                    return;
+                }
+
                 await using var stream = new NetworkStream(client, ownsSocket: false);
                 await using var closing = ct.Register(() => Abort(client));
                 await StreamCopier.RunAsync(stream, hop, rule.Counters, ct);

@@ -243,6 +243,66 @@ public sealed class ForwardTrafficTests(ForwardFixture fx) : IClassFixture<Forwa
         after.Status.Should().Be("active");
     }
 
+    [Fact]
+    public async Task An_open_tls_chain_connection_survives_a_core_restart()
+    {
+        using var echo = new TcpListener(IPAddress.Loopback, 0);
+        echo.Start();
+        var echoing = Task.Run(async () =>
+        {
+            using var peer = await echo.AcceptTcpClientAsync();
+            var stream = peer.GetStream();
+            var buffer = new byte[4096];
+            int n;
+            while ((n = await stream.ReadAsync(buffer)) > 0) await stream.WriteAsync(buffer.AsMemory(0, n));
+        });
+        var id = await CreateActiveAsync(new
+        {
+            name = "tls-across-restart", protocol = "tcp", listenAddress = "127.0.0.1", listenPort = FreePorts.Tcp(),
+            targets = new[] { $"127.0.0.1:{((IPEndPoint)echo.LocalEndpoint).Port}" },
+            chain = new object[]
+            {
+                new { nodeId = fx.EntryId },
+                new { nodeId = fx.ExitId, transport = "tls", host = "127.0.0.1", port = FreePorts.Tcp() },
+            },
+        });
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, (await GetAsync(id)).ListenPort);
+        var stream = client.GetStream();
+        (await EchoAsync(stream, "before")).Should().Be("before");
+
+        // The restarted Core pushes every rule again, with the hop certificates it kept: nothing changes
+        // for the Nodes, so their hop listeners and the connections through them carry on.
+        await fx.Core.StopAsync();
+        await fx.Core.StartAsync();
+        await Eventually.WaitAsync(async () =>
+        {
+            var nodes = await CoreInstance.GetJsonAsync<List<NodeView>>(fx.Admin, "/api/v1/nodes");
+            return nodes.Count(v => v.Online && (v.Id == fx.EntryId || v.Id == fx.ExitId)) == 2 && (await GetAsync(id)).Status == "active";
+        }, TimeSpan.FromSeconds(60), "both Nodes back and the chain active again");
+        await Task.Delay(2000); // the pushes after each hello have been applied
+
+        (await EchoAsync(stream, "after")).Should().Be("after", "the connection opened before the restart still carries bytes\n" + fx.Entry.Output + fx.Exit.Output);
+        client.Close();
+        await echoing.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    private static async Task<string> EchoAsync(NetworkStream stream, string text)
+    {
+        await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text));
+        var buffer = new byte[text.Length];
+        var read = 0;
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (read < buffer.Length)
+        {
+            var n = await stream.ReadAsync(buffer.AsMemory(read), wait.Token);
+            if (n == 0) return $"(closed after {read} bytes)";
+            read += n;
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer);
+    }
+
     // The Core is stopped, but its data dir still has the key: the CLI reads it without the server.
     private Task<string> KeyWhileStoppedAsync() => fx.Core.EnrollmentKeyAsync();
 

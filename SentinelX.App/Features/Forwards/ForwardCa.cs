@@ -9,14 +9,16 @@ namespace SentinelX.App.Features.Forwards;
 /// The forwarding CA: an ECDSA P-256 key and self-signed certificate created once in
 /// <c>DATA/forward-ca.pem</c> (mode 0600), issuing each Node a certificate with its node id as the
 /// subject CN for tls and wss hops. Hops trust only this CA, so no public CA or domain is needed.
-/// Leaf certificates are issued once per Node per Core run and reused, so re-pushes do not change
-/// a Node's credentials.
+/// A Node's certificate and key are kept in <c>DATA/forward-certs/&lt;node id&gt;.pem</c> (0600) and
+/// handed out again on every push and after a Core restart, so the Node's hop listeners (and the
+/// chain connections through them) carry on; a new one is issued 30 days before the old one expires.
 /// </summary>
 public sealed class ForwardCa(string dataDir, TimeProvider time)
 {
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private static readonly TimeSpan CaValidity = TimeSpan.FromDays(3650);
     private static readonly TimeSpan LeafValidity = TimeSpan.FromDays(365);
+    private static readonly TimeSpan RenewBefore = TimeSpan.FromDays(30);
 
     private readonly Lock _lock = new();
     private readonly ConcurrentDictionary<string, ForwardCredentials> _issued = new(StringComparer.Ordinal);
@@ -28,7 +30,83 @@ public sealed class ForwardCa(string dataDir, TimeProvider time)
     public X509Certificate2 Certificate => X509CertificateLoader.LoadCertificate(Ca().RawData);
 
     /// <summary>The certificate, key and CA certificate for <paramref name="nodeId"/>'s hops.</summary>
-    public ForwardCredentials For(string nodeId) => _issued.GetOrAdd(nodeId, Issue);
+    public ForwardCredentials For(string nodeId)
+    {
+        var credentials = _issued.GetOrAdd(nodeId, KeptOrIssued);
+        if (!NeedsRenewal(credentials)) return credentials;
+        var renewed = Issue(nodeId);
+        _issued[nodeId] = renewed;
+        Keep(nodeId, renewed);
+        return renewed;
+    }
+
+    private string? KeptPath(string nodeId) =>
+        nodeId.Length is > 0 and <= 64 && nodeId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')
+            ? System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Path)!, "forward-certs", nodeId + ".pem")
+            : null;
+
+    private ForwardCredentials KeptOrIssued(string nodeId)
+    {
+        if (Kept(nodeId) is { } kept && !NeedsRenewal(kept)) return kept;
+        var issued = Issue(nodeId);
+        Keep(nodeId, issued);
+        return issued;
+    }
+
+    /// <summary>The credentials kept for <paramref name="nodeId"/>, when there are any that this CA issued.</summary>
+    private ForwardCredentials? Kept(string nodeId)
+    {
+        if (KeptPath(nodeId) is not { } path || !File.Exists(path)) return null;
+        try
+        {
+            var pem = File.ReadAllText(path);
+            using var leaf = X509Certificate2.CreateFromPem(pem, pem);
+            using var authority = X509CertificateLoader.LoadCertificate(Ca().RawData);
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(authority);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            chain.ChainPolicy.DisableCertificateDownloads = true;
+            chain.ChainPolicy.VerificationTime = time.GetUtcNow().UtcDateTime;
+            try
+            {
+                if (!chain.Build(leaf) || leaf.GetNameInfo(X509NameType.SimpleName, forIssuer: false) != nodeId) return null;
+            }
+            finally
+            {
+                foreach (var element in chain.ChainElements) element.Certificate.Dispose();
+            }
+
+            // Handed out as written, character for character: the Node restarts its hop listeners
+            // only when the credentials it is sent differ from the ones it has.
+            var certificate = PemEncoding.Find(pem);
+            var rest = pem[certificate.Location.End.Value..];
+            var key = PemEncoding.Find(rest);
+            return new ForwardCredentials
+            {
+                CaCertificatePem = authority.ExportCertificatePem(),
+                CertificatePem = pem[certificate.Location],
+                PrivateKeyPem = rest[key.Location],
+            };
+        }
+        catch (Exception ex) when (ex is IOException or CryptographicException or UnauthorizedAccessException or ArgumentException)
+        {
+            // Unreadable or from another CA (the CA file was replaced): a new one is issued and kept instead.
+            return null;
+        }
+    }
+
+    private void Keep(string nodeId, ForwardCredentials credentials)
+    {
+        if (KeptPath(nodeId) is not { } path) return;
+        WriteOwnerOnly(path, credentials.CertificatePem + "\n" + credentials.PrivateKeyPem + "\n");
+    }
+
+    private bool NeedsRenewal(ForwardCredentials credentials)
+    {
+        using var leaf = X509Certificate2.CreateFromPem(credentials.CertificatePem);
+        return leaf.NotAfter.ToUniversalTime() - time.GetUtcNow().UtcDateTime < RenewBefore;
+    }
 
     private ForwardCredentials Issue(string nodeId)
     {
@@ -81,22 +159,22 @@ public sealed class ForwardCa(string dataDir, TimeProvider time)
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
         var now = time.GetUtcNow();
         using var cert = request.CreateSelfSigned(now.AddMinutes(-5), now + CaValidity);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        // Written 0600 from the start and renamed into place, like the enrollment key.
-        var temp = Path + ".tmp";
+        WriteOwnerOnly(Path, cert.ExportCertificatePem() + "\n" + key.ExportPkcs8PrivateKeyPem() + "\n");
+        return Load();
+    }
+
+    /// <summary>Written 0600 from the start and renamed into place, like the enrollment key.</summary>
+    private static void WriteOwnerOnly(string path, string text)
+    {
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        var temp = path + ".tmp";
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = OwnerOnly };
         using (var stream = new FileStream(temp, options))
         using (var writer = new StreamWriter(stream))
-        {
-            writer.Write(cert.ExportCertificatePem());
-            writer.Write('\n');
-            writer.Write(key.ExportPkcs8PrivateKeyPem());
-            writer.Write('\n');
-        }
+            writer.Write(text);
 
         File.SetUnixFileMode(temp, OwnerOnly);
-        File.Move(temp, Path, overwrite: true);
-        return Load();
+        File.Move(temp, path, overwrite: true);
     }
 
     private static string Escape(string value) => value.Replace("\\", "\\\\").Replace(",", "\\,").Replace("+", "\\+").Replace("=", "\\=").Replace("\"", "\\\"");

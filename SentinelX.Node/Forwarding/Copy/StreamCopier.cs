@@ -16,6 +16,9 @@ internal static class StreamCopier
 {
     private const int BufferSize = 64 * 1024;
 
+    /// <summary>Gathering stops when less than a TLS record's worth of the buffer is left.</summary>
+    private const int MinGather = 16 * 1024;
+
     /// <summary>
     /// Copies both ways. When one side ends cleanly and its end can be passed on (a socket, TLS or
     /// WebSocket half-close), the other direction runs to its end too; otherwise the first end closes both.
@@ -38,12 +41,23 @@ internal static class StreamCopier
         }
     }
 
-    /// <summary>Copies until the end of <paramref name="from"/>; true when that end was passed on to <paramref name="to"/>.</summary>
+    /// <summary>
+    /// Copies until the end of <paramref name="from"/>; true when that end was passed on to <paramref name="to"/>.
+    /// A TLS or WebSocket hop hands out a record or a message at a time (16 KiB for TLS). While more
+    /// is already there, i.e. the next read completes at once, reads are gathered up to the buffer's
+    /// size and written as one; the first read that would wait is left running into the rest of the
+    /// buffer while the gathered bytes are written.
+    /// </summary>
     private static async Task<bool> CopyAsync(Stream from, Stream to, TokenBucket bucket, Action<long> count, CancellationToken ct)
     {
+        var gather = from is not NetworkStream;
         byte[]? buffer = null;
+        ValueTask<int> pending = default;
+        var reading = false;
         try
         {
+            var start = 0;
+            var end = 0;
             while (true)
             {
                 if (buffer is null)
@@ -54,11 +68,34 @@ internal static class StreamCopier
                     buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
                 }
 
-                var read = await from.ReadAsync(buffer.AsMemory(0, BufferSize), ct);
-                if (read == 0) return await PassEndAsync(to);
-                await bucket.TakeAsync(read, ct);
-                await to.WriteAsync(buffer.AsMemory(0, read), ct);
-                count(read);
+                var read = reading ? await pending : await from.ReadAsync(buffer.AsMemory(end, BufferSize - end), ct);
+                reading = false;
+                var ended = read == 0;
+                end += read;
+                while (gather && !ended && BufferSize - end >= MinGather)
+                {
+                    var next = from.ReadAsync(buffer.AsMemory(end, BufferSize - end), ct);
+                    if (!next.IsCompleted)
+                    {
+                        (pending, reading) = (next, true);
+                        break;
+                    }
+
+                    var more = next.GetAwaiter().GetResult();
+                    if (more == 0) ended = true;
+                    end += more;
+                }
+
+                if (end > start)
+                {
+                    await bucket.TakeAsync(end - start, ct);
+                    await to.WriteAsync(buffer.AsMemory(start, end - start), ct);
+                    count(end - start);
+                }
+
+                if (ended) return await PassEndAsync(to);
+                if (reading) start = end;
+                else start = end = 0;
             }
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
@@ -67,7 +104,8 @@ internal static class StreamCopier
         }
         finally
         {
-            if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
+            // A read still running would fill the buffer after it went back to the pool; the collector takes it then.
+            if (buffer is not null && !reading) ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -58,6 +58,48 @@ public sealed class ForwardCaTests : IDisposable
         again.For("n2").Should().BeSameAs(again.For("n2"), "a Node gets the same credentials on every push");
     }
 
+    [Fact]
+    public void A_node_gets_the_same_certificate_after_a_core_restart_and_a_new_one_near_expiry()
+    {
+        var clock = new MovableClock(DateTimeOffset.UtcNow);
+        var first = new ForwardCa(_dir, clock).For("n1");
+
+        var kept = Path.Combine(_dir, "forward-certs", "n1.pem");
+        File.GetUnixFileMode(kept).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        new ForwardCa(_dir, clock).For("n1").Should().Be(first, "a restarted Core hands out the kept certificate, so hop listeners need not restart");
+
+        clock.Now += TimeSpan.FromDays(340);
+        var renewed = new ForwardCa(_dir, clock).For("n1");
+        renewed.CertificatePem.Should().NotBe(first.CertificatePem, "25 days before expiry a new certificate is issued");
+        new ForwardCa(_dir, clock).For("n1").Should().Be(renewed);
+    }
+
+    [Fact]
+    public void A_kept_certificate_from_another_ca_is_replaced()
+    {
+        var first = new ForwardCa(_dir, TimeProvider.System).For("n1");
+        File.Delete(Path.Combine(_dir, "forward-ca.pem"));
+
+        var again = new ForwardCa(_dir, TimeProvider.System).For("n1");
+
+        again.CaCertificatePem.Should().NotBe(first.CaCertificatePem);
+        again.CertificatePem.Should().NotBe(first.CertificatePem);
+        using var leaf = X509Certificate2.CreateFromPem(again.CertificatePem);
+        using var ca = X509Certificate2.CreateFromPem(again.CaCertificatePem);
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.Build(leaf).Should().BeTrue();
+    }
+
+    private sealed class MovableClock(DateTimeOffset now) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = now;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
     private sealed class TempDir : IDisposable
     {
         public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "sentinelx-ca-" + Guid.NewGuid().ToString("N")[..12]);
