@@ -13,12 +13,21 @@ public sealed class ForwardLive
     private readonly Dictionary<(string Rule, string Node), PlacementState> _placements = [];
     private readonly Dictionary<string, EntryState> _entries = new(StringComparer.Ordinal);
 
-    /// <summary>A placement's state; <see cref="ForwardStatuses.Pending"/> until its Node answers.</summary>
-    public sealed record PlacementState(string Status, string? Error);
+    /// <summary>
+    /// A placement's state; <see cref="ForwardStatuses.Pending"/> until its Node answers. The numbers
+    /// are that Node's own for its part of the rule (bytes since the placement first ran there), so a
+    /// chain shows where connections stop; targets down come from the Node that dials the targets.
+    /// </summary>
+    public sealed record PlacementState(string Status, string? Error)
+    {
+        public int ConnectionsActive { get; init; }
+        public long BytesIn { get; init; }
+        public long BytesOut { get; init; }
+        public IReadOnlyList<string> TargetsDown { get; init; } = [];
+    }
 
-    /// <summary>The entry's live numbers: open connections, quota, targets down and rates (bytes/s).</summary>
-    public sealed record EntryState(int ConnectionsActive, long QuotaUsedBytes, bool QuotaReached, IReadOnlyList<string> TargetsDown,
-        double RateIn, double RateOut, long At);
+    /// <summary>The entry's live numbers: open connections, quota and rates (bytes/s).</summary>
+    public sealed record EntryState(int ConnectionsActive, long QuotaUsedBytes, bool QuotaReached, double RateIn, double RateOut, long At);
 
     public bool Loaded { get; private set; }
 
@@ -91,11 +100,24 @@ public sealed class ForwardLive
             return _placements.GetValueOrDefault((ruleId, nodeId)) ?? new PlacementState(ForwardStatuses.Pending, null);
     }
 
-    public void SetPlacement(string ruleId, string nodeId, string status, string? error)
+    public void SetPlacement(string ruleId, string nodeId, string status, string? error, ForwardPlacementStats? stats = null)
     {
         lock (_lock)
         {
-            if (_rules.ContainsKey(ruleId)) _placements[(ruleId, nodeId)] = new PlacementState(status, error);
+            if (!_rules.ContainsKey(ruleId)) return;
+            var state = new PlacementState(status, error);
+            if (stats is not null)
+            {
+                state = state with
+                {
+                    ConnectionsActive = stats.ConnectionsActive,
+                    BytesIn = stats.BytesIn,
+                    BytesOut = stats.BytesOut,
+                    TargetsDown = stats.TargetsDown ?? [],
+                };
+            }
+
+            _placements[(ruleId, nodeId)] = state;
         }
     }
 
@@ -151,7 +173,7 @@ public sealed class ForwardLive
                 rateOut = delta.BytesOut / seconds;
             }
 
-            _entries[rule.Id] = new EntryState(stats.ConnectionsActive, stats.QuotaUsedBytes, stats.QuotaReached, stats.TargetsDown ?? [], rateIn, rateOut, nowMs);
+            _entries[rule.Id] = new EntryState(stats.ConnectionsActive, stats.QuotaUsedBytes, stats.QuotaReached, rateIn, rateOut, nowMs);
             return current == last ? null : delta;
         }
     }

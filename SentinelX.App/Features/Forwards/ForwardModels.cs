@@ -109,8 +109,16 @@ public sealed record ForwardHopView(string NodeId, string NodeName, string Trans
 
 public sealed record ForwardStatsView(long BytesIn, long BytesOut, int ConnectionsActive, long ConnectionsTotal);
 
-/// <summary>One Node's part of a rule: "entry", "relay" or "exit" (a direct rule has one "entry").</summary>
-public sealed record ForwardPlacementView(string NodeId, string NodeName, string Role, string Status, string? Error);
+/// <summary>
+/// One Node's part of a rule: "entry", "relay" or "exit" (a direct rule has one "entry"), with the
+/// connections open through it and the bytes it carried (its own counters, since it first ran the part).
+/// </summary>
+public sealed record ForwardPlacementView(string NodeId, string NodeName, string Role, string Status, string? Error)
+{
+    public int ConnectionsActive { get; init; }
+    public long BytesIn { get; init; }
+    public long BytesOut { get; init; }
+}
 
 /// <summary>Traffic per bucket for a chart, oldest first.</summary>
 public sealed record ForwardHistory(string RuleId, int BucketSeconds, IReadOnlyList<ForwardHistoryPoint> Points);

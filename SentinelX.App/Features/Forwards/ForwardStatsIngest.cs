@@ -23,7 +23,7 @@ public sealed class ForwardStatsIngest(ForwardLive live, ForwardTrafficStore sto
             accepted = true;
             var status = stats.Status is ForwardStatuses.Active or ForwardStatuses.Error or ForwardStatuses.QuotaBlocked ? stats.Status : ForwardStatuses.Error;
             var error = status == ForwardStatuses.Error ? Trim(stats.Error) ?? $"the node reported status \"{stats.Status}\"" : null;
-            live.SetPlacement(rule.Id, node.Id, status, error);
+            live.SetPlacement(rule.Id, node.Id, status, error, stats);
             // Only the entry's counters are the rule's: later hops see the same bytes again.
             if (live.ApplyEntryReport(node.Id, stats, now) is { } delta)
                 deltas.Add(new(rule.Id, delta, new ForwardCounters(stats.BytesIn, stats.BytesOut, stats.ConnectionsTotal)));

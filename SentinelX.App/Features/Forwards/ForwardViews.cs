@@ -10,14 +10,20 @@ public static class ForwardViews
     {
         string NameOf(string nodeId) => registry.Find(nodeId)?.Name ?? nodeId;
         var nodeIds = rule.NodeIds();
+        var states = nodeIds.Select(nodeId => live.Placement(rule.Id, nodeId)).ToList();
         var placements = nodeIds.Select((nodeId, i) =>
         {
-            var state = live.Placement(rule.Id, nodeId);
+            var state = states[i];
             // Not answered yet: say why when the reason is known.
             if (state is { Status: ForwardStatuses.Pending, Error: null } && registry.Find(nodeId) is not { Online: true })
                 state = state with { Error = ForwardPusher.OfflineError };
             var role = i == 0 ? ForwardPlacements.Roles.Entry : i == nodeIds.Count - 1 ? ForwardPlacements.Roles.Exit : ForwardPlacements.Roles.Relay;
-            return new ForwardPlacementView(nodeId, NameOf(nodeId), role, state.Status, state.Error);
+            return new ForwardPlacementView(nodeId, NameOf(nodeId), role, state.Status, state.Error)
+            {
+                ConnectionsActive = state.ConnectionsActive,
+                BytesIn = state.BytesIn,
+                BytesOut = state.BytesOut,
+            };
         }).ToList();
 
         var worst = placements.OrderByDescending(p => Severity(p.Status)).First();
@@ -57,7 +63,8 @@ public static class ForwardViews
             MonthBytesOut = monthOut,
             QuotaUsedBytes = entry?.QuotaUsedBytes ?? 0,
             QuotaReached = entry?.QuotaReached ?? false,
-            TargetsDown = entry?.TargetsDown ?? [],
+            // The last Node of the path dials the targets and health-checks them.
+            TargetsDown = states[^1].TargetsDown,
             Placements = placements,
             CreatedAt = rule.CreatedAt,
             UpdatedAt = rule.UpdatedAt,

@@ -45,7 +45,11 @@ public abstract class ForwardTrafficTests(ITestDatabases databases) : IAsyncLife
         (await ingest.IngestAsync(registry.Find("a")!, [ForwardCounterTests.Stats("r1", 1000, 5000, 2)], default)).Should().BeTrue();
         time.NowMs += 3_000;
         await ingest.IngestAsync(registry.Find("a")!, [ForwardCounterTests.Stats("r1", 1600, 5200, 3)], default);
-        await ingest.IngestAsync(registry.Find("c")!, [ForwardCounterTests.Stats("r1", 99_999, 99_999, 9, "error", "connect 10.0.0.5:80: connection refused")], default);
+        await ingest.IngestAsync(registry.Find("c")!, [ForwardCounterTests.Stats("r1", 99_999, 99_999, 9, "error", "connect 10.0.0.5:80: connection refused") with
+        {
+            ConnectionsActive = 2,
+            TargetsDown = ["10.0.0.5:80"],
+        }], default);
         // A Node cannot speak for a rule it does not run.
         (await ingest.IngestAsync(registry.Find("b")!, [ForwardCounterTests.Stats("r1", 5, 5, 5)], default)).Should().BeFalse();
         time.NowMs += 60 * 60_000; // next hour
@@ -62,13 +66,20 @@ public abstract class ForwardTrafficTests(ITestDatabases databases) : IAsyncLife
             hours.Select(h => (h.BytesIn, h.BytesOut)).Should().Equal((1600L, 5200L), (100L, 50L));
         }
 
-        live.Placement("r1", "c").Should().Be(new ForwardLive.PlacementState("error", "connect 10.0.0.5:80: connection refused"));
+        live.Placement("r1", "c").Should().BeEquivalentTo(new ForwardLive.PlacementState("error", "connect 10.0.0.5:80: connection refused")
+        {
+            ConnectionsActive = 2, BytesIn = 99_999, BytesOut = 99_999, TargetsDown = ["10.0.0.5:80"],
+        });
         live.Placement("r1", "a").Status.Should().Be("active");
         var view = ForwardViews.Of(live.Find("r1")!, registry, live, 0, 0);
         view.Status.Should().Be("error");
         view.Error.Should().Be("exit-c: connect 10.0.0.5:80: connection refused");
         view.Stats.Should().Be(new ForwardStatsView(1700, 5250, 0, 4));
         view.Placements.Select(p => (p.NodeName, p.Role, p.Status)).Should().Equal(("entry-a", "entry", "active"), ("exit-c", "exit", "error"));
+        // Each Node's own part: the exit's counters are its own, not added to the rule's totals.
+        view.Placements.Select(p => (p.BytesIn, p.BytesOut, p.ConnectionsActive)).Should().Equal((100L, 50L, 0), (99_999L, 99_999L, 2));
+        // The exit dials the targets, so its health checks are the ones that say which are down.
+        view.TargetsDown.Should().Equal("10.0.0.5:80");
 
         // Charts: every bucket present, the traffic in the right one.
         var history = await store.HistoryAsync("r1", Start - 30_000, Start - 30_000 + 2 * 60 * 60_000, 60 * 60_000, hourly: true, default);
