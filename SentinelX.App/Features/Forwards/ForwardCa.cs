@@ -13,7 +13,7 @@ namespace SentinelX.App.Features.Forwards;
 /// handed out again on every push and after a Core restart, so the Node's hop listeners (and the
 /// chain connections through them) carry on; a new one is issued 30 days before the old one expires.
 /// </summary>
-public sealed class ForwardCa(string dataDir, TimeProvider time)
+public sealed class ForwardCa(string dataDir, TimeProvider time, ILogger<ForwardCa>? logger = null)
 {
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private static readonly TimeSpan CaValidity = TimeSpan.FromDays(3650);
@@ -21,6 +21,7 @@ public sealed class ForwardCa(string dataDir, TimeProvider time)
     private static readonly TimeSpan RenewBefore = TimeSpan.FromDays(30);
 
     private readonly Lock _lock = new();
+    private readonly Lock _issuing = new();
     private readonly ConcurrentDictionary<string, ForwardCredentials> _issued = new(StringComparer.Ordinal);
     private X509Certificate2? _ca;
 
@@ -32,26 +33,28 @@ public sealed class ForwardCa(string dataDir, TimeProvider time)
     /// <summary>The certificate, key and CA certificate for <paramref name="nodeId"/>'s hops.</summary>
     public ForwardCredentials For(string nodeId)
     {
-        var credentials = _issued.GetOrAdd(nodeId, KeptOrIssued);
-        if (!NeedsRenewal(credentials)) return credentials;
-        var renewed = Issue(nodeId);
-        _issued[nodeId] = renewed;
-        Keep(nodeId, renewed);
-        return renewed;
+        if (_issued.TryGetValue(nodeId, out var credentials) && !NeedsRenewal(credentials)) return credentials;
+        // One at a time, so two pushes never issue (and keep) two different certificates for one Node.
+        lock (_issuing)
+        {
+            if (_issued.TryGetValue(nodeId, out credentials) && !NeedsRenewal(credentials)) return credentials;
+            // First use since the Core started: the kept certificate, unless it is due for renewal.
+            var kept = credentials is null ? Kept(nodeId) : null;
+            if (kept is null || NeedsRenewal(kept))
+            {
+                kept = Issue(nodeId);
+                Keep(nodeId, kept);
+            }
+
+            _issued[nodeId] = kept;
+            return kept;
+        }
     }
 
     private string? KeptPath(string nodeId) =>
         nodeId.Length is > 0 and <= 64 && nodeId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')
             ? System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Path)!, "forward-certs", nodeId + ".pem")
             : null;
-
-    private ForwardCredentials KeptOrIssued(string nodeId)
-    {
-        if (Kept(nodeId) is { } kept && !NeedsRenewal(kept)) return kept;
-        var issued = Issue(nodeId);
-        Keep(nodeId, issued);
-        return issued;
-    }
 
     /// <summary>The credentials kept for <paramref name="nodeId"/>, when there are any that this CA issued.</summary>
     private ForwardCredentials? Kept(string nodeId)
@@ -99,7 +102,15 @@ public sealed class ForwardCa(string dataDir, TimeProvider time)
     private void Keep(string nodeId, ForwardCredentials credentials)
     {
         if (KeptPath(nodeId) is not { } path) return;
-        WriteOwnerOnly(path, credentials.CertificatePem + "\n" + credentials.PrivateKeyPem + "\n");
+        try
+        {
+            WriteOwnerOnly(path, credentials.CertificatePem + "\n" + credentials.PrivateKeyPem + "\n");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The Node still gets its certificate; only a Core restart will issue it a new one.
+            logger?.LogWarning(ex, "Could not keep the hop certificate of node {Node} in {Path}", nodeId, path);
+        }
     }
 
     private bool NeedsRenewal(ForwardCredentials credentials)

@@ -14,7 +14,8 @@ public static class ForwardsSetup
         services.AddOptions<ForwardOptions>().BindConfiguration("Forwards").ValidateOnStart();
         services.AddSingleton<IValidateOptions<ForwardOptions>, ForwardOptionsValidator>();
         // The CA lives beside the enrollment key in the data directory.
-        services.AddSingleton(sp => new ForwardCa(Path.GetDirectoryName(sp.GetRequiredService<CoreKeyStore>().KeyPath)!, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new ForwardCa(Path.GetDirectoryName(sp.GetRequiredService<CoreKeyStore>().KeyPath)!, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ForwardCa>>()));
         services.AddSingleton<ForwardLive>();
         services.AddSingleton<ForwardValidator>();
         services.AddSingleton<ForwardTrafficStore>();
