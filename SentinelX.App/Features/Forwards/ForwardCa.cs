@@ -64,7 +64,7 @@ public sealed class ForwardCa(string dataDir, TimeProvider time, ILogger<Forward
         {
             var pem = File.ReadAllText(path);
             using var leaf = X509Certificate2.CreateFromPem(pem, pem);
-            using var authority = X509CertificateLoader.LoadCertificate(Ca().RawData);
+            using var authority = Certificate;
             using var chain = new X509Chain();
             chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
             chain.ChainPolicy.CustomTrustStore.Add(authority);
