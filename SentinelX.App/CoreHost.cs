@@ -33,7 +33,8 @@ public static class CoreHost
         Directory.CreateDirectory(dataDir);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         CoreConfiguration.Apply(builder.Configuration, settings);
-        builder.WebHost.UseUrls(urls ?? builder.Configuration["Urls"] ?? CoreConfiguration.DefaultUrls);
+        urls ??= builder.Configuration["Urls"] ?? CoreConfiguration.DefaultUrls;
+        builder.WebHost.UseUrls(urls);
         // `dotnet run` serves the UI's files from where the build left them (their manifest sits
         // beside the binary); a published Core has them in wwwroot and no manifest, so this is a no-op there.
         builder.WebHost.UseStaticWebAssets();
@@ -62,6 +63,7 @@ public static class CoreHost
         builder.AddNodes();
         builder.AddUiLocalization();
         builder.AddShell();
+        builder.AddTransportSecurity(urls);
         builder.AddDashboard();
         builder.AddInstall();
         builder.AddSettings();
@@ -74,6 +76,7 @@ public static class CoreHost
         builder.AddTerminal();
 
         var app = builder.Build();
+        app.UseTransportSecurity();
         app.UseProblemResponses();
         app.UseWebSockets();
         app.UseRequestLocalization();
@@ -105,6 +108,7 @@ public static class CoreHost
         await app.Services.MigrateAsync(ct);
         await app.Services.GetRequiredService<CoreSettings>().LoadAsync(ct);
         await app.Services.GetRequiredService<NodeRegistry>().LoadAsync(app.Services, ct);
+        await app.Services.GetRequiredService<SetupState>().AnnounceAsync(app.Services, app.Logger, ct);
         return app;
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Antiforgery;
-using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Identity;
 using SentinelX.App.Features.Localization;
 using SentinelX.App.Features.Shell;
@@ -42,12 +43,19 @@ public static class AccountEndpoints
 
         // See ResumeTickets: after the user changed their own password or two-factor setting.
         app.MapGet("/account/resume", async (HttpContext context, string? ticket, string? returnUrl, ResumeTickets tickets,
-            UserManager<SentinelUser> users, SignInManager<SentinelUser> signIn) =>
+            UserManager<SentinelUser> users, SignInManager<SentinelUser> signIn, IOptionsMonitor<CookieAuthenticationOptions> cookies,
+            IOptions<IdentityOptions> identity) =>
         {
-            var user = string.IsNullOrEmpty(ticket) ? null : await tickets.RedeemAsync(ticket, users);
+            // The browser's own sign-in cookie, read without the stamp check: the change just made it outdated.
+            var options = cookies.Get(IdentityConstants.ApplicationScheme);
+            var cookie = options.CookieManager.GetRequestCookie(context, options.Cookie.Name!);
+            var session = string.IsNullOrEmpty(cookie) ? null : options.TicketDataFormat.Unprotect(cookie);
+            var browser = session?.Principal;
+            var user = string.IsNullOrEmpty(ticket) ? null : await tickets.RedeemAsync(ticket, users,
+                browser?.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value,
+                browser?.FindFirst(identity.Value.ClaimsIdentity.SecurityStampClaimType)?.Value);
             if (user is null) return Results.Redirect("/account/login");
-            var current = await context.AuthenticateAsync(IdentityConstants.ApplicationScheme);
-            await signIn.SignInAsync(user, isPersistent: current.Properties?.IsPersistent == true);
+            await signIn.SignInAsync(user, isPersistent: session?.Properties.IsPersistent == true);
             return Results.LocalRedirect(AccountSession.SafeReturnUrl(returnUrl));
         }).AllowAnonymous();
 

@@ -15,6 +15,10 @@ public static class AccountForms
 
         [Required]
         public string Confirm { get; set; } = "";
+
+        /// <summary>The one-time code the Core printed at start; not needed from the Core's own machine.</summary>
+        [StringLength(64)]
+        public string? SetupCode { get; set; }
     }
 
     public sealed class Login

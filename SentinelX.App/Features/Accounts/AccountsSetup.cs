@@ -26,9 +26,13 @@ public static class AccountsSetup
             .AddSignInManager()
             .AddClaimsPrincipalFactory<SentinelClaimsFactory>()
             .AddErrorDescriber<LocalizedIdentityErrors>();
-        builder.Services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
+        // A demoted or deleted user's cookie stops working within seconds, not at its next minute.
+        builder.Services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = AccountSessions.CheckInterval);
+        builder.Services.AddSingleton<AccountSessions>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AccountSessions>());
         builder.Services.AddSingleton<SetupState>();
         builder.Services.AddSingleton<LoginThrottle>();
+        builder.Services.AddSingleton<SignInAudit>();
         builder.Services.AddSingleton<ResumeTickets>();
         builder.Services.AddScoped<Users.UserAdmin>();
         builder.Services.AddScoped<Tokens.TokenAdmin>();

@@ -5,14 +5,43 @@ using SentinelX.App.Features.Storage;
 
 namespace SentinelX.App.Features.Accounts;
 
-/// <summary>Whether the first admin exists, and the one way to create it.</summary>
-public sealed class SetupState(TimeProvider time)
+/// <summary>
+/// Whether the first admin exists, and the one way to create it. Until then the Core prints a
+/// one-time setup code at start: a visitor from elsewhere must give it, so the first stranger to
+/// reach a fresh Core does not become its admin. A browser on the Core's own machine (loopback) may skip it.
+/// </summary>
+public sealed partial class SetupState(TimeProvider time)
 {
+    public const string WrongCode = "The setup code is wrong. The Core printed it in its console and log when it started (\"setup code\").";
     /// <summary>The settings row whose primary key makes a second setup fail, even across Core processes.</summary>
     public const string MarkerKey = "setup.completed";
 
     private readonly SemaphoreSlim gate = new(1, 1);
     private volatile bool complete;
+    private string? code;
+
+    /// <summary>At start: makes and prints the setup code while no admin exists.</summary>
+    public async Task AnnounceAsync(IServiceProvider services, ILogger logger, CancellationToken ct)
+    {
+        await using var scope = services.CreateAsyncScope();
+        if (await IsCompleteAsync(scope.ServiceProvider, ct)) return;
+        // 60 random bits in 12 letters and digits: typed once, never guessed.
+        code = Keys.SecretText.New("", 8)[..12].ToUpperInvariant();
+        LogSetupCode(logger, code);
+    }
+
+    /// <summary>True when the visitor may create the first admin with <paramref name="given"/>.</summary>
+    public bool Accepts(string? given, System.Net.IPAddress? visitor)
+    {
+        if (visitor is not null && System.Net.IPAddress.IsLoopback(visitor)) return true;
+        var expected = code;
+        if (expected is null || string.IsNullOrEmpty(given)) return false;
+        return System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+            System.Text.Encoding.UTF8.GetBytes(expected), System.Text.Encoding.UTF8.GetBytes(given.Trim().ToUpperInvariant()));
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No administrator yet. Open the web UI and create one; from another machine the setup page asks for this setup code: {Code}")]
+    private static partial void LogSetupCode(ILogger logger, string code);
 
     public async Task<bool> IsCompleteAsync(IServiceProvider services, CancellationToken ct)
     {
@@ -23,8 +52,10 @@ public sealed class SetupState(TimeProvider time)
     }
 
     /// <summary>Creates the first admin; errors (a setup already done, a weak password) are returned for the form.</summary>
-    public async Task<IReadOnlyList<string>> CreateFirstAdminAsync(IServiceProvider services, string userName, string password, string language, CancellationToken ct)
+    public async Task<IReadOnlyList<string>> CreateFirstAdminAsync(IServiceProvider services, string userName, string password, string language,
+        string? setupCode, System.Net.IPAddress? visitor, CancellationToken ct)
     {
+        if (!Accepts(setupCode, visitor)) return [WrongCode];
         await gate.WaitAsync(ct);
         try
         {
@@ -47,6 +78,7 @@ public sealed class SetupState(TimeProvider time)
             if (!result.Succeeded) return result.Errors.Select(e => e.Description).ToList();
             await tx.CommitAsync(ct);
             complete = true;
+            code = null;
             return [];
         }
         finally

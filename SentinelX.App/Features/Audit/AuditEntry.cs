@@ -55,6 +55,17 @@ public static class AuditActions
     public const string KeyRotate = "key.rotate";
     public const string NodeRemove = "node.remove";
     public const string SettingsChange = "settings.change";
+
+    // Accounts
+    public const string SignIn = "account.sign-in";
+    public const string SignInFailed = "account.sign-in-failed";
+    public const string Lockout = "account.lockout";
+    public const string PasswordChange = "account.password-change";
+    public const string TwoFactorEnable = "account.2fa-enable";
+    public const string TwoFactorDisable = "account.2fa-disable";
+    public const string RecoveryCodeUse = "account.recovery-code";
+    public const string SessionEnd = "account.session-end";
+    public const string Setup = "account.setup";
 }
 
 public static class AuditResults

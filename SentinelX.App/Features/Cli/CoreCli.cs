@@ -134,22 +134,50 @@ public static class CoreCli
 
         var resetName = new Argument<string>("name") { Description = "User name" };
         var reset = new Command("reset-password", "Set a new password (from stdin, or generated and printed once), lift a lockout, end the user's sessions") { resetName };
-        reset.SetAction((result, ct) => WithUsersAsync(result.GetValue(data), async (users, _, services) =>
+        reset.SetAction((result, ct) => WithUserAsync(result.GetValue(data), result.GetValue(resetName)!, async (users, user, services) =>
         {
-            var user = await users.FindByNameAsync(result.GetValue(resetName)!);
-            if (user is null)
-            {
-                Console.Error.WriteLine($"No user named '{result.GetValue(resetName)}'.");
-                return 1;
-            }
             var (password, generated) = ReadOrGeneratePassword();
             var error = await Users.UserAdmin.SetPasswordAsync(users, user, password);
             if (error is null) await AuditAsync(services, AuditActions.UserUpdate, user.UserName ?? "", "password reset", ct);
             return Report(error, generated, password, $"Password of '{user.UserName}' reset; their open sessions end.");
         }, ct));
 
-        return new Command("user", "Add users or reset a password (e.g. when the only admin forgot theirs)") { add, reset };
+        var roleName = new Argument<string>("name") { Description = "User name" };
+        var newRole = new Option<string>("--role") { Description = "admin, operator or viewer", Required = true };
+        newRole.AcceptOnlyFromAmong([.. Roles.All]);
+        var setRole = new Command("set-role", "Change a user's role; their open sessions and terminals end within seconds") { roleName, newRole };
+        setRole.SetAction((result, ct) => WithUserAsync(result.GetValue(data), result.GetValue(roleName)!, async (users, user, services) =>
+        {
+            var role = result.GetValue(newRole)!;
+            var error = await Users.UserAdmin.ChangeRoleCoreAsync(users, services.GetRequiredService<SentinelDb>(), user.Id, role, ct);
+            if (error is null) await AuditAsync(services, AuditActions.UserUpdate, user.UserName ?? "", "role " + role, ct);
+            return Report(error, false, "", $"'{user.UserName}' is now {role}; their open sessions end.");
+        }, ct));
+
+        var deleteName = new Argument<string>("name") { Description = "User name" };
+        var delete = new Command("delete", "Delete a user; their open sessions and terminals end within seconds") { deleteName };
+        delete.SetAction((result, ct) => WithUserAsync(result.GetValue(data), result.GetValue(deleteName)!, async (users, user, services) =>
+        {
+            var error = await Users.UserAdmin.DeleteCoreAsync(users, services.GetRequiredService<SentinelDb>(), user.Id, ct);
+            if (error is null) await AuditAsync(services, AuditActions.UserDelete, user.UserName ?? "", "", ct);
+            return Report(error, false, "", $"User '{user.UserName}' deleted; their open sessions end.");
+        }, ct));
+
+        return new Command("user", "Add, change or delete users, or reset a password (e.g. when the only admin forgot theirs)") { add, reset, setRole, delete };
     }
+
+    private static Task<int> WithUserAsync(string? dataFlag, string name,
+        Func<Microsoft.AspNetCore.Identity.UserManager<Accounts.SentinelUser>, Accounts.SentinelUser, IServiceProvider, Task<int>> action, CancellationToken ct) =>
+        WithUsersAsync(dataFlag, async (users, _, services) =>
+        {
+            var user = await users.FindByNameAsync(name);
+            if (user is null)
+            {
+                Console.Error.WriteLine($"No user named '{name}'.");
+                return 1;
+            }
+            return await action(users, user, services);
+        }, ct);
 
     private static (string Password, bool Generated) ReadOrGeneratePassword()
     {

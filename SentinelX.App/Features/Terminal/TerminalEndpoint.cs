@@ -3,6 +3,8 @@ using System.Net.WebSockets;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.Identity;
+using SentinelX.App.Features.Accounts;
 using SentinelX.App.Features.Audit;
 using SentinelX.App.Features.Auth;
 using SentinelX.App.Features.Keys;
@@ -32,7 +34,7 @@ public static class TerminalEndpoint
 
     private static async Task<IResult> OpenAsync(HttpContext http, string nodeId, int? cols, int? rows, NodeRegistry registry,
         NodeStreams streams, TerminalSessions sessions, AuditLog audit, IAuthorizationService authorization,
-        IOptions<TerminalOptions> options, TimeProvider time, ILoggerFactory logs)
+        IOptions<TerminalOptions> options, TimeProvider time, ILoggerFactory logs, AccountSessions accounts, IOptions<IdentityOptions> identity)
     {
         var actor = AuditActor.From(http);
         async Task<IResult> RefuseAsync(int status, string title, string detail, string? lockName = null)
@@ -93,6 +95,9 @@ public static class TerminalEndpoint
         using var browser = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.FromSeconds(20) });
         using var session = new TerminalSession(sessionId, node.Id, userId, time.GetUtcNow().ToUnixTimeMilliseconds());
         sessions.Add(session);
+        // Ends the terminal when the account changes: demoted, deleted, password or two-factor reset.
+        using var lease = accounts.Track(userId, actor.Name, http.User.FindFirstValue(identity.Value.ClaimsIdentity.SecurityStampClaimType),
+            http.User.FindFirstValue(ClaimTypes.Role), $"terminal on {node.Name}", session.End);
         var size = ShellLimits.Clamp(cols ?? 80, rows ?? 24);
         await audit.RecordAsync(actor, AuditActions.ShellOpen, node.Id, $"terminal {sessionId}", AuditResults.Ok, $"pid {pid}, {size.Cols}x{size.Rows}");
         string ended;

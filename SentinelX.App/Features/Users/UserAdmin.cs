@@ -12,7 +12,7 @@ namespace SentinelX.App.Features.Users;
 /// What an admin does to other accounts. Every method checks, against the database and not only
 /// the cookie, that the caller is an admin right now; the pages check too, this is the last word.
 /// </summary>
-public sealed class UserAdmin(UserManager<SentinelUser> users, SentinelDb db, TimeProvider time, Settings.CoreSettings settings, AuditLog audit, CircuitClient client)
+public sealed class UserAdmin(UserManager<SentinelUser> users, SentinelDb db, TimeProvider time, Settings.CoreSettings settings, AuditLog audit, CircuitClient client, AccountSessions sessions)
 {
     public const string LastAdminError = "The last administrator cannot be removed or demoted. Make another user an administrator first.";
 
@@ -72,12 +72,14 @@ public sealed class UserAdmin(UserManager<SentinelUser> users, SentinelDb db, Ti
     public async Task<string?> ChangeRoleAsync(ClaimsPrincipal caller, string userId, string role, CancellationToken ct)
     {
         await DemandAdminAsync(db, users, caller);
-        var error = await ChangeRoleCoreAsync(userId, role, ct);
+        var error = await ChangeRoleCoreAsync(users, db, userId, role, ct);
         await RecordAsync(caller, AuditActions.UserUpdate, await NameOfAsync(userId), error, "role " + role);
+        if (error is null) await sessions.SignalAsync(userId);
         return error;
     }
 
-    private async Task<string?> ChangeRoleCoreAsync(string userId, string role, CancellationToken ct)
+    /// <summary>The role rules, shared with <c>sentinelx user set-role</c>.</summary>
+    internal static async Task<string?> ChangeRoleCoreAsync(UserManager<SentinelUser> users, SentinelDb db, string userId, string role, CancellationToken ct)
     {
         if (!Roles.IsValid(role)) return "Choose a role.";
         await AdminChanges.WaitAsync(ct);
@@ -86,7 +88,7 @@ public sealed class UserAdmin(UserManager<SentinelUser> users, SentinelDb db, Ti
             var user = await users.FindByIdAsync(userId);
             if (user is null) return "This user no longer exists.";
             if (user.Role == role) return null;
-            if (user.Role == Roles.Admin && !await OtherAdminExistsAsync(user.Id, ct)) return LastAdminError;
+            if (user.Role == Roles.Admin && !await OtherAdminExistsAsync(db, user.Id, ct)) return LastAdminError;
             user.Role = role;
             var result = await users.UpdateAsync(user);
             if (!result.Succeeded) return string.Join(" ", result.Errors.Select(e => e.Description));
@@ -107,6 +109,7 @@ public sealed class UserAdmin(UserManager<SentinelUser> users, SentinelDb db, Ti
         var user = await users.FindByIdAsync(userId);
         var error = user is null ? "This user no longer exists." : await SetPasswordAsync(users, user, password);
         await RecordAsync(caller, AuditActions.UserUpdate, user?.UserName ?? userId, error, "password reset");
+        if (error is null) await sessions.SignalAsync(userId);
         return error;
     }
 
@@ -131,19 +134,21 @@ public sealed class UserAdmin(UserManager<SentinelUser> users, SentinelDb db, Ti
     {
         await DemandAdminAsync(db, users, caller);
         var name = await NameOfAsync(userId);
-        var error = await DeleteCoreAsync(userId, ct);
+        var error = await DeleteCoreAsync(users, db, userId, ct);
         await RecordAsync(caller, AuditActions.UserDelete, name, error);
+        if (error is null) await sessions.SignalAsync(userId);
         return error;
     }
 
-    private async Task<string?> DeleteCoreAsync(string userId, CancellationToken ct)
+    /// <summary>The deletion rules, shared with <c>sentinelx user delete</c>.</summary>
+    internal static async Task<string?> DeleteCoreAsync(UserManager<SentinelUser> users, SentinelDb db, string userId, CancellationToken ct)
     {
         await AdminChanges.WaitAsync(ct);
         try
         {
             var user = await users.FindByIdAsync(userId);
             if (user is null) return null;
-            if (user.Role == Roles.Admin && !await OtherAdminExistsAsync(user.Id, ct)) return LastAdminError;
+            if (user.Role == Roles.Admin && !await OtherAdminExistsAsync(db, user.Id, ct)) return LastAdminError;
             var result = await users.DeleteAsync(user);
             return result.Succeeded ? null : string.Join(" ", result.Errors.Select(e => e.Description));
         }
@@ -153,6 +158,6 @@ public sealed class UserAdmin(UserManager<SentinelUser> users, SentinelDb db, Ti
         }
     }
 
-    private Task<bool> OtherAdminExistsAsync(string userId, CancellationToken ct) =>
+    private static Task<bool> OtherAdminExistsAsync(SentinelDb db, string userId, CancellationToken ct) =>
         db.Users.AnyAsync(u => u.Role == Roles.Admin && u.Id != userId, ct);
 }

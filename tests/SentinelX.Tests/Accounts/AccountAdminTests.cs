@@ -42,6 +42,8 @@ public sealed class AccountAdminTests : IAsyncLifetime
         builder.Services.AddLogging();
         builder.Services.AddSingleton<AuditLog>();
         builder.Services.AddScoped(_ => new CircuitClient { Address = "192.0.2.7" });
+        builder.Services.AddSingleton<AccountSessions>();
+        builder.Services.AddSingleton<ResumeTickets>();
         _host = builder.Build();
         await _host.Services.MigrateAsync();
         _scope = _host.Services.CreateAsyncScope();
@@ -150,5 +152,119 @@ public sealed class AccountAdminTests : IAsyncLifetime
         (await Tokens.RevokeAsync(principal, token.Id, CancellationToken.None)).Should().BeTrue();
         (await Tokens.RevokeAsync(principal, token.Id, CancellationToken.None)).Should().BeFalse();
         (await _scope.ServiceProvider.GetRequiredService<TokenService>().FindLiveAsync(secret, CancellationToken.None)).Should().BeNull();
+    }
+
+    private AccountSessions Sessions => _host.Services.GetRequiredService<AccountSessions>();
+
+    private sealed class Ends
+    {
+        public readonly List<string> Reasons = [];
+        public void End(string reason) { lock (Reasons) Reasons.Add(reason); }
+    }
+
+    private async Task<Ends> OpenAsync(SentinelUser user, string what = "terminal")
+    {
+        var ends = new Ends();
+        var fresh = (await Users.FindByIdAsync(user.Id))!;
+        Sessions.Track(fresh.Id, fresh.UserName!, fresh.SecurityStamp, fresh.Role, what, ends.End);
+        return ends;
+    }
+
+    [Fact]
+    public async Task Demoting_deleting_or_resetting_a_user_ends_their_open_streams_at_once_and_audits_it()
+    {
+        var (_, admin) = await UserAsync("boss", Roles.Admin);
+        var (demoted, _) = await UserAsync("demoted", Roles.Operator);
+        var (deleted, _) = await UserAsync("deleted", Roles.Operator);
+        var (reset, _) = await UserAsync("reset", Roles.Operator);
+        var (bystander, _) = await UserAsync("bystander", Roles.Operator);
+        var demotedEnds = await OpenAsync(demoted);
+        var deletedEnds = await OpenAsync(deleted);
+        var resetEnds = await OpenAsync(reset);
+        var bystanderEnds = await OpenAsync(bystander);
+
+        // No periodic check runs in this host: the signal from the admin action alone ends them.
+        (await Admin.ChangeRoleAsync(admin, demoted.Id, Roles.Viewer, CancellationToken.None)).Should().BeNull();
+        (await Admin.DeleteAsync(admin, deleted.Id, CancellationToken.None)).Should().BeNull();
+        (await Admin.ResetPasswordAsync(admin, reset.Id, "another long password", CancellationToken.None)).Should().BeNull();
+
+        demotedEnds.Reasons.Should().Equal("role changed to viewer");
+        deletedEnds.Reasons.Should().Equal("account deleted");
+        resetEnds.Reasons.Should().Equal("account changed");
+        bystanderEnds.Reasons.Should().BeEmpty();
+        Sessions.OpenFor(bystander.Id).Should().Be(1);
+        Sessions.OpenFor(demoted.Id).Should().Be(0);
+
+        var ends = await _host.Services.GetRequiredService<AuditLog>().QueryAsync(new AuditQuery { Action = AuditActions.SessionEnd });
+        ends.Select(e => (e.Target, e.Detail)).Should().BeEquivalentTo(new[]
+        {
+            ("demoted", "role changed to viewer: ended terminal"),
+            ("deleted", "account deleted: ended terminal"),
+            ("reset", "account changed: ended terminal"),
+        });
+    }
+
+    [Fact]
+    public async Task A_change_made_by_another_process_is_found_by_the_periodic_check()
+    {
+        var (user, _) = await UserAsync("cli-changed", Roles.Operator);
+        var ends = await OpenAsync(user, "terminal on web1");
+        await Sessions.CheckAsync();
+        ends.Reasons.Should().BeEmpty("nothing changed yet");
+
+        // What `sentinelx user set-role` does, without telling this process.
+        await using (var other = _host.Services.CreateAsyncScope())
+        {
+            var users = other.ServiceProvider.GetRequiredService<UserManager<SentinelUser>>();
+            (await UserAdmin.ChangeRoleCoreAsync(users, other.ServiceProvider.GetRequiredService<SentinelDb>(), user.Id, Roles.Viewer, CancellationToken.None)).Should().BeNull();
+        }
+        ends.Reasons.Should().BeEmpty();
+        await Sessions.CheckAsync();
+        ends.Reasons.Should().Equal("role changed to viewer");
+        await Sessions.CheckAsync();
+        ends.Reasons.Should().HaveCount(1, "a stream ends once");
+    }
+
+    [Fact]
+    public async Task A_resume_ticket_only_signs_in_the_browser_of_the_session_it_was_issued_to()
+    {
+        var (victim, _) = await UserAsync("victim", Roles.Viewer);
+        var (attacker, _) = await UserAsync("attacker", Roles.Viewer);
+        var tickets = _host.Services.GetRequiredService<ResumeTickets>();
+        var oldStamp = attacker.SecurityStamp;
+        await Users.UpdateSecurityStampAsync(attacker);
+        string Issue() => tickets.Issue(attacker.Id, attacker.SecurityStamp!, oldStamp);
+
+        // Login CSRF: the attacker's ticket in the victim's browser (signed in as the victim, or not at all).
+        (await tickets.RedeemAsync(Issue(), Users, victim.Id, victim.SecurityStamp)).Should().BeNull();
+        (await tickets.RedeemAsync(Issue(), Users, null, null)).Should().BeNull();
+        (await tickets.RedeemAsync(Issue(), Users, attacker.Id, "another session")).Should().BeNull();
+        (await tickets.RedeemAsync("not a ticket\n\n", Users, attacker.Id, oldStamp)).Should().BeNull();
+
+        // The browser that made the change.
+        var ticket = Issue();
+        (await tickets.RedeemAsync(ticket, Users, attacker.Id, oldStamp))!.Id.Should().Be(attacker.Id);
+        (await tickets.RedeemAsync(ticket, Users, attacker.Id, oldStamp)).Should().BeNull("single use");
+    }
+
+    [Fact]
+    public async Task A_flood_of_failed_sign_ins_from_one_address_writes_a_bounded_number_of_audit_rows()
+    {
+        var audit = _host.Services.GetRequiredService<AuditLog>();
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var signIns = new SignInAudit(audit, clock);
+        for (var i = 0; i < 500; i++) await signIns.FailedAsync("admin'; DROP TABLE users;--" + i, "203.0.113.9", "wrong user name or password");
+        await signIns.FailedAsync("admin", "198.51.100.1", "wrong code");
+
+        var rows = await audit.QueryAsync(new AuditQuery { Action = AuditActions.SignInFailed, Limit = 1000 });
+        rows.Count(r => r.Address == "203.0.113.9").Should().Be(SignInAudit.RowsPerMinute + 1);
+        rows.Should().ContainSingle(r => r.Address == "198.51.100.1" && r.Detail == "wrong code" && r.Result == AuditResults.Refused);
+
+        // The next minute starts with a row counting what the last one did not record one by one.
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await signIns.FailedAsync("admin", "203.0.113.9", "wrong user name or password");
+        rows = await audit.QueryAsync(new AuditQuery { Action = AuditActions.SignInFailed, Limit = 1000 });
+        rows.Should().Contain(r => r.Address == "203.0.113.9" && r.Detail.StartsWith("490 more failed sign-ins", StringComparison.Ordinal));
+        rows.Count(r => r.Address == "203.0.113.9").Should().Be(SignInAudit.RowsPerMinute + 3);
     }
 }
