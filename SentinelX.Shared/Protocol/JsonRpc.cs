@@ -24,6 +24,9 @@ public static class JsonRpcErrorCodes
     /// <summary>The peer is not allowed to call this method now (e.g. samples before hello).</summary>
     public const int NotAllowed = -32004;
 
+    /// <summary>The peer has too many requests in flight, or repeats a costly one too often; nothing was done.</summary>
+    public const int TooManyRequests = -32005;
+
     /// <summary>The Node's own config does not allow this capability (its <c>allow</c> list); the message names it.</summary>
     public const int CapabilityForbidden = -32010;
 

@@ -28,6 +28,7 @@ public sealed class JsonRpcPeer : IAsyncDisposable
     private readonly CancellationTokenSource _closed = new();
     private long _nextId;
     private long _lastReceivedTicks = Environment.TickCount64;
+    private int _inFlight;
 
     /// <param name="socket">An open WebSocket.</param>
     /// <param name="methods">What this side answers.</param>
@@ -38,6 +39,12 @@ public sealed class JsonRpcPeer : IAsyncDisposable
         _methods = methods;
         _log = log;
     }
+
+    /// <summary>
+    /// How many of the peer's requests may run at once; one more is answered with
+    /// <see cref="JsonRpcErrorCodes.TooManyRequests"/> without running it, so a noisy peer cannot pile up work.
+    /// </summary>
+    public int MaxConcurrentRequests { get; init; } = int.MaxValue;
 
     /// <summary><see cref="Environment.TickCount64"/> when the last message arrived; liveness checks read it.</summary>
     public long LastReceivedTicks => Volatile.Read(ref _lastReceivedTicks);
@@ -326,8 +333,25 @@ public sealed class JsonRpcPeer : IAsyncDisposable
 
         // Requests run concurrently so a slow one never stalls the receive loop. Params are cloned
         // because the document they came from is disposed when this message is done.
+        if (Interlocked.Increment(ref _inFlight) > MaxConcurrentRequests)
+        {
+            Interlocked.Decrement(ref _inFlight);
+            await SendErrorAsync(id, JsonRpcErrorCodes.TooManyRequests, $"too many requests: at most {MaxConcurrentRequests} may be in flight", ct).ConfigureAwait(false);
+            return;
+        }
+
         var ownedParams = parameters?.Clone();
-        _ = Task.Run(() => AnswerAsync(id.Value, method, handler, ownedParams, ct), CancellationToken.None);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await AnswerAsync(id.Value, method, handler, ownedParams, ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _inFlight);
+            }
+        }, CancellationToken.None);
     }
 
     private async Task AnswerAsync(JsonElement id, string method, JsonRpcMethods.Handler handler, JsonElement? parameters, CancellationToken ct)

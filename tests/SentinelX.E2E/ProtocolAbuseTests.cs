@@ -68,6 +68,34 @@ public sealed class ProtocolAbuseTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_node_flooding_hello_gets_one_answered_and_the_rest_refused_without_work()
+    {
+        using var ws = await ConnectAsync();
+        const int Flood = 200;
+        const string Hello = """{"jsonrpc":"2.0","id":ID,"method":"node.hello","params":{"protocolVersion":1,"agentVersion":"x","sampleIntervalMs":1000,"system":{"hostname":"h","os":"o","kernel":"k","arch":"amd64"}}}""";
+        for (var i = 0; i < Flood; i++)
+            await ws.SendAsync(Encoding.UTF8.GetBytes(Hello.Replace("ID", (100 + i).ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)), WebSocketMessageType.Text, true, CancellationToken.None);
+
+        var answered = 0;
+        var refused = 0;
+        for (var i = 0; i < Flood; i++)
+        {
+            var reply = await ReceiveAsync(ws);
+            if (reply.TryGetProperty("result", out _)) answered++;
+            else if (reply.GetProperty("error").GetProperty("code").GetInt32() == JsonRpcErrorCodes.TooManyRequests) refused++;
+        }
+
+        // Each answered hello is one database write; the rest cost nothing but an error answer.
+        answered.Should().Be(1);
+        refused.Should().Be(Flood - 1);
+        var heartbeat = await SendAndReceiveAsync(ws, """{"jsonrpc":"2.0","id":1,"method":"node.heartbeat","params":{"time":1}}""");
+        heartbeat.TryGetProperty("result", out _).Should().BeTrue("the Core still answers this Node: " + heartbeat);
+        (await _core.Http.GetAsync("/api/v1/health")).StatusCode.Should().Be(HttpStatusCode.OK);
+        _core.Output.Split('\n').Count(l => l.Contains("too many requests", StringComparison.OrdinalIgnoreCase) || l.Contains("at most once every", StringComparison.Ordinal))
+            .Should().BeLessThanOrEqualTo(1, "error answers are logged at most once a minute per session");
+    }
+
+    [Fact]
     public async Task A_wrong_secret_or_protocol_is_refused_before_the_upgrade()
     {
         var wrongSecret = await Assert.ThrowsAsync<WebSocketException>(() => ConnectAsync(secret: "sxn_wrong"));
@@ -123,8 +151,14 @@ public sealed class ProtocolAbuseTests : IAsyncLifetime
 
     private static async Task<JsonElement> SendAndReceiveAsync(ClientWebSocket ws, string message)
     {
+        using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+            await ws.SendAsync(Encoding.UTF8.GetBytes(message), WebSocketMessageType.Text, true, cts.Token);
+        return await ReceiveAsync(ws);
+    }
+
+    private static async Task<JsonElement> ReceiveAsync(ClientWebSocket ws)
+    {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await ws.SendAsync(Encoding.UTF8.GetBytes(message), WebSocketMessageType.Text, true, cts.Token);
         var buffer = new byte[64 * 1024];
         using var received = new MemoryStream();
         WebSocketReceiveResult result;

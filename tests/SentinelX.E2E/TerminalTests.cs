@@ -30,6 +30,7 @@ public sealed class TerminalCore : IAsyncLifetime
             await AccountsTestKit.AddUserAsync(Core, name, role, Password);
 
         var node = Core.NewNode("term");
+        node.ExtraArgs.AddRange(["--allow", "shell"]);
         var locked = Core.NewNode("no-shell");
         locked.ExtraArgs.AddRange(["--allow", "exec"]);
         _nodes.AddRange([node, locked]);
@@ -175,6 +176,34 @@ public sealed class TerminalTests(TerminalCore fixture) : IClassFixture<Terminal
         await AuditedAsync("shell.close", e => e.Actor == "ops" && e.Detail.StartsWith("idle timeout after", StringComparison.Ordinal));
         var closes = await CoreInstance.GetJsonAsync<List<AuditEntryView>>(fixture.Admin, $"/api/v1/audit?node={fixture.NodeId}&action=shell.close");
         closes.Count(e => e.Actor == "ops2" && e.Detail.StartsWith("logout after", StringComparison.Ordinal)).Should().Be(2);
+    }
+
+    [Fact]
+    public async Task Demoting_deleting_or_resetting_an_operator_closes_their_open_terminal_within_10_seconds()
+    {
+        // Each change is made by `sentinelx user …`, another process: the Core finds it by its own check.
+        foreach (var (name, change, reason) in new (string, string[], string)[]
+                 {
+                     ("demoted-op", ["user", "set-role", "demoted-op", "--role", "viewer"], "role changed to viewer"),
+                     ("deleted-op", ["user", "delete", "deleted-op"], "account deleted"),
+                     ("reset-op", ["user", "reset-password", "reset-op"], "account changed"),
+                 })
+        {
+            await AccountsTestKit.AddUserAsync(Core, name, "operator", TerminalCore.Password);
+            var cookies = await SignInAsync(name);
+            using var open = await TerminalSocket.OpenAsync(Core, cookies, fixture.NodeId, 80, 24);
+            await open.SendAsync("echo alive-$((6*7))\r");
+            await open.ReadUntilAsync(s => s.Contains("alive-42", StringComparison.Ordinal));
+
+            var (code, _, stderr) = await Core.CliAsync(change);
+            code.Should().Be(0, stderr);
+            (await open.WaitClosedAsync(TimeSpan.FromSeconds(10))).Should().Be(reason, name);
+            (await StatusAsync(cookies, fixture.NodeId)).Should().Be(HttpStatusCode.Unauthorized, "the old cookie opens no new terminal");
+            await AuditedAsync("shell.close", e => e.Actor == name && e.Detail.StartsWith(reason + " after", StringComparison.Ordinal));
+        }
+
+        var ended = await CoreInstance.GetJsonAsync<List<AuditEntryView>>(fixture.Admin, "/api/v1/audit?action=account.session-end");
+        ended.Select(e => e.Target).Should().Contain(["demoted-op", "deleted-op", "reset-op"]);
     }
 
     private Task<AuditEntryView> AuditedAsync(string action, Func<AuditEntryView, bool> match) =>

@@ -30,6 +30,17 @@ public sealed partial class AccountSessions(IServiceScopeFactory scopes, AuditLo
         return lease;
     }
 
+    /// <summary>
+    /// Whether a sign-in still matches the stored account, checked before opening a long stream: the
+    /// cookie itself is re-checked only every <see cref="CheckInterval"/>.
+    /// </summary>
+    public async Task<bool> IsCurrentAsync(string userId, string? stamp, string? role, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SentinelDb>();
+        return await db.Users.AsNoTracking().AnyAsync(u => u.Id == userId && u.SecurityStamp == stamp && u.Role == role, ct);
+    }
+
     public int OpenFor(string userId) => _leases.Keys.Count(l => l.UserId == userId);
 
     /// <summary>An account was changed here: end what no longer matches now rather than at the next check.</summary>

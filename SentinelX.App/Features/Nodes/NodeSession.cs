@@ -26,6 +26,15 @@ public sealed class NodeSession : IAsyncDisposable
     private long _ackSeq;
     private long _sentAckSeq;
     private volatile bool _helloDone;
+    private readonly LimitedLog _problems;
+    private long _lastHelloTicks = long.MinValue;
+    private long _lastSystemInfoTicks = long.MinValue;
+
+    /// <summary>Requests from one Node that may run at once; more are refused with -32005 (a Node needs a few).</summary>
+    public const int MaxConcurrentRequests = 16;
+
+    /// <summary><c>node.hello</c> and <c>node.systemInfo</c> each write to the database: at most one per this interval and session.</summary>
+    public static readonly TimeSpan SystemWriteInterval = TimeSpan.FromSeconds(10);
 
     public NodeSession(NodeState node, WebSocket socket, SampleWriter writer, IServiceScopeFactory scopes, ILogger logger, TimeProvider time,
         IEnumerable<INodeSessionHandlers> features)
@@ -42,7 +51,8 @@ public sealed class NodeSession : IAsyncDisposable
             .OnNotification(Methods.Samples, ProtocolJsonContext.Default.SampleBatch, SamplesAsync)
             .OnNotification(Methods.SystemInfoChanged, ProtocolJsonContext.Default.SystemInfo, SystemInfoAsync);
         foreach (var feature in features) feature.Register(methods, node);
-        Peer = new JsonRpcPeer(socket, methods, (message, ex) => logger.LogWarning(ex, "Node {Node}: {Message}", node.Id, message));
+        _problems = new LimitedLog(time, TimeSpan.FromMinutes(1));
+        Peer = new JsonRpcPeer(socket, methods, LogProblem) { MaxConcurrentRequests = MaxConcurrentRequests };
     }
 
     public JsonRpcPeer Peer { get; }
@@ -70,6 +80,23 @@ public sealed class NodeSession : IAsyncDisposable
         _ackSignal.Dispose();
     }
 
+    // A Node that keeps sending bad messages must not flood the log: one line a minute, with a count.
+    private void LogProblem(string message, Exception? ex)
+    {
+        if (_problems.ShouldLog(out var suppressed))
+            _logger.LogWarning(ex, "Node {Node}: {Message} ({Suppressed} similar problems in the last minute not logged)", _node.Id, message, suppressed);
+    }
+
+    /// <summary>Refuses a costly call repeated within <see cref="SystemWriteInterval"/>.</summary>
+    private void Pace(ref long lastTicks, string method)
+    {
+        var now = _time.GetTimestamp();
+        var last = Interlocked.Read(ref lastTicks);
+        if (last != long.MinValue && _time.GetElapsedTime(last, now) < SystemWriteInterval
+            || Interlocked.CompareExchange(ref lastTicks, now, last) != last)
+            throw new JsonRpcException(JsonRpcErrorCodes.TooManyRequests, $"{method} at most once every {SystemWriteInterval.TotalSeconds:0} s");
+    }
+
     private async ValueTask<HelloResult> HelloAsync(HelloParams hello, CancellationToken ct)
     {
         if (hello.ProtocolVersion is < ProtocolInfo.MinSupportedVersion or > ProtocolInfo.Version)
@@ -81,6 +108,7 @@ public sealed class NodeSession : IAsyncDisposable
         if (hello.SampleIntervalMs is < 100 or > 3_600_000)
             throw new JsonRpcException(JsonRpcErrorCodes.InvalidParams, "sampleIntervalMs must be within 100 to 3600000");
 
+        Pace(ref _lastHelloTicks, Methods.Hello);
         await UpdateSystemAsync(hello.System, hello.AgentVersion, ct);
         _node.Allowed = (hello.Allow ?? []).Where(Capabilities.IsKnown).ToFrozenSet(StringComparer.Ordinal);
         // Set before publishing, so subscribers that push state to the Node (forward.sync) see a session that said hello.
@@ -109,6 +137,7 @@ public sealed class NodeSession : IAsyncDisposable
     private async ValueTask SystemInfoAsync(SystemInfo system, CancellationToken ct)
     {
         if (!_helloDone) throw new JsonRpcException(JsonRpcErrorCodes.NotAllowed, $"send {Methods.Hello} before {Methods.SystemInfoChanged}");
+        Pace(ref _lastSystemInfoTicks, Methods.SystemInfoChanged);
         await UpdateSystemAsync(system, _node.AgentVersion, ct);
     }
 

@@ -49,6 +49,10 @@ public static class TerminalEndpoint
             return Results.Problem(statusCode: 400, title: "WebSocket expected", detail: "open the terminal with a WebSocket upgrade");
         if (http.User.Identity?.IsAuthenticated != true || http.User.FindFirstValue(ClaimTypes.NameIdentifier) is not { } userId)
             return Results.Problem(statusCode: 401, title: "Sign in first", detail: "the terminal needs the sign-in cookie of the web UI");
+        var stamp = http.User.FindFirstValue(identity.Value.ClaimsIdentity.SecurityStampClaimType);
+        var role = http.User.FindFirstValue(ClaimTypes.Role);
+        if (!await accounts.IsCurrentAsync(userId, stamp, role, http.RequestAborted))
+            return Results.Problem(statusCode: 401, title: "Sign in again", detail: "your account was changed since you signed in");
         if (!IsSameOrigin(http.Request))
             return await RefuseAsync(403, "Cross-origin request refused", $"Origin \"{http.Request.Headers.Origin}\" does not match this server ({http.Request.Scheme}://{http.Request.Host})");
         if (!(await authorization.AuthorizeAsync(http.User, Policies.Operator)).Succeeded)
@@ -96,8 +100,7 @@ public static class TerminalEndpoint
         using var session = new TerminalSession(sessionId, node.Id, userId, time.GetUtcNow().ToUnixTimeMilliseconds());
         sessions.Add(session);
         // Ends the terminal when the account changes: demoted, deleted, password or two-factor reset.
-        using var lease = accounts.Track(userId, actor.Name, http.User.FindFirstValue(identity.Value.ClaimsIdentity.SecurityStampClaimType),
-            http.User.FindFirstValue(ClaimTypes.Role), $"terminal on {node.Name}", session.End);
+        using var lease = accounts.Track(userId, actor.Name, stamp, role, $"terminal on {node.Name}", session.End);
         var size = ShellLimits.Clamp(cols ?? 80, rows ?? 24);
         await audit.RecordAsync(actor, AuditActions.ShellOpen, node.Id, $"terminal {sessionId}", AuditResults.Ok, $"pid {pid}, {size.Cols}x{size.Rows}");
         string ended;

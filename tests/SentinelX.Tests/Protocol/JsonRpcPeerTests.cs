@@ -64,6 +64,36 @@ public sealed class JsonRpcPeerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Requests_beyond_the_concurrency_cap_are_refused_without_running_and_the_peer_stays_responsive()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = 0;
+        var methods = new JsonRpcMethods()
+            .OnRequest(Methods.Heartbeat, ProtocolJsonContext.Default.HeartbeatParams, ProtocolJsonContext.Default.HeartbeatResult, async (p, _) =>
+            {
+                Interlocked.Increment(ref started);
+                await release.Task;
+                return new HeartbeatResult { Time = p.Time };
+            });
+        _ = new JsonRpcPeer(_serverSocket, methods) { MaxConcurrentRequests = 4 }.RunAsync(CancellationToken.None);
+        var asker = new JsonRpcPeer(_clientSocket, new JsonRpcMethods());
+        _ = asker.RunAsync(CancellationToken.None);
+
+        var calls = Enumerable.Range(0, 50).Select(i => asker.RequestAsync(Methods.Heartbeat, new HeartbeatParams { Time = i },
+            ProtocolJsonContext.Default.HeartbeatParams, ProtocolJsonContext.Default.HeartbeatResult)).ToList();
+        // The refusals arrive while the first four are still held.
+        var refusals = calls.Skip(4).Select(async c => (await Assert.ThrowsAsync<JsonRpcException>(() => c)).Code).ToList();
+        (await Task.WhenAll(refusals)).Should().AllBeEquivalentTo(JsonRpcErrorCodes.TooManyRequests);
+        Volatile.Read(ref started).Should().Be(4, "refused requests do no work");
+
+        release.SetResult();
+        (await Task.WhenAll(calls.Take(4))).Select(r => r.Time).Should().Equal(0, 1, 2, 3);
+        // Slots are given back: the next request runs.
+        (await asker.RequestAsync(Methods.Heartbeat, new HeartbeatParams { Time = 99 }, ProtocolJsonContext.Default.HeartbeatParams,
+            ProtocolJsonContext.Default.HeartbeatResult)).Time.Should().Be(99);
+    }
+
+    [Fact]
     public async Task Handler_failures_become_errors_without_internals()
     {
         var methods = new JsonRpcMethods()
