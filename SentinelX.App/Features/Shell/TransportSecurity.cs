@@ -76,7 +76,8 @@ public static partial class TransportSecurity
         var settings = app.Services.GetRequiredService<CoreSettings>();
         app.Use((context, next) =>
         {
-            var publicHttps = settings.PublicUrl?.StartsWith("https://", StringComparison.OrdinalIgnoreCase) == true;
+            var publicUrl = settings.PublicUrl ?? app.Configuration["Core:PublicUrl"];
+            var publicHttps = publicUrl?.StartsWith("https://", StringComparison.OrdinalIgnoreCase) == true;
             if (context.Request.IsHttps || publicHttps)
             {
                 if (!IsLoopbackHost(context.Request.Host.Host))
