@@ -195,15 +195,37 @@ public sealed class TerminalTests(TerminalCore fixture) : IClassFixture<Terminal
             await open.SendAsync("echo alive-$((6*7))\r");
             await open.ReadUntilAsync(s => s.Contains("alive-42", StringComparison.Ordinal));
 
+            // Keep typing, so this fixture's short idle timeout does not end the terminal first.
+            using var typing = new CancellationTokenSource();
+            var keys = KeepTypingAsync(open, typing.Token);
             var (code, _, stderr) = await Core.CliAsync(change);
             code.Should().Be(0, stderr);
-            (await open.WaitClosedAsync(TimeSpan.FromSeconds(10))).Should().Be(reason, name);
+            var closed = await open.WaitClosedAsync(TimeSpan.FromSeconds(10));
+            await typing.CancelAsync();
+            await keys;
+            closed.Should().Be(reason, name);
             (await StatusAsync(cookies, fixture.NodeId)).Should().Be(HttpStatusCode.Unauthorized, "the old cookie opens no new terminal");
             await AuditedAsync("shell.close", e => e.Actor == name && e.Detail.StartsWith(reason + " after", StringComparison.Ordinal));
         }
 
         var ended = await CoreInstance.GetJsonAsync<List<AuditEntryView>>(fixture.Admin, "/api/v1/audit?action=account.session-end");
         ended.Select(e => e.Target).Should().Contain(["demoted-op", "deleted-op", "reset-op"]);
+    }
+
+    private static async Task KeepTypingAsync(TerminalSocket terminal, CancellationToken stop)
+    {
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await terminal.SendAsync(" ");
+                await Task.Delay(TimeSpan.FromSeconds(2), stop);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or InvalidOperationException)
+        {
+            // Stopped, or the Core closed the terminal meanwhile.
+        }
     }
 
     private Task<AuditEntryView> AuditedAsync(string action, Func<AuditEntryView, bool> match) =>

@@ -32,7 +32,8 @@ public static partial class TransportSecurity
             o.KnownIPNetworks.Clear();
             foreach (var p in proxies) o.KnownProxies.Add(p);
             foreach (var n in networks) o.KnownIPNetworks.Add(n);
-            o.ForwardLimit = proxies.Count + networks.Count == 0 ? 1 : null;
+            // Each hop is checked against the list, so a chain of known proxies is walked to the client.
+            o.ForwardLimit = null;
         });
         builder.Services.AddSingleton(new Exposure(PlainHttpBeyondLoopback(urls)));
         return builder;
@@ -72,7 +73,10 @@ public static partial class TransportSecurity
 
     public static WebApplication UseTransportSecurity(this WebApplication app)
     {
-        app.UseForwardedHeaders();
+        // With no known proxy the middleware would believe everyone (it checks the sender only
+        // when some proxy is listed), so without Proxies:Known it does not run at all.
+        var forwarding = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ForwardedHeadersOptions>>().Value;
+        if (forwarding.KnownProxies.Count + forwarding.KnownIPNetworks.Count > 0) app.UseForwardedHeaders();
         var settings = app.Services.GetRequiredService<CoreSettings>();
         app.Use((context, next) =>
         {
