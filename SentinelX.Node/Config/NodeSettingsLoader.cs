@@ -138,8 +138,10 @@ internal static class NodeSettingsLoader
         int Cap(string envName, string key, int? fromFile, int fallback)
         {
             int value;
+            var source = key;
             if (NullIfEmpty(env(envName)) is { } text)
             {
+                source = envName;
                 if (!int.TryParse(text, System.Globalization.NumberStyles.None, null, out value))
                 {
                     errors.Add($"{envName} \"{text}\" is not a whole number");
@@ -150,7 +152,7 @@ internal static class NodeSettingsLoader
 
             if (value is < 1 or > MaxUdpSessions)
             {
-                errors.Add($"{key} {value} must be within 1 to {MaxUdpSessions}");
+                errors.Add($"{source} {value} must be within 1 to {MaxUdpSessions}");
                 return fallback;
             }
 
