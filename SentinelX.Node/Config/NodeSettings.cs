@@ -29,6 +29,9 @@ internal sealed record NodeSettings
 
     /// <summary>The Docker Engine API socket (podman's compatible socket works too).</summary>
     public string DockerSocket { get; init; } = NodeSettingsLoader.DefaultDockerSocket;
+
+    /// <summary>Caps on the UDP sessions of each forward rule, per rule and per client address.</summary>
+    public Forwarding.UdpSessionLimits UdpSessions { get; init; } = Forwarding.UdpSessionLimits.Default;
 }
 
 /// <summary>The shape of <c>/etc/sentinelx/node.json</c> (camelCase, written by the install script).</summary>
@@ -45,6 +48,10 @@ internal sealed record NodeFileConfig
 
     public IReadOnlyList<string>? FileRoots { get; init; }
     public string? DockerSocket { get; init; }
+
+    /// <summary>UDP sessions per forward rule (default 1024) and per client address (default 256).</summary>
+    public int? UdpMaxSessions { get; init; }
+    public int? UdpMaxSessionsPerSource { get; init; }
 }
 
 /// <summary>Facts about the machine the defaults depend on; tests pass their own.</summary>

@@ -17,6 +17,9 @@ internal static class NodeSettingsLoader
     public const int MaxSampleIntervalMs = 60_000;
     public const string DefaultDockerSocket = "/var/run/docker.sock";
 
+    /// <summary>Upper bound of the UDP session caps: each session is a socket (a file descriptor).</summary>
+    public const int MaxUdpSessions = 65_536;
+
     public const string Usage =
         "usage: sentinelx-node run --core URL --key KEY [--name NAME] [--data DIR] [--interval-ms N] [--config FILE]\n" +
         "                          [--allow exec,shell,files,docker,forward | --monitor-only]\n" +
@@ -72,6 +75,7 @@ internal static class NodeSettingsLoader
         var roots = ParseRoots(file.FileRoots, errors);
         var dockerSocket = Pick("docker-socket", "SENTINELX_NODE_DOCKER_SOCKET", file.DockerSocket) ?? DefaultDockerSocket;
         if (!Path.IsPathFullyQualified(dockerSocket)) errors.Add($"Docker socket \"{dockerSocket}\" must be an absolute path");
+        var udpSessions = ParseUdpSessions(env, file, errors);
 
         if (errors.Count > 0) return (null, errors);
         return (new NodeSettings
@@ -84,6 +88,7 @@ internal static class NodeSettingsLoader
             Allow = allow,
             FileRoots = roots,
             DockerSocket = dockerSocket,
+            UdpSessions = udpSessions,
         }, errors);
     }
 
@@ -117,6 +122,42 @@ internal static class NodeSettingsLoader
         return allow;
 
         static string[] Split(string list) => list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    /// <summary>
+    /// UDP session caps of each forward rule: SENTINELX_NODE_UDP_MAX_SESSIONS[_PER_SOURCE], else the
+    /// file's "udpMaxSessions" / "udpMaxSessionsPerSource", else 1024 and 256. A per-source cap above
+    /// the rule's is the rule's.
+    /// </summary>
+    private static Forwarding.UdpSessionLimits ParseUdpSessions(Func<string, string?> env, NodeFileConfig file, List<string> errors)
+    {
+        var perRule = Cap("SENTINELX_NODE_UDP_MAX_SESSIONS", "udpMaxSessions", file.UdpMaxSessions, Forwarding.UdpSessionLimits.DefaultPerRule);
+        var perSource = Cap("SENTINELX_NODE_UDP_MAX_SESSIONS_PER_SOURCE", "udpMaxSessionsPerSource", file.UdpMaxSessionsPerSource, Forwarding.UdpSessionLimits.DefaultPerSource);
+        return new Forwarding.UdpSessionLimits(perRule, Math.Min(perSource, perRule));
+
+        int Cap(string envName, string key, int? fromFile, int fallback)
+        {
+            int value;
+            var source = key;
+            if (NullIfEmpty(env(envName)) is { } text)
+            {
+                source = envName;
+                if (!int.TryParse(text, System.Globalization.NumberStyles.None, null, out value))
+                {
+                    errors.Add($"{envName} \"{text}\" is not a whole number");
+                    return fallback;
+                }
+            }
+            else value = fromFile ?? fallback;
+
+            if (value is < 1 or > MaxUdpSessions)
+            {
+                errors.Add($"{source} {value} must be within 1 to {MaxUdpSessions}");
+                return fallback;
+            }
+
+            return value;
+        }
     }
 
     private static List<string> ParseRoots(IReadOnlyList<string>? fromFile, List<string> errors)

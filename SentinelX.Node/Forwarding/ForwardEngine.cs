@@ -101,6 +101,12 @@ internal sealed class ForwardEngine : IAsyncDisposable
         }
     }
 
+    /// <summary>The running userspace rule with this id, if any (for tests that look inside).</summary>
+    internal ForwardRule? RunningRule(string ruleId)
+    {
+        lock (_rules) return _rules.GetValueOrDefault(ruleId);
+    }
+
     private async Task<ForwardSyncResult> ApplyCoreAsync(ForwardSyncParams sync, bool persist, CancellationToken ct)
     {
         await _gate.WaitAsync(ct);
@@ -142,7 +148,7 @@ internal sealed class ForwardEngine : IAsyncDisposable
                 counters.Configure(placement, now);
                 var rule = HeldByOtherRule(placement) is { } port
                     ? ForwardRule.Failed(placement, json, counters, $"port {port} already in use")
-                    : await ForwardRule.StartAsync(placement, json, counters, _credentials, ct);
+                    : await ForwardRule.StartAsync(placement, json, counters, _credentials, ct, _settings.UdpSessions);
                 if (rule.Error is not null) Log.Warn($"forward {placement.Name} ({id}): {rule.Error}");
                 lock (_rules) _rules[id] = rule;
             }

@@ -21,8 +21,9 @@ internal sealed class ForwardRule : IAsyncDisposable
     private HopServer? _hop;
     private bool _closed;
 
-    private ForwardRule(ForwardPlacement placement, string json, RuleCounters counters, HopCredentials? credentials)
+    private ForwardRule(ForwardPlacement placement, string json, RuleCounters counters, HopCredentials? credentials, UdpSessionLimits? udpLimits = null)
     {
+        UdpLimits = udpLimits ?? UdpSessionLimits.Default;
         Placement = placement;
         Json = json;
         Counters = counters;
@@ -38,6 +39,10 @@ internal sealed class ForwardRule : IAsyncDisposable
     public RuleCounters Counters { get; }
     public HopCredentials? Credentials { get; }
     public TargetPool? Targets { get; private set; }
+    public UdpSessionLimits UdpLimits { get; }
+
+    /// <summary>The UDP listener, when the placement has one.</summary>
+    internal UdpEntry? Udp => _udp;
 
     /// <summary>Null while the placement runs; otherwise why it does not.</summary>
     public string? Error { get; private set; }
@@ -45,9 +50,10 @@ internal sealed class ForwardRule : IAsyncDisposable
     /// <summary>Cancelled when open connections must close (the rule stops, or its quota blocks).</summary>
     public CancellationToken ConnectionsClosing => Volatile.Read(ref _connections).Token;
 
-    public static async Task<ForwardRule> StartAsync(ForwardPlacement placement, string json, RuleCounters counters, HopCredentials? credentials, CancellationToken ct)
+    public static async Task<ForwardRule> StartAsync(ForwardPlacement placement, string json, RuleCounters counters, HopCredentials? credentials, CancellationToken ct,
+        UdpSessionLimits? udpLimits = null)
     {
-        var rule = new ForwardRule(placement, json, counters, credentials);
+        var rule = new ForwardRule(placement, json, counters, credentials, udpLimits);
         try
         {
             rule.Error = await rule.OpenAsync(ct);
@@ -136,7 +142,7 @@ internal sealed class ForwardRule : IAsyncDisposable
             {
                 try
                 {
-                    _udp = UdpEntry.Start(this, listen);
+                    _udp = UdpEntry.Start(this, listen, UdpLimits);
                 }
                 catch (SocketException ex)
                 {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using SentinelX.Node.Forwarding.Copy;
@@ -50,7 +51,11 @@ internal static class HopRelay
         }
     }
 
-    /// <summary>Datagram frames from the hop go to the target; the target's replies go back framed, until either side ends or idles.</summary>
+    /// <summary>
+    /// Datagram frames from the hop go to the target; the target's replies go back framed, until either
+    /// side ends or idles. Both directions wait for data before they rent a buffer, so an idle
+    /// session holds none.
+    /// </summary>
     private static async Task UdpToTargetAsync(ForwardRule rule, Stream stream, CancellationToken ct)
     {
         var endpoint = await rule.Targets!.PickDatagramTargetAsync(ct);
@@ -60,30 +65,8 @@ internal static class HopRelay
         var idle = TimeSpan.FromSeconds(Math.Max(1, rule.Placement.UdpIdleSeconds));
         cancel.CancelAfter(idle);
 
-        var toTarget = Task.Run(async () =>
-        {
-            var buffer = new byte[HopPreamble.MaxDatagram + 2];
-            while (true)
-            {
-                var length = await DatagramFraming.ReadAsync(stream, buffer, cancel.Token);
-                if (length < 0) return;
-                cancel.CancelAfter(idle);
-                await socket.SendAsync(buffer.AsMemory(0, length), cancel.Token);
-                rule.Counters.AddIn(length);
-            }
-        }, CancellationToken.None);
-        var fromTarget = Task.Run(async () =>
-        {
-            var buffer = new byte[HopPreamble.MaxDatagram];
-            while (true)
-            {
-                var length = await socket.ReceiveAsync(buffer, cancel.Token);
-                cancel.CancelAfter(idle);
-                await DatagramFraming.WriteAsync(stream, buffer.AsMemory(0, length), cancel.Token);
-                rule.Counters.AddOut(length);
-            }
-        }, CancellationToken.None);
-
+        var toTarget = ToTargetAsync(rule, stream, socket, cancel, idle);
+        var fromTarget = FromTargetAsync(rule, stream, socket, cancel, idle);
         try
         {
             await Task.WhenAny(toTarget, fromTarget);
@@ -92,6 +75,47 @@ internal static class HopRelay
         {
             await cancel.CancelAsync();
             await Task.WhenAll(toTarget, fromTarget).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    private static async Task ToTargetAsync(ForwardRule rule, Stream stream, Socket socket, CancellationTokenSource cancel, TimeSpan idle)
+    {
+        while (true)
+        {
+            await DataWait.ForStreamAsync(stream, cancel.Token);
+            var buffer = ArrayPool<byte>.Shared.Rent(HopPreamble.MaxDatagram);
+            try
+            {
+                var length = await DatagramFraming.ReadAsync(stream, buffer, cancel.Token);
+                if (length < 0) return;
+                cancel.CancelAfter(idle);
+                await socket.SendAsync(buffer.AsMemory(0, length), cancel.Token);
+                rule.Counters.AddIn(length);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    private static async Task FromTargetAsync(ForwardRule rule, Stream stream, Socket socket, CancellationTokenSource cancel, TimeSpan idle)
+    {
+        while (true)
+        {
+            await DataWait.ForDatagramAsync(socket, cancel.Token);
+            var buffer = ArrayPool<byte>.Shared.Rent(HopPreamble.MaxDatagram);
+            try
+            {
+                var length = await socket.ReceiveAsync(buffer, SocketFlags.None, cancel.Token);
+                cancel.CancelAfter(idle);
+                await DatagramFraming.WriteAsync(stream, buffer.AsMemory(0, length), cancel.Token);
+                rule.Counters.AddOut(length);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 }

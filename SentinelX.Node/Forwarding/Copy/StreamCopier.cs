@@ -8,8 +8,9 @@ namespace SentinelX.Node.Forwarding.Copy;
 
 /// <summary>
 /// The pooled-buffer copy used when splice cannot be (a bandwidth limit, a TLS or WebSocket hop):
-/// a zero-byte read waits for data before a 64 KiB buffer is rented, so idle connections hold no
-/// buffer (YARP's StreamCopier, Kestrel's SocketConnection). Each chunk is paid for in the rule's
+/// a zero-byte read waits for data before a 64 KiB buffer is rented, on every round, and the buffer
+/// goes back to the pool whenever that read would wait, so idle connections hold no buffer (YARP's
+/// StreamCopier, Kestrel's SocketConnection). Each chunk is paid for in the rule's
 /// token bucket and counted as soon as it is written.
 /// </summary>
 internal static class StreamCopier
@@ -23,11 +24,12 @@ internal static class StreamCopier
     /// Copies both ways. When one side ends cleanly and its end can be passed on (a socket, TLS or
     /// WebSocket half-close), the other direction runs to its end too; otherwise the first end closes both.
     /// </summary>
-    public static async Task RunAsync(Stream client, Stream target, RuleCounters counters, CancellationToken ct)
+    public static async Task RunAsync(Stream client, Stream target, RuleCounters counters, CancellationToken ct, ArrayPool<byte>? pool = null)
     {
+        pool ??= ArrayPool<byte>.Shared;
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var inbound = CopyAsync(client, target, counters.Inbound, counters.AddIn, cancel.Token);
-        var outbound = CopyAsync(target, client, counters.Outbound, counters.AddOut, cancel.Token);
+        var inbound = CopyAsync(client, target, counters.Inbound, counters.AddIn, pool, cancel.Token);
+        var outbound = CopyAsync(target, client, counters.Outbound, counters.AddOut, pool, cancel.Token);
         var first = await Task.WhenAny(inbound, outbound);
         var halfClosed = await first;
         if (!halfClosed) await cancel.CancelAsync();
@@ -43,59 +45,72 @@ internal static class StreamCopier
 
     /// <summary>
     /// Copies until the end of <paramref name="from"/>; true when that end was passed on to <paramref name="to"/>.
-    /// A TLS or WebSocket hop hands out a record or a message at a time (16 KiB for TLS). While more
-    /// is already there, i.e. the next read completes at once, reads are gathered up to the buffer's
-    /// size and written as one; the first read that would wait is left running into the rest of the
-    /// buffer while the gathered bytes are written.
+    /// Every round starts with a zero-byte read: while it would wait, the buffer goes back to the
+    /// pool, so an idle connection holds none (as YARP's StreamCopier does). A TLS or WebSocket hop
+    /// hands out a record or a message at a time (16 KiB for TLS). While more is already there, i.e.
+    /// the next zero-byte read completes at once, reads are gathered up to the buffer's size and
+    /// written as one; a zero-byte read that would wait ends the gathering and is the next round's.
+    /// A read is only issued once data is there, so none is ever left running into a buffer.
     /// </summary>
-    private static async Task<bool> CopyAsync(Stream from, Stream to, TokenBucket bucket, Action<long> count, CancellationToken ct)
+    private static async Task<bool> CopyAsync(Stream from, Stream to, TokenBucket bucket, Action<long> count, ArrayPool<byte> pool, CancellationToken ct)
     {
         var gather = from is not NetworkStream;
         byte[]? buffer = null;
-        ValueTask<int> pending = default;
-        var reading = false;
+        ValueTask<int> waiting = default;
+        var hasWaiting = false;
         try
         {
-            var start = 0;
-            var end = 0;
             while (true)
             {
-                if (buffer is null)
-                {
 #pragma warning disable CA2022 // a zero-byte read only waits until data is there; it never returns any
-                    await from.ReadAsync(Memory<byte>.Empty, ct);
+                var wait = hasWaiting ? waiting : from.ReadAsync(Memory<byte>.Empty, ct);
 #pragma warning restore CA2022
-                    buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+                hasWaiting = false;
+                if (!wait.IsCompleted)
+                {
+                    if (buffer is not null)
+                    {
+                        var idle = buffer;
+                        buffer = null;
+                        pool.Return(idle);
+                    }
+
+                    await wait;
+                    if (!DataWait.IsReal(from)) continue;
+                }
+                else
+                {
+                    wait.GetAwaiter().GetResult();
                 }
 
-                var read = reading ? await pending : await from.ReadAsync(buffer.AsMemory(end, BufferSize - end), ct);
-                reading = false;
-                var ended = read == 0;
-                end += read;
+                buffer ??= pool.Rent(BufferSize);
+                var end = await from.ReadAsync(buffer.AsMemory(0, BufferSize), ct);
+                var ended = end == 0;
                 while (gather && !ended && BufferSize - end >= MinGather)
                 {
-                    var next = from.ReadAsync(buffer.AsMemory(end, BufferSize - end), ct);
-                    if (!next.IsCompleted)
+#pragma warning disable CA2022
+                    var more = from.ReadAsync(Memory<byte>.Empty, ct);
+#pragma warning restore CA2022
+                    if (!more.IsCompleted)
                     {
-                        (pending, reading) = (next, true);
+                        (waiting, hasWaiting) = (more, true);
                         break;
                     }
 
-                    var more = next.GetAwaiter().GetResult();
-                    if (more == 0) ended = true;
-                    end += more;
+                    more.GetAwaiter().GetResult();
+                    var got = await from.ReadAsync(buffer.AsMemory(end, BufferSize - end), ct);
+                    if (got == 0) ended = true;
+                    end += got;
                 }
 
-                if (end > start)
+                if (end > 0)
                 {
-                    await bucket.TakeAsync(end - start, ct);
-                    await to.WriteAsync(buffer.AsMemory(start, end - start), ct);
-                    count(end - start);
+                    await bucket.TakeAsync(end, ct);
+                    await to.WriteAsync(buffer.AsMemory(0, end), ct);
+                    count(end);
                 }
 
                 if (ended) return await PassEndAsync(to);
-                if (reading) start = end;
-                else start = end = 0;
             }
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
@@ -104,8 +119,7 @@ internal static class StreamCopier
         }
         finally
         {
-            // A read still running would fill the buffer after it went back to the pool; the collector takes it then.
-            if (buffer is not null && !reading) ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null) pool.Return(buffer);
         }
     }
 

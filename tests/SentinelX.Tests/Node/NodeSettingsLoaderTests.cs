@@ -155,4 +155,30 @@ public sealed class NodeSettingsLoaderTests : IDisposable
         File.WriteAllText(Path.Combine(_dir, "node.json"), """{"core":"http://a","key":"k","fileRoots":["srv"]}""");
         Load().Errors.Should().ContainSingle().Which.Should().Contain("must be an absolute path");
     }
+
+    [Fact]
+    public void Udp_session_caps_default_come_from_the_file_or_environment_and_refuse_hostile_values()
+    {
+        var defaults = Load("--core", "http://a", "--key", "k").Settings!.UdpSessions;
+        (defaults.PerRule, defaults.PerSource).Should().Be((1024, 256));
+
+        File.WriteAllText(Path.Combine(_dir, "node.json"), """{"core":"http://a","key":"k","udpMaxSessions":4000,"udpMaxSessionsPerSource":64}""");
+        var fromFile = Load().Settings!.UdpSessions;
+        (fromFile.PerRule, fromFile.PerSource).Should().Be((4000, 64));
+        _env["SENTINELX_NODE_UDP_MAX_SESSIONS"] = "50";
+        var fromEnv = Load().Settings!.UdpSessions;
+        (fromEnv.PerRule, fromEnv.PerSource).Should().Be((50, 50), "a per-source cap above the rule's is the rule's");
+
+        foreach (var hostile in new[] { "0", "-1", "65537", "99999999999", "1e3", "abc", "0x10" })
+        {
+            _env["SENTINELX_NODE_UDP_MAX_SESSIONS"] = hostile;
+            Load().Errors.Should().ContainSingle(hostile).Which.Should().Contain("SENTINELX_NODE_UDP_MAX_SESSIONS", hostile).And.NotContain("\n");
+        }
+
+        _env.Remove("SENTINELX_NODE_UDP_MAX_SESSIONS");
+        File.WriteAllText(Path.Combine(_dir, "node.json"), """{"core":"http://a","key":"k","udpMaxSessionsPerSource":0}""");
+        Load().Errors.Should().ContainSingle().Which.Should().Contain("udpMaxSessionsPerSource 0 must be within 1 to 65536");
+        File.WriteAllText(Path.Combine(_dir, "node.json"), """{"core":"http://a","key":"k","udpMaxSessions":"many"}""");
+        Load().Errors.Should().Contain(e => e.Contains("is not valid") && e.Contains("udpMaxSessions"));
+    }
 }
