@@ -53,7 +53,7 @@ internal sealed class FilesFeature(NodeSettings settings) : INodeFeature
     private FilesListResult List(FilesListParams p)
     {
         // An empty path means "where browsing starts": the first allowed root.
-        using var directory = _paths.Open(p.Path.Length == 0 ? _paths.Roots[0] : p.Path, FilesNative.ORdOnly | FilesNative.ODirectory, out var at);
+        using var directory = OpenDirectory(p.Path.Length == 0 ? _paths.Roots[0] : p.Path, out var at);
         var names = FilesNative.ReadDirectory(directory, FilesListResult.MaxEntries + 1, out var errno);
         if (errno != 0) throw FilesPaths.Failure(errno, at.Full);
 
@@ -81,6 +81,16 @@ internal sealed class FilesFeature(NodeSettings settings) : INodeFeature
         return new FilesListResult { Path = at.Full, Entries = entries, Truncated = names.Count > FilesListResult.MaxEntries };
     }
 
+    /// <summary>Opens a directory for reading its entries; anything else is "not a directory", decided on the same inode.</summary>
+    private SafeFileHandle OpenDirectory(string path, out FilesPaths.Located at)
+    {
+        using var handle = _paths.Open(path, FilesNative.OPath, out at);
+        if (!FilesNative.TryFstat(handle, out var stat, out var errno)) throw FilesPaths.Failure(errno, at.Full);
+        if (!stat.IsDirectory) throw FilesPaths.Refused(FilesErrorReasons.NotAFile, $"{at.Full} is not a directory");
+        var directory = FilesNative.OpenAt(handle, ".", FilesNative.ORdOnly | FilesNative.ODirectory, out errno);
+        return directory.IsInvalid ? throw FilesPaths.Failure(errno, at.Full) : directory;
+    }
+
     private FilesDone Mkdir(FilesMkdirParams p)
     {
         var (parent, name, at) = _paths.OpenParent(p.Path, "created");
@@ -99,7 +109,10 @@ internal sealed class FilesFeature(NodeSettings settings) : INodeFeature
             {
                 if (!FilesNative.TryStatAt(fromParent, fromName, out _, out var errno)) throw FilesPaths.Failure(errno, from.Full);
                 // A link is renamed as the link; the kernel decides "exists" atomically.
-                Check(FilesNative.RenameAt(fromParent, fromName, toParent, toName, noReplace: true), to.Full);
+                var renamed = FilesNative.RenameAt(fromParent, fromName, toParent, toName, noReplace: true);
+                if (renamed == FilesNative.EXDEV)
+                    throw new JsonRpcException(JsonRpcErrorCodes.OperationFailed, $"{from.Full} and {to.Full} are on different file systems; a rename cannot move between them");
+                Check(renamed, to.Full);
             }
 
             return new FilesDone { Path = to.Full };
@@ -114,7 +127,7 @@ internal sealed class FilesFeature(NodeSettings settings) : INodeFeature
             if (!FilesNative.TryStatAt(parent, name, out var stat, out var errno)) throw FilesPaths.Failure(errno, at.Full);
             if (stat.IsDirectory)
             {
-                using (var directory = _paths.Open(at, FilesNative.ORdOnly | FilesNative.ODirectory))
+                using (var directory = OpenDirectory(at.Full, out _))
                 {
                     if (p.Recursive) DeleteContents(directory, at.Full);
                     else if (FilesNative.ReadDirectory(directory, 1, out _).Count > 0)

@@ -161,6 +161,8 @@ public sealed class FilesFeatureTests : IAsyncLifetime
         listing.Entries.Select(e => (e.Name, e.Type)).Should().Equal(
             ("etc", "dir"), ("home", "dir"), ("sub", "dir"), ("in-dir", "symlink"), ("out-dir", "symlink"), ("out-file", "symlink"));
         listing.Entries.Single(e => e.Name == "out-dir").Target.Should().Be(_outside);
+        (await Refusal(core.RequestAsync(Methods.FilesList, new FilesListParams { Path = At("etc/shadow") }, json.FilesListParams, json.FilesListResult)))
+            .ErrorData.Should().Be(FilesErrorReasons.NotAFile);
 
         var download = await core.RequestAsync(Methods.FilesRead, new FilesReadParams { Path = At("etc/shadow"), StreamId = "s1", Offset = 2 }, json.FilesReadParams, json.FilesReadResult);
         download.Size.Should().Be(6);
