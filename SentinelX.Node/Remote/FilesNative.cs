@@ -66,7 +66,13 @@ internal static partial class FilesNative
 
     // New system calls share one number on every architecture; renameat2 predates that.
     private const long SysOpenat2 = 437;
-    private static readonly long SysRenameat2 = ArmFlags ? 276 : 316;
+    private static readonly long SysRenameat2 = RuntimeInformation.ProcessArchitecture switch
+    {
+        Architecture.Arm64 => 276,
+        Architecture.Arm => 382,
+        Architecture.X86 => 353,
+        _ => 316, // x86-64
+    };
 
     /// <summary>Set once openat2 answered ENOSYS (kernels before 5.6, some seccomp filters): walk component by component from then on.</summary>
     private static volatile bool s_openat2Missing;

@@ -158,6 +158,15 @@ public sealed class FilesPathsTests : IDisposable
         ((Action)(() => FilesFeature.ParseMode(mode))).Should().Throw<JsonRpcException>().Which.Code.Should().Be(JsonRpcErrorCodes.InvalidParams);
 
     [Fact]
+    public void The_core_answers_a_refused_link_with_403_and_the_nodes_words()
+    {
+        var failure = FilesClient.FromNode(FilesPaths.Failure(FilesNative.ELOOP, "/srv/a")).Failure;
+        failure.Status.Should().Be(403);
+        failure.Title.Should().Be("Symbolic link refused");
+        failure.Detail.Should().Be("/srv/a goes through a symbolic link; file operations never follow links");
+    }
+
+    [Fact]
     public void The_tab_builds_crumbs_and_parents()
     {
         FilesPath.Crumbs("/var/log/nginx").Should().Equal(("/", "/"), ("var", "/var"), ("log", "/var/log"), ("nginx", "/var/log/nginx"));
