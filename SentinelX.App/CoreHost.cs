@@ -30,8 +30,8 @@ public static class CoreHost
     public static async Task<WebApplication> CreateAsync(string dataDir, string? urls, IDictionary<string, string?>? settings = null, CancellationToken ct = default)
     {
         dataDir = Path.GetFullPath(dataDir);
-        Directory.CreateDirectory(dataDir);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.AddDataDirectory(dataDir);
         CoreConfiguration.Apply(builder.Configuration, settings);
         urls ??= builder.Configuration["Urls"] ?? CoreConfiguration.DefaultUrls;
         builder.WebHost.UseUrls(urls);

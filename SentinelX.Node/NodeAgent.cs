@@ -8,6 +8,7 @@ using SentinelX.Node.Metrics;
 using SentinelX.Node.Outbox;
 using SentinelX.Node.Remote;
 using SentinelX.Shared.Protocol;
+using SentinelX.Shared.Storage;
 
 namespace SentinelX.Node;
 
@@ -38,7 +39,11 @@ internal sealed class NodeAgent(NodeSettings settings, string agentVersion, Back
 
     public async Task RunAsync(CancellationToken ct)
     {
-        Directory.CreateDirectory(settings.DataDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        // Its secret and its forwards' state are in there. No process umask: the Node creates files for
+        // operators too. Files it adds later sit behind the 0700 directory, so only an open directory is news.
+        var tightened = PrivateDirectory.Prepare(settings.DataDir);
+        if (tightened.Contains(settings.DataDir))
+            Log.Warn($"data directory {settings.DataDir} was open to other users; made it and {tightened.Count - 1} path(s) in it owner-only (0700/0600)");
         using var outbox = SampleOutbox.Open(Path.Combine(settings.DataDir, "outbox"), new OutboxOptions
         {
             MaxBytes = settings.OutboxMaxBytes,

@@ -24,8 +24,11 @@ internal sealed record NodeSettings
     /// </summary>
     public IReadOnlySet<string> Allow { get; init; } = new HashSet<string>(Shared.Protocol.Capabilities.All, StringComparer.Ordinal);
 
-    /// <summary>Directories file operations may touch, as absolute paths; checked after symlinks are resolved.</summary>
-    public IReadOnlyList<string> FileRoots { get; init; } = ["/"];
+    /// <summary>Directories file operations may touch, as absolute paths; nothing beneath them is reached through a symlink.</summary>
+    public IReadOnlyList<string> FileRoots { get; init; } = NodeSettingsLoader.DefaultFileRoots;
+
+    /// <summary>Whether chmod may set setuid, setgid or sticky bits (and uploads keep them); off unless the owner says so.</summary>
+    public bool FileSpecialModes { get; init; }
 
     /// <summary>The Docker Engine API socket (podman's compatible socket works too).</summary>
     public string DockerSocket { get; init; } = NodeSettingsLoader.DefaultDockerSocket;
@@ -47,6 +50,7 @@ internal sealed record NodeFileConfig
     public IReadOnlyList<string>? Allow { get; init; }
 
     public IReadOnlyList<string>? FileRoots { get; init; }
+    public bool? FileSpecialModes { get; init; }
     public string? DockerSocket { get; init; }
 
     /// <summary>UDP sessions per forward rule (default 1024) and per client address (default 256).</summary>

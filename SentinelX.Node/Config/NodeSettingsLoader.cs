@@ -20,10 +20,18 @@ internal static class NodeSettingsLoader
     /// <summary>Upper bound of the UDP session caps: each session is a socket (a file descriptor).</summary>
     public const int MaxUdpSessions = 65_536;
 
+    /// <summary>
+    /// Where file operations may reach when node.json names no <c>fileRoots</c>: logs to read, and
+    /// the usual homes of served content and scratch files. Never <c>/</c>, nor anywhere a write
+    /// becomes root's code or someone's login (<c>/etc</c>, <c>/root</c>, <c>/home</c>, <c>/opt</c>,
+    /// <c>/usr</c>, <c>/proc</c>, <c>/sys</c>, <c>/dev</c>). The first is where browsing starts.
+    /// </summary>
+    public static readonly IReadOnlyList<string> DefaultFileRoots = ["/var/log", "/srv", "/var/www", "/tmp"];
+
     public const string Usage =
         "usage: sentinelx-node run --core URL --key KEY [--name NAME] [--data DIR] [--interval-ms N] [--config FILE]\n" +
         "                          [--allow exec,shell,files,docker,forward | --monitor-only]\n" +
-        "                          [--docker-socket PATH]\n" +
+        "                          [--docker-socket PATH] [--file-special-modes[=true|false]]\n" +
         "       sentinelx-node --version";
 
     /// <summary>Builds the settings for <c>run</c>; <paramref name="args"/> are the words after <c>run</c>.</summary>
@@ -73,6 +81,7 @@ internal static class NodeSettingsLoader
 
         var allow = ParseAllow(flags, env("SENTINELX_NODE_ALLOW"), file.Allow, errors);
         var roots = ParseRoots(file.FileRoots, errors);
+        var specialModes = ParseBool("file-special-modes", Pick("file-special-modes", "SENTINELX_NODE_FILE_SPECIAL_MODES", null), file.FileSpecialModes, errors);
         var dockerSocket = Pick("docker-socket", "SENTINELX_NODE_DOCKER_SOCKET", file.DockerSocket) ?? DefaultDockerSocket;
         if (!Path.IsPathFullyQualified(dockerSocket)) errors.Add($"Docker socket \"{dockerSocket}\" must be an absolute path");
         var udpSessions = ParseUdpSessions(env, file, errors);
@@ -87,6 +96,7 @@ internal static class NodeSettingsLoader
             SampleIntervalMs = interval,
             Allow = allow,
             FileRoots = roots,
+            FileSpecialModes = specialModes,
             DockerSocket = dockerSocket,
             UdpSessions = udpSessions,
         }, errors);
@@ -162,7 +172,7 @@ internal static class NodeSettingsLoader
 
     private static List<string> ParseRoots(IReadOnlyList<string>? fromFile, List<string> errors)
     {
-        if (fromFile is null || fromFile.Count == 0) return ["/"];
+        if (fromFile is null || fromFile.Count == 0) return [.. DefaultFileRoots];
         var roots = new List<string>();
         foreach (var root in fromFile)
         {
@@ -171,6 +181,22 @@ internal static class NodeSettingsLoader
         }
 
         return roots;
+    }
+
+    /// <summary>A yes/no setting from the flag or variable (<c>true</c>/<c>false</c>, <c>1</c>/<c>0</c>), else the file; off when none says.</summary>
+    private static bool ParseBool(string name, string? text, bool? fromFile, List<string> errors)
+    {
+        if (text is null) return fromFile ?? false;
+        switch (text.ToLowerInvariant())
+        {
+            case "true" or "1" or "yes":
+                return true;
+            case "false" or "0" or "no":
+                return false;
+            default:
+                errors.Add($"{name} \"{text}\" must be true or false");
+                return false;
+        }
     }
 
     public static string DefaultDataDir(NodeHost host) =>
@@ -203,7 +229,13 @@ internal static class NodeSettingsLoader
                 continue;
             }
 
-            if (name is not ("core" or "key" or "name" or "data" or "interval-ms" or "config" or "allow" or "docker-socket"))
+            if (name == "file-special-modes" && value is null)
+            {
+                flags[name] = "true";
+                continue;
+            }
+
+            if (name is not ("core" or "key" or "name" or "data" or "interval-ms" or "config" or "allow" or "docker-socket" or "file-special-modes"))
             {
                 errors.Add($"unknown option --{name}");
                 // Its value (if it has one) belongs to it and is not a second problem.

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Microsoft.Win32.SafeHandles;
 using SentinelX.Shared.Protocol;
 
 namespace SentinelX.Node.Remote;
@@ -10,7 +11,7 @@ namespace SentinelX.Node.Remote;
 /// Downloads and uploads over data streams. The request is answered (or refused) before any byte
 /// moves; the bytes then go through one pooled buffer, so a file of any size costs the same memory.
 /// </summary>
-internal sealed class FilesTransfers(FilesPaths paths, SessionContext session)
+internal sealed class FilesTransfers(FilesPaths paths, SessionContext session, bool specialModes)
 {
     /// <summary>Bytes per binary frame and per file read or write.</summary>
     public const int ChunkBytes = 256 * 1024;
@@ -19,16 +20,8 @@ internal sealed class FilesTransfers(FilesPaths paths, SessionContext session)
 
     public FilesReadResult StartRead(FilesReadParams p)
     {
-        var path = paths.Resolve(p.Path, followLast: true);
-        DemandRegular(path, mustExist: true);
-        var file = new FileStream(path, new FileStreamOptions
-        {
-            Mode = FileMode.Open,
-            Access = FileAccess.Read,
-            Share = FileShare.ReadWrite | FileShare.Delete,
-            BufferSize = 0,
-            Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
-        });
+        // O_NONBLOCK: a fifo swapped in must not hang the open; it is refused right after.
+        var file = OpenRegular(p.Path, FilesNative.ORdOnly | FilesNative.ONonblock | FilesNative.ONoctty, FileAccess.Read, out var at);
         try
         {
             var size = file.Length;
@@ -36,7 +29,7 @@ internal sealed class FilesTransfers(FilesPaths paths, SessionContext session)
                 throw FilesPaths.Refused(FilesErrorReasons.BadOffset, $"offset {p.Offset} is outside the file ({size} bytes)");
             file.Position = p.Offset;
             _ = Task.Run(() => SendAsync(file, p.StreamId), CancellationToken.None);
-            return new FilesReadResult { Path = path, Size = size };
+            return new FilesReadResult { Path = at.Full, Size = size };
         }
         catch
         {
@@ -47,63 +40,92 @@ internal sealed class FilesTransfers(FilesPaths paths, SessionContext session)
 
     public FilesWriteAccepted StartWrite(FilesWriteParams p)
     {
-        var path = paths.Resolve(p.Path, followLast: true);
-        DemandRegular(path, mustExist: false);
         if (p.Offset < 0) throw new JsonRpcException(JsonRpcErrorCodes.InvalidParams, "offset must not be negative");
+        return p.Offset == 0 && p.Truncate ? StartFreshWrite(p) : StartResumedWrite(p);
+    }
 
-        string? temp = null;
-        FileStream file;
-        if (p.Offset == 0 && p.Truncate)
+    /// <summary>
+    /// A fresh upload goes to a hidden file beside the target, created with O_EXCL in the open parent
+    /// directory and renamed over the name (relative to the same descriptor) only once every byte
+    /// arrived: an aborted upload never leaves a half file under the real name, and a link swapped in
+    /// at the name is replaced, never written through.
+    /// </summary>
+    private FilesWriteAccepted StartFreshWrite(FilesWriteParams p)
+    {
+        var (parent, name, at) = paths.OpenParent(p.Path, "replaced");
+        try
         {
-            // A fresh upload goes to a hidden file beside the target, renamed over it only once every
-            // byte arrived: an aborted upload never leaves a half file under the real name.
-            temp = Path.Combine(Path.GetDirectoryName(path)!, "." + Path.GetFileName(path) + TempMarker + RandomNumberGenerator.GetHexString(8, lowercase: true));
-            var options = WriteOptions(FileMode.CreateNew);
-            if (File.Exists(path)) options.UnixCreateMode = File.GetUnixFileMode(path);
-            file = new FileStream(temp, options);
+            uint mode = 0x1B6; // 0666 less the umask, as a new file anywhere
+            if (FilesNative.TryStatAt(parent, name, out var existing, out _))
+            {
+                DemandRegular(existing, at.Full);
+                // Keep the file's mode, but never carry setuid/setgid onto new content unless the owner allows such modes.
+                mode = existing.Permissions & (specialModes ? 0xFFFu : 0x1FFu);
+            }
+
+            var temp = "." + name + TempMarker + RandomNumberGenerator.GetHexString(8, lowercase: true);
+            var handle = FilesNative.OpenAt(parent, temp, FilesNative.OWrOnly | FilesNative.OCreat | FilesNative.OExcl | FilesNative.ONofollow, out var errno, mode);
+            if (handle.IsInvalid) throw FilesPaths.Failure(errno, at.Full);
+            var file = new FileStream(handle, FileAccess.Write, bufferSize: 0);
+            _ = Task.Run(() => ReceiveAsync(file, new Target(parent, temp, name), p.StreamId), CancellationToken.None);
+            return new FilesWriteAccepted { Path = at.Full };
         }
-        else
+        catch
         {
-            file = new FileStream(path, WriteOptions(p.Offset == 0 ? FileMode.OpenOrCreate : FileMode.Open));
-            try
-            {
-                if (file.Length < p.Offset)
-                    throw FilesPaths.Refused(FilesErrorReasons.BadOffset, $"{path} has {file.Length} bytes; a resumed upload must start at or before that");
-                if (p.Truncate) file.SetLength(p.Offset);
-                file.Position = p.Offset;
-            }
-            catch
-            {
-                file.Dispose();
-                throw;
-            }
+            parent.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A chunk of a resumed upload: the file is opened again through the same link-refusing walk, never by path.</summary>
+    private FilesWriteAccepted StartResumedWrite(FilesWriteParams p)
+    {
+        var flags = FilesNative.OWrOnly | FilesNative.ONonblock | FilesNative.ONoctty | (p.Offset == 0 ? FilesNative.OCreat : 0);
+        var file = OpenRegular(p.Path, flags, FileAccess.Write, out var at);
+        try
+        {
+            if (file.Length < p.Offset)
+                throw FilesPaths.Refused(FilesErrorReasons.BadOffset, $"{at.Full} has {file.Length} bytes; a resumed upload must start at or before that");
+            if (p.Truncate) file.SetLength(p.Offset);
+            file.Position = p.Offset;
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
         }
 
-        _ = Task.Run(() => ReceiveAsync(file, temp, path, p.StreamId), CancellationToken.None);
-        return new FilesWriteAccepted { Path = path };
+        _ = Task.Run(() => ReceiveAsync(file, null, p.StreamId), CancellationToken.None);
+        return new FilesWriteAccepted { Path = at.Full };
+    }
+
+    /// <summary>Opens beneath the root and checks, on the descriptor, that it is a regular file.</summary>
+    private FileStream OpenRegular(string path, int flags, FileAccess access, out FilesPaths.Located at)
+    {
+        var handle = paths.Open(path, flags, out at, 0x1B6);
+        try
+        {
+            if (!FilesNative.TryFstat(handle, out var stat, out var errno)) throw FilesPaths.Failure(errno, at.Full);
+            DemandRegular(stat, at.Full);
+            return new FileStream(handle, access, bufferSize: 0);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Only regular files move: a fifo or a device would block or never end.</summary>
-    private static void DemandRegular(string path, bool mustExist)
+    private static void DemandRegular(FileStat stat, string path)
     {
-        if (!FilesNative.TryLstat(path, out var stat, out _))
-        {
-            if (mustExist) throw new JsonRpcException(JsonRpcErrorCodes.NotFound, $"no such file: {path}");
-            return;
-        }
-
+        if (stat.IsSymlink) throw FilesPaths.Failure(FilesNative.ELOOP, path);
         if (!stat.IsRegular)
             throw FilesPaths.Refused(FilesErrorReasons.NotAFile, stat.IsDirectory ? $"{path} is a directory" : $"{path} is not a regular file");
     }
 
-    private static FileStreamOptions WriteOptions(FileMode mode) => new()
-    {
-        Mode = mode,
-        Access = FileAccess.Write,
-        Share = FileShare.Read,
-        BufferSize = 0,
-        Options = FileOptions.Asynchronous,
-    };
+    /// <summary>Where a fresh upload lands: its temporary name and final name in one open directory.</summary>
+    private sealed record Target(SafeFileHandle Directory, string Temp, string Name);
 
     /// <summary>Sends the file in binary frames and closes normally; any failure closes abnormally so the Core never mistakes a cut file for a whole one.</summary>
     private async Task SendAsync(FileStream file, string streamId)
@@ -132,7 +154,7 @@ internal sealed class FilesTransfers(FilesPaths paths, SessionContext session)
     }
 
     /// <summary>Writes binary frames until the Core closes normally, then answers with the size (or the error) in a text frame.</summary>
-    private async Task ReceiveAsync(FileStream file, string? temp, string path, string streamId)
+    private async Task ReceiveAsync(FileStream file, Target? target, string streamId)
     {
         var ct = session.Closed;
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
@@ -157,7 +179,12 @@ internal sealed class FilesTransfers(FilesPaths paths, SessionContext session)
             file.Flush(flushToDisk: true);
             var size = file.Length;
             await file.DisposeAsync();
-            if (temp is not null) File.Move(temp, path, overwrite: true);
+            if (target is not null)
+            {
+                var errno = FilesNative.RenameAt(target.Directory, target.Temp, target.Directory, target.Name, noReplace: false);
+                if (errno != 0) throw new IOException(FilesPaths.Failure(errno, target.Name).Message);
+            }
+
             finished = true;
             await SendOutcomeAsync(socket, new FilesWriteOutcome { Size = size }, ct);
             await CloseAsync(socket, WebSocketCloseStatus.NormalClosure, null);
@@ -183,7 +210,11 @@ internal sealed class FilesTransfers(FilesPaths paths, SessionContext session)
             ArrayPool<byte>.Shared.Return(buffer);
             await file.DisposeAsync();
             socket?.Dispose();
-            if (!finished && temp is not null) TryDelete(temp);
+            if (target is not null)
+            {
+                if (!finished) _ = FilesNative.UnlinkAt(target.Directory, target.Temp, isDirectory: false);
+                target.Directory.Dispose();
+            }
         }
     }
 
@@ -206,15 +237,4 @@ internal sealed class FilesTransfers(FilesPaths paths, SessionContext session)
 
     /// <summary>A close reason must fit in 123 bytes.</summary>
     private static string Cap(string text) => text.Length <= 100 ? text : text[..100];
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-        }
-    }
 }

@@ -1,6 +1,6 @@
 namespace SentinelX.Shared.Protocol;
 
-/// <summary>Core → Node: list a directory (symlinks are followed to the directory they name).</summary>
+/// <summary>Core → Node: list a directory (a path through a symlink is refused; links inside are listed, not followed).</summary>
 public sealed record FilesListParams
 {
     public required string Path { get; init; }
@@ -29,7 +29,7 @@ public sealed record FileEntry
     public string? Target { get; init; }
 }
 
-/// <summary>A directory's entries: <see cref="Path"/> is the directory after symlinks were resolved.</summary>
+/// <summary>A directory's entries: <see cref="Path"/> is the normalized path of the directory.</summary>
 public sealed record FilesListResult
 {
     /// <summary>At most this many entries are listed, so a listing always fits in one message.</summary>
@@ -80,7 +80,7 @@ public sealed record FilesReadParams
     public long Offset { get; init; }
 }
 
-/// <summary>The file's full size and its resolved path; the stream carries <c>Size - Offset</c> bytes.</summary>
+/// <summary>The file's full size and its normalized path; the stream carries <c>Size - Offset</c> bytes.</summary>
 public sealed record FilesReadResult
 {
     public required string Path { get; init; }
@@ -100,7 +100,7 @@ public sealed record FilesWriteParams
     public bool Truncate { get; init; } = true;
 }
 
-/// <summary>The Node accepted a write and is dialing the stream; <see cref="Path"/> is the resolved path.</summary>
+/// <summary>The Node accepted a write and is dialing the stream; <see cref="Path"/> is the normalized path.</summary>
 public sealed record FilesWriteAccepted
 {
     public required string Path { get; init; }
@@ -132,6 +132,9 @@ public static class FilesErrorReasons
     public const string Exists = "exists";
     public const string NotAFile = "not-a-file";
     public const string BadOffset = "bad-offset";
+
+    /// <summary>The path goes through a symbolic link; the Node never follows one (a listing shows links, nothing acts through them).</summary>
+    public const string Symlink = "symlink";
 }
 
 public static partial class Methods

@@ -28,7 +28,8 @@ public sealed class FilesTests : IAsyncLifetime
         _node = _core.NewNode("files");
         var config = Path.Combine(_node.DataDir, "node.json");
         await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new { fileRoots = new[] { _root } }));
-        _node.ExtraArgs.AddRange(["--config", config]);
+        // Allowed explicitly: a Node allows only monitoring unless its owner says otherwise.
+        _node.ExtraArgs.AddRange(["--config", config, "--allow", "files"]);
         _id = await _core.StartOnlineNodeAsync(_node, _admin, "files");
     }
 
@@ -108,19 +109,25 @@ public sealed class FilesTests : IAsyncLifetime
         File.WriteAllText(Path.Combine(_root, "inside", "ok.txt"), "inside");
         File.CreateSymbolicLink(Path.Combine(_root, "inside", "ok-link"), Path.Combine(_root, "inside", "ok.txt"));
 
-        var refused = new[]
+        var outside = new[]
         {
             $"{_root}/../{Path.GetFileName(_outside)}/secret.txt",
             $"{_root}/%2e%2e/{Path.GetFileName(_outside)}/secret.txt",
-            $"{_root}/inside/escape-file",
-            $"{_root}/inside/escape-dir/secret.txt",
             "/etc/passwd",
         };
-        foreach (var path in refused)
+        foreach (var path in outside)
         {
             using var response = await _admin.GetAsync($"/api/v1/nodes/{_id}/files/content?path={(path.Contains('%') ? path : Uri.EscapeDataString(path))}");
             response.StatusCode.Should().Be(HttpStatusCode.Forbidden, path);
             (await Problem(response)).GetProperty("detail").GetString().Should().Contain("outside the allowed roots").And.Contain(_root);
+        }
+
+        // Links are never followed, wherever they point: out of the root or to another file in it.
+        foreach (var path in new[] { "/inside/escape-file", "/inside/escape-dir/secret.txt", "/inside/ok-link" })
+        {
+            using var response = await _admin.GetAsync(Content(path));
+            response.StatusCode.Should().Be(HttpStatusCode.Forbidden, path);
+            (await Problem(response)).GetProperty("detail").GetString().Should().Contain("symbolic link");
         }
 
         using (var response = await _admin.GetAsync(List($"{_root}/inside/escape-dir")))
@@ -130,7 +137,7 @@ public sealed class FilesTests : IAsyncLifetime
             response.StatusCode.Should().Be(HttpStatusCode.Forbidden, "writing through a symlink out of the root");
         File.ReadAllText(Path.Combine(_outside, "secret.txt")).Should().Be("outside");
 
-        (await _admin.GetStringAsync(Content("/inside/ok-link"))).Should().Be("inside", "a link that stays inside the root is followed");
+        (await _admin.GetStringAsync(Content("/inside/ok.txt"))).Should().Be("inside");
         using (var response = await _admin.GetAsync($"/api/v1/nodes/{_id}/files?path=relative/path"))
             response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
         using (var response = await _admin.GetAsync(Content("/inside/missing.txt")))
@@ -143,6 +150,45 @@ public sealed class FilesTests : IAsyncLifetime
         var link = listing.GetProperty("entries").EnumerateArray().Single(e => e.GetProperty("name").GetString() == "escape-dir");
         link.GetProperty("type").GetString().Should().Be("symlink");
         link.GetProperty("target").GetString().Should().Be(_outside, "the listing shows where a link points");
+    }
+
+    [Fact]
+    public async Task A_file_swapped_for_a_link_between_listing_and_action_is_refused_and_the_target_untouched()
+    {
+        using var client = await _core.ClientAsync("operator");
+        await UploadAsync(client, "/report.txt", "report"u8.ToArray());
+        var target = Path.Combine(_outside, "shadow");
+        File.WriteAllText(target, "root:secret");
+        File.SetUnixFileMode(target, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var listed = await CoreInstance.GetJsonAsync<JsonElement>(client, List(_root));
+        listed.GetProperty("entries").EnumerateArray().Single(e => e.GetProperty("name").GetString() == "report.txt")
+            .GetProperty("type").GetString().Should().Be("file", "the operator saw a plain file");
+
+        // A local user on the server swaps it for a link before the operator acts.
+        File.Delete(Path.Combine(_root, "report.txt"));
+        File.CreateSymbolicLink(Path.Combine(_root, "report.txt"), target);
+
+        using (var response = await CoreInstance.PostJsonAsync(client, $"/api/v1/nodes/{_id}/files/chmod", new { path = $"{_root}/report.txt", mode = "0644" }))
+        {
+            response.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+            (await Problem(response)).GetProperty("detail").GetString().Should().Contain("symbolic link");
+        }
+
+        using (var content = new ByteArrayContent("owned"u8.ToArray()))
+        using (var response = await client.PutAsync(Content("/report.txt"), content))
+            response.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        using (var content = new ByteArrayContent("owned"u8.ToArray()))
+        using (var response = await client.PutAsync(Content("/report.txt") + "&offset=6", content))
+            response.StatusCode.Should().Be(HttpStatusCode.Forbidden, "a resumed chunk re-opens through the same walk");
+        using (var response = await client.GetAsync(Content("/report.txt")))
+            response.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        using (var response = await CoreInstance.PostJsonAsync(client, $"/api/v1/nodes/{_id}/files/chmod", new { path = _root, mode = "4755" }))
+            response.StatusCode.Should().Be(HttpStatusCode.Forbidden, "setuid needs the Node's fileSpecialModes");
+
+        File.GetUnixFileMode(target).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.ReadAllText(target).Should().Be("root:secret");
+        var audit = await CoreInstance.GetJsonAsync<List<AuditEntryView>>(_admin, $"/api/v1/audit?node={_id}&action=files.chmod");
+        audit.Should().Contain(e => e.Target == _root + "/report.txt" && e.Result == "refused");
     }
 
     [Fact]

@@ -205,6 +205,7 @@ public static class CoreCli
         var dataDir = CoreConfiguration.ResolveDataDir(dataFlag, configuration);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddConfiguration(configuration);
+        builder.AddDataDirectory(dataDir);
         builder.AddStorage(dataDir);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "keys")));
@@ -221,7 +222,9 @@ public static class CoreCli
         var configuration = CoreConfiguration.Load();
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddConfiguration(configuration);
-        builder.AddStorage(CoreConfiguration.ResolveDataDir(dataFlag, configuration));
+        var dataDir = CoreConfiguration.ResolveDataDir(dataFlag, configuration);
+        builder.AddDataDirectory(dataDir);
+        builder.AddStorage(dataDir);
         return builder.Build();
     }
 

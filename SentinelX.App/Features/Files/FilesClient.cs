@@ -193,7 +193,7 @@ public sealed class FilesClient(NodeStreams streams)
         }
     }
 
-    /// <summary>The HTTP status for a Node's error: 404 missing, 403 outside the roots or not permitted, 409 conflicts, 400 bad input.</summary>
+    /// <summary>The HTTP status for a Node's error: 404 missing, 403 outside the roots, through a symlink or not permitted, 409 conflicts, 400 bad input.</summary>
     public static FilesException FromNode(JsonRpcException ex) => ex.Code switch
     {
         JsonRpcErrorCodes.OperationFailed => ex.ErrorData switch
@@ -204,6 +204,7 @@ public sealed class FilesClient(NodeStreams streams)
             FilesErrorReasons.Exists => new FilesException(409, "Already exists", ex.Message),
             FilesErrorReasons.NotAFile => new FilesException(422, "Wrong kind of file", ex.Message),
             FilesErrorReasons.BadOffset => new FilesException(409, "Offset does not match the file", ex.Message),
+            FilesErrorReasons.Symlink => new FilesException(403, "Symbolic link refused", ex.Message),
             _ => new FilesException(NodeFailure.FromNode(ex, Capabilities.Files)),
         },
         _ => new FilesException(NodeFailure.FromNode(ex, Capabilities.Files)),

@@ -35,7 +35,7 @@ public sealed class FilesUiTests(BrowserFixture browser) : IAsyncLifetime
         _node = _core.NewNode("files-ui");
         var config = Path.Combine(_node.DataDir, "node.json");
         await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new { fileRoots = new[] { _root } }));
-        _node.ExtraArgs.AddRange(["--config", config]);
+        _node.ExtraArgs.AddRange(["--config", config, "--allow", "files"]);
         var id = await _core.StartOnlineNodeAsync(_node, admin, "files");
         Directory.CreateDirectory(Path.Combine(_root, "logs"));
         File.WriteAllText(Path.Combine(_root, "logs", "app.log"), "line\n");

@@ -29,27 +29,54 @@ public sealed class FilesPathsTests : IDisposable
 
     public void Dispose() => Directory.Delete(_base, recursive: true);
 
-    [Fact]
-    public void Paths_inside_the_root_resolve_to_their_real_path()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Paths_inside_the_root_open_beneath_it(bool walk)
     {
-        _paths.Resolve(_root + "/sub/./a.txt", followLast: true).Should().Be(_root + "/sub/a.txt");
-        _paths.Resolve(_root + "/sub/../sub/a.txt", followLast: true).Should().Be(_root + "/sub/a.txt");
-        _paths.Resolve(_root + "/in-link", followLast: true).Should().Be(_root + "/sub/a.txt");
-        _paths.Resolve(_root + "/in-link", followLast: false).Should().Be(_root + "/in-link", "delete and rename act on the link");
-        _paths.Resolve(_root + "/sub/new-name", followLast: true).Should().Be(_root + "/sub/new-name", "a new name resolves through its parent");
-        _paths.Resolve(_root + "/", followLast: true).Should().Be(_root);
+        var paths = new FilesPaths([_root], walk);
+        using (var file = paths.Open(_root + "/sub/./a.txt", FilesNative.ORdOnly, out var at))
+        {
+            at.Full.Should().Be(_root + "/sub/a.txt");
+            at.Relative.Should().Be("sub/a.txt");
+            FilesNative.TryFstat(file, out var stat, out _).Should().BeTrue();
+            stat.Size.Should().Be(1);
+        }
+
+        using (paths.Open(_root + "/sub/../sub/a.txt", FilesNative.OPath, out var at)) at.Full.Should().Be(_root + "/sub/a.txt");
+        using (paths.Open(_root + "/", FilesNative.ORdOnly | FilesNative.ODirectory, out var at)) at.Relative.Should().Be("");
+        var (parent, name, _) = paths.OpenParent(_root + "/sub/new-name", "created");
+        using (parent) name.Should().Be("new-name");
+    }
+
+    [Theory]
+    [InlineData("/in-link", false)]
+    [InlineData("/in-link", true)]
+    [InlineData("/out-file", false)]
+    [InlineData("/out-file", true)]
+    [InlineData("/out-dir", false)]
+    [InlineData("/out-dir", true)]
+    [InlineData("/out-dir/secret", false)]
+    [InlineData("/out-dir/secret", true)]
+    public void Any_link_on_the_way_is_refused_with_openat2_and_with_the_walk(string relative, bool walk)
+    {
+        var paths = new FilesPaths([_root], walk);
+        foreach (var flags in new[] { FilesNative.ORdOnly, FilesNative.OPath, FilesNative.OWrOnly | FilesNative.OCreat })
+        {
+            var act = () => paths.Open(_root + relative, flags, out _, 0x1B6).Dispose();
+            var error = act.Should().Throw<JsonRpcException>().Which;
+            error.ErrorData.Should().Be(FilesErrorReasons.Symlink, $"flags {flags}");
+        }
+
+        File.ReadAllText(Path.Combine(_outside, "secret")).Should().Be("s");
     }
 
     [Theory]
     [InlineData("/../outside/secret")]
     [InlineData("/sub/../../outside/secret")]
-    [InlineData("/out-file")]
-    [InlineData("/out-dir/secret")]
-    [InlineData("/out-dir/new-file")]
-    [InlineData("/out-dir")]
     public void Escapes_are_refused_naming_the_root(string relative)
     {
-        var act = () => _paths.Resolve(_root + relative, followLast: true);
+        var act = () => _paths.Locate(_root + relative);
         var error = act.Should().Throw<JsonRpcException>().Which;
         error.Code.Should().Be(JsonRpcErrorCodes.OperationFailed);
         error.ErrorData.Should().Be(FilesErrorReasons.OutsideRoots);
@@ -57,10 +84,14 @@ public sealed class FilesPathsTests : IDisposable
     }
 
     [Fact]
-    public void A_link_out_of_the_root_can_itself_be_deleted_but_not_followed()
+    public void A_root_that_is_itself_a_link_is_the_owners_choice_and_matches_both_names()
     {
-        _paths.Resolve(_root + "/out-dir", followLast: false).Should().Be(_root + "/out-dir");
-        ((Action)(() => _paths.Resolve(_root + "/out-dir", followLast: true))).Should().Throw<JsonRpcException>();
+        var alias = Path.Combine(_base, "alias");
+        File.CreateSymbolicLink(alias, _root);
+        var paths = new FilesPaths([alias]);
+
+        using (paths.Open(alias + "/sub/a.txt", FilesNative.ORdOnly, out var at)) at.Root.Should().Be(alias);
+        using (paths.Open(_root + "/sub/a.txt", FilesNative.ORdOnly, out var at)) at.Relative.Should().Be("sub/a.txt");
     }
 
     [Theory]
@@ -69,25 +100,27 @@ public sealed class FilesPathsTests : IDisposable
     [InlineData("/tmp/with\0nul")]
     public void Malformed_paths_are_bad_params(string path)
     {
-        ((Action)(() => _paths.Resolve(path, followLast: true))).Should().Throw<JsonRpcException>()
+        ((Action)(() => _paths.Locate(path))).Should().Throw<JsonRpcException>()
             .Which.Code.Should().Be(JsonRpcErrorCodes.InvalidParams);
     }
 
     [Fact]
     public void A_missing_parent_is_not_found_inside_and_outside_elsewhere()
     {
-        ((Action)(() => _paths.Resolve(_root + "/nope/file", followLast: true))).Should().Throw<JsonRpcException>()
+        ((Action)(() => _paths.Open(_root + "/nope/file", FilesNative.ORdOnly, out _))).Should().Throw<JsonRpcException>()
             .Which.Code.Should().Be(JsonRpcErrorCodes.NotFound);
-        ((Action)(() => _paths.Resolve("/definitely/not/here", followLast: true))).Should().Throw<JsonRpcException>()
+        ((Action)(() => _paths.Open("/definitely/not/here", FilesNative.ORdOnly, out _))).Should().Throw<JsonRpcException>()
             .Which.ErrorData.Should().Be(FilesErrorReasons.OutsideRoots, "nothing is revealed about paths outside the roots");
     }
 
     [Fact]
     public void Roots_themselves_cannot_be_removed()
     {
-        ((Action)(() => _paths.DemandNotRoot(_root, "deleted"))).Should().Throw<JsonRpcException>();
-        ((Action)(() => _paths.DemandNotRoot("/", "deleted"))).Should().Throw<JsonRpcException>();
-        _paths.DemandNotRoot(_root + "/sub", "deleted");
+        ((Action)(() => _paths.OpenParent(_root, "deleted"))).Should().Throw<JsonRpcException>()
+            .Which.ErrorData.Should().Be(FilesErrorReasons.Permission);
+        ((Action)(() => new FilesPaths(["/"]).OpenParent("/", "deleted"))).Should().Throw<JsonRpcException>();
+        var (parent, _, _) = _paths.OpenParent(_root + "/sub", "deleted");
+        parent.Dispose();
     }
 
     [Fact]
@@ -111,6 +144,7 @@ public sealed class FilesPathsTests : IDisposable
     [InlineData("0644", 420u)]
     [InlineData("755", 493u)]
     [InlineData("4755", 2541u)]
+    [InlineData("07777", 4095u)]
     public void Modes_parse_as_octal(string mode, uint bits) => FilesFeature.ParseMode(mode).Should().Be(bits);
 
     [Theory]
@@ -118,8 +152,19 @@ public sealed class FilesPathsTests : IDisposable
     [InlineData("rwx")]
     [InlineData("12")]
     [InlineData("77777")]
+    [InlineData("10000")]
+    [InlineData("017777")]
     public void Bad_modes_are_refused(string mode) =>
         ((Action)(() => FilesFeature.ParseMode(mode))).Should().Throw<JsonRpcException>().Which.Code.Should().Be(JsonRpcErrorCodes.InvalidParams);
+
+    [Fact]
+    public void The_core_answers_a_refused_link_with_403_and_the_nodes_words()
+    {
+        var failure = FilesClient.FromNode(FilesPaths.Failure(FilesNative.ELOOP, "/srv/a")).Failure;
+        failure.Status.Should().Be(403);
+        failure.Title.Should().Be("Symbolic link refused");
+        failure.Detail.Should().Be("/srv/a goes through a symbolic link; file operations never follow links");
+    }
 
     [Fact]
     public void The_tab_builds_crumbs_and_parents()
