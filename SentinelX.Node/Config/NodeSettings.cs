@@ -29,6 +29,26 @@ internal sealed record NodeSettings
 
     /// <summary>The Docker Engine API socket (podman's compatible socket works too).</summary>
     public string DockerSocket { get; init; } = NodeSettingsLoader.DefaultDockerSocket;
+
+    /// <summary>Which forward targets this server's owner allows beyond the default (see <see cref="Forwarding.Targets.ForwardTargetPolicy"/>).</summary>
+    public ForwardTargetRules ForwardTargets { get; init; } = new();
+
+    /// <summary>Whether kernel-mode forwards may listen on ports below 1024 (off: they belong to system services).</summary>
+    public bool ForwardPrivilegedPorts { get; init; }
+
+    /// <summary>The config file the owner edits, named in refusals that the owner can lift there.</summary>
+    public string ConfigPath { get; init; } = NodeSettingsLoader.DefaultConfigPath;
+}
+
+/// <summary>
+/// CIDR lists that widen or narrow the forward target policy: <see cref="Allow"/> lets through
+/// addresses the Node refuses by default (loopback, link-local, its own and the Core's),
+/// <see cref="Deny"/> refuses more; deny wins where both match.
+/// </summary>
+internal sealed record ForwardTargetRules
+{
+    public IReadOnlyList<System.Net.IPNetwork> Allow { get; init; } = [];
+    public IReadOnlyList<System.Net.IPNetwork> Deny { get; init; } = [];
 }
 
 /// <summary>The shape of <c>/etc/sentinelx/node.json</c> (camelCase, written by the install script).</summary>
@@ -45,6 +65,18 @@ internal sealed record NodeFileConfig
 
     public IReadOnlyList<string>? FileRoots { get; init; }
     public string? DockerSocket { get; init; }
+
+    /// <summary><c>{"allow": ["127.0.0.0/8"], "deny": ["10.0.0.0/8"]}</c>: CIDRs (or single addresses) for forward targets.</summary>
+    public ForwardTargetsFileConfig? ForwardTargets { get; init; }
+
+    public bool? ForwardPrivilegedPorts { get; init; }
+}
+
+/// <summary>The <c>forwardTargets</c> object of <c>node.json</c>.</summary>
+internal sealed record ForwardTargetsFileConfig
+{
+    public IReadOnlyList<string>? Allow { get; init; }
+    public IReadOnlyList<string>? Deny { get; init; }
 }
 
 /// <summary>Facts about the machine the defaults depend on; tests pass their own.</summary>

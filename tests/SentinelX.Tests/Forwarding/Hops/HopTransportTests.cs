@@ -76,7 +76,7 @@ public sealed class HopTransportTests : IDisposable
     {
         await using var bench = HopTestBench.Start(transport, _exit);
         await using var hop = await HopTransport.DialAsync(bench.Dial(), _entry, CancellationToken.None);
-        await hop.WriteAsync((HopTestBench.Preamble(bench.Listen.Secret) with { Kind = HopKind.Udp }).Encode());
+        await (HopTestBench.Preamble(bench.Listen.Secret) with { Kind = HopKind.Udp }).SendAsync(hop, CancellationToken.None);
         int[] sizes = [1, 0, 1400, HopPreamble.MaxDatagram, 3, 9000];
         var datagrams = sizes.Select(size => System.Security.Cryptography.RandomNumberGenerator.GetBytes(size)).ToArray();
 
@@ -99,7 +99,7 @@ public sealed class HopTransportTests : IDisposable
     {
         await using var bench = HopTestBench.Start(transport, _exit);
         await using var hop = await HopTransport.DialAsync(bench.Dial(), _entry, CancellationToken.None);
-        await hop.WriteAsync(HopTestBench.Preamble(bench.Listen.Secret).Encode());
+        await HopTestBench.Preamble(bench.Listen.Secret).SendAsync(hop, CancellationToken.None);
 
         var waiting = hop.ReadAsync(Memory<byte>.Empty).AsTask();
         await Task.Delay(300);
@@ -164,7 +164,7 @@ public sealed class HopTransportTests : IDisposable
         echoedBefore.Should().Equal(before);
 
         // A plain TCP client speaking the hop protocol without TLS, and one sending garbage.
-        foreach (var bytes in new[] { HopTestBench.Preamble(bench.Listen.Secret).Encode(), Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\n\r\n") })
+        foreach (var bytes in new[] { HopTestBench.Preamble(bench.Listen.Secret).Encode(new byte[HopPreamble.NonceLength]), Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\n\r\n") })
         {
             using var plain = new TcpClient();
             await plain.ConnectAsync(IPAddress.Loopback, bench.Listen.Port);
