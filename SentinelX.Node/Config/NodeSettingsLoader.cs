@@ -162,13 +162,26 @@ internal static class NodeSettingsLoader
             if (entry.Length is > 0 and <= 64 && !entry.Contains('/') && System.Net.IPAddress.TryParse(entry, out var single)
                 && !entry.Contains('%'))
                 networks.Add(new System.Net.IPNetwork(single, single.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
-            else if (entry.Length is > 0 and <= 64 && entry.Contains('/') && System.Net.IPNetwork.TryParse(entry, out var network))
+            else if (entry.Length is > 0 and <= 64 && entry.Contains('/') && System.Net.IPNetwork.TryParse(entry, out var network)
+                && HasNoHostBits(network))
                 networks.Add(network);
             else
                 errors.Add($"{key} entry \"{Shorten(entry)}\" is not an IP address or a CIDR with its host bits zero (e.g. 127.0.0.0/8, ::1/128)");
         }
 
         return networks;
+    }
+
+    /// <summary>"127.0.0.1/8" is refused rather than read as 127.0.0.0/8: the owner may have meant something else.</summary>
+    private static bool HasNoHostBits(System.Net.IPNetwork network)
+    {
+        var bytes = network.BaseAddress.GetAddressBytes();
+        for (var bit = network.PrefixLength; bit < bytes.Length * 8; bit++)
+        {
+            if ((bytes[bit / 8] & (0x80 >> (bit % 8))) != 0) return false;
+        }
+
+        return true;
     }
 
     private static string[] SplitList(string list) => list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);

@@ -85,7 +85,8 @@ public sealed class ForwardKernelTests : IAsyncLifetime
 
         using var response = await CoreInstance.PostJsonAsync(admin, "/api/v1/forwards", new
         {
-            name = "kernel", nodeId, protocol = "tcp", listenPort = port, targets = new[] { $"{TargetAddress}:5201" }, mode = "kernel",
+            // On the veth alone: the Node then turns forwarding on for that interface only, not for this machine's others.
+            name = "kernel", nodeId, protocol = "tcp", listenAddress = HostAddress, listenPort = port, targets = new[] { $"{TargetAddress}:5201" }, mode = "kernel",
         });
         var body = await response.Content.ReadAsStringAsync();
         response.StatusCode.Should().Be(HttpStatusCode.Created, body);

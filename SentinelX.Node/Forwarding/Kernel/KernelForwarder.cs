@@ -185,9 +185,9 @@ internal sealed partial class KernelForwarder(
         KernelRule rule, ForwardPlacement placement, IReadOnlyList<HeldPort> held, IReadOnlySet<IPAddress> localAddresses, CancellationToken ct)
     {
         if (rule.ListenPort < 1024 && !_guards.PrivilegedPorts)
-            return $"listen port {rule.ListenPort} is below 1024, where system services live; set \"forwardPrivilegedPorts\": true in {_guards.ConfigPath} to allow kernel-mode forwards there";
+            return $"listen port {rule.ListenPort} is below 1024, where system services live; set {ForwardRefusals.PrivilegedPort} in {_guards.ConfigPath} to allow kernel-mode forwards there";
         if (held.FirstOrDefault(h => h.Port == rule.ListenPort && rule.Protocols.Contains(h.Protocol) && SocketTable.Overlaps(h, rule.ListenAddress)) is { Port: > 0 } holder)
-            return $"port {rule.ListenPort} is held by a running service on this Node ({holder}); kernel mode would take its traffic";
+            return $"port {rule.ListenPort} {ForwardRefusals.HeldPort} ({holder}); kernel mode would take its traffic";
         for (var i = 0; i < rule.Targets.Count; i++)
         {
             if (await _guards.Targets.RefusalAsync(placement.Targets[i], rule.Targets[i].Address, localAddresses, ct) is { } refused)

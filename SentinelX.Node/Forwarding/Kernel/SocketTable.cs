@@ -38,7 +38,8 @@ internal static class SocketTable
     private static IPEndPoint? Endpoint(string text)
     {
         var colon = text.IndexOf(':');
-        if (colon is not (8 or 32) || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.HexNumber, null, out var port)) return null;
+        if (colon is not (8 or 32) || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.HexNumber, null, out var port) || port > IPEndPoint.MaxPort)
+            return null;
         var bytes = new byte[colon / 2];
         for (var word = 0; word < bytes.Length / 4; word++)
         {

@@ -57,7 +57,7 @@ internal sealed class ForwardTargetPolicy
         if (await ReasonAsync(address, moreLocal, ct) is not { } reason) return null;
         var literal = TargetHost(target) is { } host && IPAddress.TryParse(host, out _);
         var shown = literal ? target : $"{target} ({address})";
-        return $"target {shown} is refused by this Node's forwardTargets policy ({reason}); allow it in {_configPath}";
+        return $"target {shown} {ForwardRefusals.TargetPolicy} ({reason}); allow it in {_configPath}";
     }
 
     /// <summary>Why <paramref name="address"/> is refused (e.g. "loopback"), or null when it is allowed.</summary>

@@ -72,6 +72,103 @@ public sealed class HopTransportTests : IDisposable
     [InlineData(HopTransports.Tls)]
     [InlineData(HopTransports.Ws)]
     [InlineData(HopTransports.Wss)]
+    public async Task A_captured_preamble_replayed_to_the_listener_is_refused(string transport)
+    {
+        await using var bench = HopTestBench.Start(transport, _exit);
+        var preamble = HopTestBench.Preamble(bench.Listen.Secret);
+        byte[] captured;
+        byte[] firstNonce;
+        await using (var hop = await HopTransport.DialAsync(bench.Dial(), _entry, CancellationToken.None))
+        {
+            firstNonce = await ReadChallengeAsync(hop);
+            captured = preamble.Encode(firstNonce);
+            await hop.WriteAsync(captured);
+            var (sent, received) = await HopTestBench.EchoAsync(hop, 4096);
+            received.Should().Equal(sent, "the genuine answer is admitted");
+        }
+
+        // Someone who saw those bytes on the wire sends them again on a new connection.
+        await using (var replay = await HopTransport.DialAsync(bench.Dial(), _entry, CancellationToken.None))
+        {
+            var nonce = await ReadChallengeAsync(replay);
+            nonce.Should().NotEqual(firstNonce, "every connection gets a fresh nonce");
+            (await IsDroppedAfterAsync(replay, captured)).Should().BeTrue();
+        }
+
+        bench.Admitted.Should().Be(1);
+    }
+
+    [Theory]
+    [InlineData(HopTransports.Tcp, "mac")]
+    [InlineData(HopTransports.Tcp, "client")]
+    [InlineData(HopTransports.Tcp, "kind")]
+    [InlineData(HopTransports.Ws, "mac")]
+    [InlineData(HopTransports.Ws, "client")]
+    [InlineData(HopTransports.Tls, "mac")]
+    public async Task A_wrong_hmac_or_a_changed_client_address_is_refused(string transport, string tamper)
+    {
+        await using var bench = HopTestBench.Start(transport, _exit);
+        await using var hop = await HopTransport.DialAsync(bench.Dial(), _entry, CancellationToken.None);
+        var answer = HopTestBench.Preamble(bench.Listen.Secret).Encode(await ReadChallengeAsync(hop));
+        // 203.0.113.9 sits right after "SXH2", kind, id length, "rule-7" and the family byte.
+        var at = tamper switch { "mac" => answer.Length - 1, "client" => 4 + 1 + 1 + HopTestBench.RuleId.Length + 1 + 3, _ => 4 };
+        answer[at] = tamper == "kind" ? (byte)HopKind.Udp : (byte)(answer[at] ^ 1);
+
+        (await IsDroppedAfterAsync(hop, answer)).Should().BeTrue();
+        bench.Admitted.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task A_dialer_of_the_old_protocol_that_sends_its_secret_in_clear_is_refused()
+    {
+        await using var bench = HopTestBench.Start(HopTransports.Tcp, _exit);
+        using var old = new TcpClient();
+        await old.ConnectAsync(IPAddress.Loopback, bench.Listen.Port);
+        var stream = old.GetStream();
+        // "SXH1" | 'T' | id length | id | secret | family | address | port: the secret itself, replayable.
+        var id = Encoding.UTF8.GetBytes(HopTestBench.RuleId);
+        byte[] legacy = [.. "SXH1"u8, (byte)'T', (byte)id.Length, .. id, .. bench.Listen.Secret, 4, 203, 0, 113, 9, 0x9c, 0x40];
+
+        (await IsDroppedAfterAsync(stream, legacy, unread: 4 + HopPreamble.NonceLength)).Should().BeTrue();
+        bench.Admitted.Should().Be(0);
+    }
+
+    private static async Task<byte[]> ReadChallengeAsync(Stream hop)
+    {
+        var challenge = new byte[4 + HopPreamble.NonceLength];
+        await hop.ReadExactlyAsync(challenge).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        Encoding.ASCII.GetString(challenge, 0, 4).Should().Be("SXH2");
+        return challenge[4..];
+    }
+
+    /// <summary>Sends <paramref name="bytes"/> and a greeting; true when the listener then closes without echoing anything.</summary>
+    /// <param name="unread">What the listener may still send before closing (its challenge, when not read yet).</param>
+    private static async Task<bool> IsDroppedAfterAsync(Stream hop, byte[] bytes, int unread = 0)
+    {
+        try
+        {
+            await hop.WriteAsync(bytes);
+            await hop.WriteAsync("hello?"u8.ToArray());
+            var buffer = new byte[64];
+            var total = 0;
+            while (true)
+            {
+                var n = await hop.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(15));
+                if (n == 0) return total == unread;
+                total += n;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or System.Net.WebSockets.WebSocketException)
+        {
+            return true;
+        }
+    }
+
+    [Theory]
+    [InlineData(HopTransports.Tcp)]
+    [InlineData(HopTransports.Tls)]
+    [InlineData(HopTransports.Ws)]
+    [InlineData(HopTransports.Wss)]
     public async Task Framed_datagrams_keep_their_boundaries(string transport)
     {
         await using var bench = HopTestBench.Start(transport, _exit);
@@ -189,7 +286,7 @@ public sealed class HopTransportTests : IDisposable
 
         var read = await ReadUntilClosedAsync(silent.GetStream()).WaitAsync(TimeSpan.FromSeconds(20));
 
-        read.Should().Be(0);
+        read.Should().Be(4 + HopPreamble.NonceLength, "the listener sends its challenge and nothing more");
         (DateTime.UtcNow - started).Should().BeGreaterThan(TimeSpan.FromSeconds(9)).And.BeLessThan(TimeSpan.FromSeconds(15));
     }
 
