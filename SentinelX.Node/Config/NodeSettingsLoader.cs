@@ -146,7 +146,10 @@ internal static class NodeSettingsLoader
     /// <summary>Most entries a forward target list may hold; more is a mistake (or an attack on start-up time).</summary>
     public const int MaxTargetNetworks = 256;
 
-    /// <summary>CIDRs (<c>10.0.0.0/8</c>, <c>fe80::/10</c>) or single addresses (<c>::1</c>); host bits must be zero.</summary>
+    /// <summary>
+    /// CIDRs (<c>10.0.0.0/8</c>, <c>fe80::/10</c>) or single addresses (<c>::1</c>). Host bits must be
+    /// zero: "127.0.0.1/8" is refused rather than silently read as 127.0.0.0/8, the owner may have meant another thing.
+    /// </summary>
     private static List<System.Net.IPNetwork> ParseNetworks(string key, IEnumerable<string>? entries, List<string> errors)
     {
         var networks = new List<System.Net.IPNetwork>();
@@ -163,25 +166,13 @@ internal static class NodeSettingsLoader
                 && !entry.Contains('%'))
                 networks.Add(new System.Net.IPNetwork(single, single.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
             else if (entry.Length is > 0 and <= 64 && entry.Contains('/') && System.Net.IPNetwork.TryParse(entry, out var network)
-                && HasNoHostBits(network))
+                && System.Net.IPAddress.TryParse(entry.AsSpan(0, entry.IndexOf('/')), out var written) && written.Equals(network.BaseAddress))
                 networks.Add(network);
             else
                 errors.Add($"{key} entry \"{Shorten(entry)}\" is not an IP address or a CIDR with its host bits zero (e.g. 127.0.0.0/8, ::1/128)");
         }
 
         return networks;
-    }
-
-    /// <summary>"127.0.0.1/8" is refused rather than read as 127.0.0.0/8: the owner may have meant something else.</summary>
-    private static bool HasNoHostBits(System.Net.IPNetwork network)
-    {
-        var bytes = network.BaseAddress.GetAddressBytes();
-        for (var bit = network.PrefixLength; bit < bytes.Length * 8; bit++)
-        {
-            if ((bytes[bit / 8] & (0x80 >> (bit % 8))) != 0) return false;
-        }
-
-        return true;
     }
 
     private static string[] SplitList(string list) => list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
