@@ -35,6 +35,26 @@ internal sealed record NodeSettings
 
     /// <summary>Caps on the UDP sessions of each forward rule, per rule and per client address.</summary>
     public Forwarding.UdpSessionLimits UdpSessions { get; init; } = Forwarding.UdpSessionLimits.Default;
+
+    /// <summary>Which forward targets this server's owner allows beyond the default (see <see cref="Forwarding.Targets.ForwardTargetPolicy"/>).</summary>
+    public ForwardTargetRules ForwardTargets { get; init; } = new();
+
+    /// <summary>Whether kernel-mode forwards may listen on ports below 1024 (off: they belong to system services).</summary>
+    public bool ForwardPrivilegedPorts { get; init; }
+
+    /// <summary>The config file the owner edits, named in refusals that the owner can lift there.</summary>
+    public string ConfigPath { get; init; } = NodeSettingsLoader.DefaultConfigPath;
+}
+
+/// <summary>
+/// CIDR lists that widen or narrow the forward target policy: <see cref="Allow"/> lets through
+/// addresses the Node refuses by default (loopback, link-local, its own and the Core's),
+/// <see cref="Deny"/> refuses more; deny wins where both match.
+/// </summary>
+internal sealed record ForwardTargetRules
+{
+    public IReadOnlyList<System.Net.IPNetwork> Allow { get; init; } = [];
+    public IReadOnlyList<System.Net.IPNetwork> Deny { get; init; } = [];
 }
 
 /// <summary>The shape of <c>/etc/sentinelx/node.json</c> (camelCase, written by the install script).</summary>
@@ -56,6 +76,18 @@ internal sealed record NodeFileConfig
     /// <summary>UDP sessions per forward rule (default 1024) and per client address (default 256).</summary>
     public int? UdpMaxSessions { get; init; }
     public int? UdpMaxSessionsPerSource { get; init; }
+
+    /// <summary><c>{"allow": ["127.0.0.0/8"], "deny": ["10.0.0.0/8"]}</c>: CIDRs (or single addresses) for forward targets.</summary>
+    public ForwardTargetsFileConfig? ForwardTargets { get; init; }
+
+    public bool? ForwardPrivilegedPorts { get; init; }
+}
+
+/// <summary>The <c>forwardTargets</c> object of <c>node.json</c>.</summary>
+internal sealed record ForwardTargetsFileConfig
+{
+    public IReadOnlyList<string>? Allow { get; init; }
+    public IReadOnlyList<string>? Deny { get; init; }
 }
 
 /// <summary>Facts about the machine the defaults depend on; tests pass their own.</summary>

@@ -32,6 +32,11 @@ internal static class NodeSettingsLoader
         "usage: sentinelx-node run --core URL --key KEY [--name NAME] [--data DIR] [--interval-ms N] [--config FILE]\n" +
         "                          [--allow exec,shell,files,docker,forward | --monitor-only]\n" +
         "                          [--docker-socket PATH] [--file-special-modes[=true|false]]\n" +
+        "                          [--forward-targets-allow CIDR,...] [--forward-targets-deny CIDR,...] [--forward-privileged-ports]\n" +
+        "  forward targets on loopback, link-local (169.254.0.0/16, fe80::/10), unspecified, multicast or broadcast\n" +
+        "  addresses, this server's own addresses and the Core's are refused unless --forward-targets-allow lists them\n" +
+        "  (e.g. 127.0.0.0/8,::1); --forward-targets-deny refuses more. Kernel-mode listen ports below 1024 need\n" +
+        "  --forward-privileged-ports.\n" +
         "       sentinelx-node --version";
 
     /// <summary>Builds the settings for <c>run</c>; <paramref name="args"/> are the words after <c>run</c>.</summary>
@@ -85,6 +90,19 @@ internal static class NodeSettingsLoader
         var dockerSocket = Pick("docker-socket", "SENTINELX_NODE_DOCKER_SOCKET", file.DockerSocket) ?? DefaultDockerSocket;
         if (!Path.IsPathFullyQualified(dockerSocket)) errors.Add($"Docker socket \"{dockerSocket}\" must be an absolute path");
         var udpSessions = ParseUdpSessions(env, file, errors);
+        var forwardTargets = new ForwardTargetRules
+        {
+            Allow = ParseNetworks("forwardTargets.allow", PickList("forward-targets-allow", "SENTINELX_NODE_FORWARD_TARGETS_ALLOW", file.ForwardTargets?.Allow), errors),
+            Deny = ParseNetworks("forwardTargets.deny", PickList("forward-targets-deny", "SENTINELX_NODE_FORWARD_TARGETS_DENY", file.ForwardTargets?.Deny), errors),
+        };
+        var privilegedPorts = file.ForwardPrivilegedPorts ?? false;
+        if (flags.ContainsKey("forward-privileged-ports")) privilegedPorts = true;
+        else if (NullIfEmpty(env("SENTINELX_NODE_FORWARD_PRIVILEGED_PORTS")) is { } privilegedText)
+        {
+            if (privilegedText.ToLowerInvariant() is "true" or "1" or "yes") privilegedPorts = true;
+            else if (privilegedText.ToLowerInvariant() is "false" or "0" or "no") privilegedPorts = false;
+            else errors.Add($"SENTINELX_NODE_FORWARD_PRIVILEGED_PORTS \"{Shorten(privilegedText)}\" must be true or false");
+        }
 
         if (errors.Count > 0) return (null, errors);
         return (new NodeSettings
@@ -99,7 +117,15 @@ internal static class NodeSettingsLoader
             FileSpecialModes = specialModes,
             DockerSocket = dockerSocket,
             UdpSessions = udpSessions,
+            ForwardTargets = forwardTargets,
+            ForwardPrivilegedPorts = privilegedPorts,
+            ConfigPath = configPath ?? host.DefaultConfigPath,
         }, errors);
+
+        IEnumerable<string>? PickList(string flag, string envName, IReadOnlyList<string>? fromFile) =>
+            flags.TryGetValue(flag, out var fromFlag) ? SplitList(fromFlag)
+            : NullIfEmpty(env(envName)) is { } fromEnv ? SplitList(fromEnv)
+            : fromFile;
     }
 
     /// <summary>One line that lists every problem, for stderr.</summary>
@@ -115,8 +141,8 @@ internal static class NodeSettingsLoader
             return new HashSet<string>(StringComparer.Ordinal);
         }
 
-        IEnumerable<string>? names = flags.TryGetValue("allow", out var flag) ? Split(flag)
-            : NullIfEmpty(env) is { } fromEnv ? Split(fromEnv)
+        IEnumerable<string>? names = flags.TryGetValue("allow", out var flag) ? SplitList(flag)
+            : NullIfEmpty(env) is { } fromEnv ? SplitList(fromEnv)
             : fromFile;
         if (names is null) return new HashSet<string>(Capabilities.All, StringComparer.Ordinal);
 
@@ -130,8 +156,6 @@ internal static class NodeSettingsLoader
         }
 
         return allow;
-
-        static string[] Split(string list) => list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
     }
 
     /// <summary>
@@ -169,6 +193,43 @@ internal static class NodeSettingsLoader
             return value;
         }
     }
+
+
+    /// <summary>Most entries a forward target list may hold; more is a mistake (or an attack on start-up time).</summary>
+    public const int MaxTargetNetworks = 256;
+
+    /// <summary>
+    /// CIDRs (<c>10.0.0.0/8</c>, <c>fe80::/10</c>) or single addresses (<c>::1</c>). Host bits must be
+    /// zero: "127.0.0.1/8" is refused rather than silently read as 127.0.0.0/8, the owner may have meant another thing.
+    /// </summary>
+    private static List<System.Net.IPNetwork> ParseNetworks(string key, IEnumerable<string>? entries, List<string> errors)
+    {
+        var networks = new List<System.Net.IPNetwork>();
+        foreach (var raw in entries ?? [])
+        {
+            var entry = raw.Trim();
+            if (networks.Count >= MaxTargetNetworks)
+            {
+                errors.Add($"{key} holds more than {MaxTargetNetworks} entries");
+                break;
+            }
+
+            if (entry.Length is > 0 and <= 64 && !entry.Contains('/') && System.Net.IPAddress.TryParse(entry, out var single)
+                && !entry.Contains('%'))
+                networks.Add(new System.Net.IPNetwork(single, single.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
+            else if (entry.Length is > 0 and <= 64 && entry.Contains('/') && System.Net.IPNetwork.TryParse(entry, out var network)
+                && System.Net.IPAddress.TryParse(entry.AsSpan(0, entry.IndexOf('/')), out var written) && written.Equals(network.BaseAddress))
+                networks.Add(network);
+            else
+                errors.Add($"{key} entry \"{Shorten(entry)}\" is not an IP address or a CIDR with its host bits zero (e.g. 127.0.0.0/8, ::1/128)");
+        }
+
+        return networks;
+    }
+
+    private static string[] SplitList(string list) => list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+
+    private static string Shorten(string text) => text.Length <= 64 ? text : text[..64] + "…";
 
     private static List<string> ParseRoots(IReadOnlyList<string>? fromFile, List<string> errors)
     {
@@ -223,7 +284,7 @@ internal static class NodeSettingsLoader
                 name = name[..eq];
             }
 
-            if (name == "monitor-only" && value is null)
+            if (name is "monitor-only" or "forward-privileged-ports" && value is null)
             {
                 flags[name] = "";
                 continue;
@@ -235,7 +296,8 @@ internal static class NodeSettingsLoader
                 continue;
             }
 
-            if (name is not ("core" or "key" or "name" or "data" or "interval-ms" or "config" or "allow" or "docker-socket" or "file-special-modes"))
+            if (name is not ("core" or "key" or "name" or "data" or "interval-ms" or "config" or "allow" or "docker-socket" or "file-special-modes"
+                or "forward-targets-allow" or "forward-targets-deny"))
             {
                 errors.Add($"unknown option --{name}");
                 // Its value (if it has one) belongs to it and is not a second problem.

@@ -2,6 +2,7 @@ using System.Text.Json;
 using SentinelX.Node.Config;
 using SentinelX.Node.Forwarding.Hops;
 using SentinelX.Node.Forwarding.Kernel;
+using SentinelX.Node.Forwarding.Targets;
 using SentinelX.Node.Logging;
 using SentinelX.Shared.Protocol;
 
@@ -20,6 +21,7 @@ internal sealed class ForwardEngine : IAsyncDisposable
     private readonly NodeSettings _settings;
     private readonly ForwardStore _store;
     private readonly KernelForwarder _kernel;
+    private readonly ForwardTargetPolicy _policy;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, ForwardRule> _rules = new(StringComparer.Ordinal);
@@ -35,8 +37,9 @@ internal sealed class ForwardEngine : IAsyncDisposable
     {
         _settings = settings;
         _store = new ForwardStore(settings.DataDir);
-        _kernel = kernel ?? new KernelForwarder();
         _time = time ?? TimeProvider.System;
+        _policy = ForwardTargetPolicy.For(settings, _time);
+        _kernel = kernel ?? new KernelForwarder(guards: new KernelGuards(_policy, settings.ForwardPrivilegedPorts, settings.ConfigPath));
     }
 
     /// <summary>False when this server's own config does not allow forwarding: the engine then runs nothing.</summary>
@@ -148,7 +151,7 @@ internal sealed class ForwardEngine : IAsyncDisposable
                 counters.Configure(placement, now);
                 var rule = HeldByOtherRule(placement) is { } port
                     ? ForwardRule.Failed(placement, json, counters, $"port {port} already in use")
-                    : await ForwardRule.StartAsync(placement, json, counters, _credentials, ct, _settings.UdpSessions);
+                    : await ForwardRule.StartAsync(placement, json, counters, _credentials, _policy, ct, _settings.UdpSessions);
                 if (rule.Error is not null) Log.Warn($"forward {placement.Name} ({id}): {rule.Error}");
                 lock (_rules) _rules[id] = rule;
             }

@@ -50,13 +50,13 @@ internal sealed class ForwardRule : IAsyncDisposable
     /// <summary>Cancelled when open connections must close (the rule stops, or its quota blocks).</summary>
     public CancellationToken ConnectionsClosing => Volatile.Read(ref _connections).Token;
 
-    public static async Task<ForwardRule> StartAsync(ForwardPlacement placement, string json, RuleCounters counters, HopCredentials? credentials, CancellationToken ct,
-        UdpSessionLimits? udpLimits = null)
+    public static async Task<ForwardRule> StartAsync(ForwardPlacement placement, string json, RuleCounters counters, HopCredentials? credentials,
+        ForwardTargetPolicy policy, CancellationToken ct, UdpSessionLimits? udpLimits = null)
     {
         var rule = new ForwardRule(placement, json, counters, credentials, udpLimits);
         try
         {
-            rule.Error = await rule.OpenAsync(ct);
+            rule.Error = await rule.OpenAsync(policy, ct);
         }
         catch (Exception ex) when (ex is SocketException or FormatException or NotSupportedException or ArgumentException or IOException)
         {
@@ -96,7 +96,7 @@ internal sealed class ForwardRule : IAsyncDisposable
         TargetsDown = Targets?.TargetsDown,
     };
 
-    private async Task<string?> OpenAsync(CancellationToken ct)
+    private async Task<string?> OpenAsync(ForwardTargetPolicy policy, CancellationToken ct)
     {
         var p = Placement;
         if ((p.Listen is null) == (p.HopIn is null)) return "placement needs exactly one of listen and hopIn";
@@ -113,8 +113,9 @@ internal sealed class ForwardRule : IAsyncDisposable
 
         if (p.Targets.Count > 0)
         {
-            Targets = new TargetPool(p.Targets, p.Balance, listen);
+            Targets = new TargetPool(p.Targets, p.Balance, listen, policy);
             if (await Targets.FindLoopAsync(ct) is { } loop) return loop;
+            if (await Targets.FindRefusedAsync(ct) is { } refused) return refused;
         }
 
         if (listen is not null)

@@ -52,7 +52,8 @@ internal static class TcpRelay
                 await ToTargetAsync(rule, client, clientEndpoint, (IPEndPoint)client.LocalEndPoint!, ct);
             }
         }
-        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException or NotSupportedException)
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException or NotSupportedException
+            or TimeoutException or System.Security.Authentication.AuthenticationException)
         {
         }
         finally
@@ -87,7 +88,7 @@ internal static class TcpRelay
         await StreamCopier.RunAsync(clientStream, targetStream, rule.Counters, ct);
     }
 
-    /// <summary>Dials the next hop and sends the preamble; the returned stream carries the connection.</summary>
+    /// <summary>Dials the next hop and answers its challenge with the preamble; the returned stream carries the connection.</summary>
     public static async Task<Stream> DialHopAsync(HopDial next, HopCredentials? credentials, HopPreamble preamble, CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -95,9 +96,13 @@ internal static class TcpRelay
         var stream = await HopTransport.DialAsync(next, credentials, timeout.Token);
         try
         {
-            await stream.WriteAsync(preamble.Encode(), timeout.Token);
-            await stream.FlushAsync(timeout.Token);
+            await preamble.SendAsync(stream, timeout.Token);
             return stream;
+        }
+        catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
+        {
+            await stream.DisposeAsync();
+            throw new TimeoutException($"hop {next.Host}:{next.Port} sent no hop protocol {HopPreamble.Version} challenge within {DialTimeout.TotalSeconds:0} s", ex);
         }
         catch
         {

@@ -68,6 +68,28 @@ public static class QuotaActions
     public static bool IsKnown(string? value) => value is Block or Throttle;
 }
 
+/// <summary>
+/// Phrases in placement errors that mean "the server's owner does not allow this": the Node, not
+/// the Core, decides which targets and (kernel mode) which ports a forward may use. The Core answers
+/// them as it answers a port another process holds: the rule is refused and not kept.
+/// </summary>
+public static class ForwardRefusals
+{
+    /// <summary>In the error of a target the Node's <c>forwardTargets</c> policy refuses.</summary>
+    public const string TargetPolicy = "is refused by this Node's forwardTargets policy";
+
+    /// <summary>In the error of a kernel-mode port a running service on the Node holds.</summary>
+    public const string HeldPort = "is held by a running service on this Node";
+
+    /// <summary>In the error of a kernel-mode port below 1024 the Node's owner did not allow.</summary>
+    public const string PrivilegedPort = "\"forwardPrivilegedPorts\": true";
+
+    /// <summary>True for a placement error by which the Node refuses what its owner does not allow.</summary>
+    public static bool IsOwnerRefusal(string error) =>
+        error.Contains(TargetPolicy, StringComparison.Ordinal) || error.Contains(HeldPort, StringComparison.Ordinal)
+        || error.Contains(PrivilegedPort, StringComparison.Ordinal);
+}
+
 /// <summary>A placement's state as the Node reports it.</summary>
 public static class ForwardStatuses
 {

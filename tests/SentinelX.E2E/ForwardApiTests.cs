@@ -19,6 +19,9 @@ public sealed class ForwardFixture : IAsyncLifetime
     public string EntryId { get; private set; } = "";
     public string ExitId { get; private set; } = "";
 
+    /// <summary>What an owner passes to let forwards reach services on the server itself.</summary>
+    public static readonly string[] AllowLoopback = ["--forward-targets-allow", "127.0.0.0/8,::1"];
+
     public async Task InitializeAsync()
     {
         await Core.StartAsync();
@@ -27,6 +30,9 @@ public sealed class ForwardFixture : IAsyncLifetime
         Viewer = await Core.ClientAsync("viewer");
         Entry = Core.NewNode("fwd-entry");
         Exit = Core.NewNode("fwd-exit");
+        // Every target in these tests listens on loopback, which a Node refuses unless its owner allows it.
+        Entry.ExtraArgs.AddRange(AllowLoopback);
+        Exit.ExtraArgs.AddRange(AllowLoopback);
         EntryId = await Core.StartOnlineNodeAsync(Entry, Admin, "forward");
         ExitId = await Core.StartOnlineNodeAsync(Exit, Admin, "forward");
     }

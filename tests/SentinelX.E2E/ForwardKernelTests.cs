@@ -85,7 +85,8 @@ public sealed class ForwardKernelTests : IAsyncLifetime
 
         using var response = await CoreInstance.PostJsonAsync(admin, "/api/v1/forwards", new
         {
-            name = "kernel", nodeId, protocol = "tcp", listenPort = port, targets = new[] { $"{TargetAddress}:5201" }, mode = "kernel",
+            // On the veth alone: the Node then turns forwarding on for that interface only, not for this machine's others.
+            name = "kernel", nodeId, protocol = "tcp", listenAddress = HostAddress, listenPort = port, targets = new[] { $"{TargetAddress}:5201" }, mode = "kernel",
         });
         var body = await response.Content.ReadAsStringAsync();
         response.StatusCode.Should().Be(HttpStatusCode.Created, body);
@@ -117,6 +118,9 @@ public sealed class ForwardKernelTests : IAsyncLifetime
         }, TimeSpan.FromSeconds(30), "the Node is back and its rule confirmed");
         await Task.Delay(TimeSpan.FromSeconds(2));
         StartIperfServer();
+        // A client started at once may reach the namespace before the new server listens.
+        await Eventually.WaitAsync(() => Task.FromResult(Run("ip", "netns", "exec", _ns, "ss", "-Hltn", "sport = :5201").Contains("5201")),
+            TimeSpan.FromSeconds(10), "iperf3 server listening again");
         var second = await IperfAsync(HostAddress, port);
         await Eventually.WaitAsync(async () => (await RuleAsync(admin, id)).Stats.BytesIn >= result + second, TimeSpan.FromSeconds(30),
             "counters continue across the restart");

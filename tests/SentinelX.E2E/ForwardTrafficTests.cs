@@ -112,9 +112,12 @@ public sealed class ForwardTrafficTests(ForwardFixture fx) : IClassFixture<Forwa
             try
             {
                 await stream.WriteAsync(new byte[4096]);
-                var buffer = new byte[16];
+                var buffer = new byte[64];
                 using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-                (await stream.ReadAsync(buffer, wait.Token)).Should().Be(0, "the hop closes on a stranger");
+                var read = 0;
+                for (int n; (n = await stream.ReadAsync(buffer, wait.Token)) > 0;) read += n;
+                // A tcp hop listener speaks first ("SXH2" and a 32-byte nonce); it says nothing else to a stranger.
+                read.Should().BeLessThanOrEqualTo(36, "the hop closes on a stranger");
             }
             catch (IOException)
             {
@@ -141,6 +144,38 @@ public sealed class ForwardTrafficTests(ForwardFixture fx) : IClassFixture<Forwa
         problem.GetProperty("detail").GetString().Should().Contain($"port {port} already in use");
         var all = await CoreInstance.GetJsonAsync<List<RuleView>>(fx.Admin, "/api/v1/forwards");
         all.Should().NotContain(r => r.Name == "taken", "a refused rule is not kept");
+    }
+
+    [Fact]
+    public async Task A_node_refuses_forwards_to_loopback_and_the_metadata_address_unless_its_owner_allows_them()
+    {
+        // A Node installed with forwarding allowed but no forwardTargets: what an operator (or a
+        // stolen Core) may point a public port at is this server's owner's choice.
+        await using var strict = fx.Core.NewNode("fwd-strict");
+        strict.ExtraArgs.AddRange(["--allow", "forward"]);
+        var strictId = await fx.Core.StartOnlineNodeAsync(strict, fx.Admin, "forward");
+        await using var sink = HashSink.Start();
+
+        foreach (var (target, shown, reason) in new[]
+        {
+            ($"127.0.0.1:{sink.Port}", $"127.0.0.1:{sink.Port}", "loopback"),
+            ("169.254.169.254:80", "169.254.169.254:80", "link-local"),
+            ($"localhost:{sink.Port}", $"localhost:{sink.Port} (127.0.0.1)", "loopback"),
+        })
+        {
+            using var response = await CoreInstance.PostJsonAsync(fx.Operator, "/api/v1/forwards", new
+            {
+                name = "to-" + reason, nodeId = strictId, protocol = "tcp", listenAddress = "127.0.0.1", listenPort = FreePorts.Tcp(), targets = new[] { target },
+            });
+            var body = await response.Content.ReadAsStringAsync();
+            response.StatusCode.Should().Be(HttpStatusCode.Conflict, body);
+            JsonDocument.Parse(body).RootElement.GetProperty("detail").GetString().Should().StartWith(
+                $"target {shown} is refused by this Node's forwardTargets policy ({reason}); allow it in /etc/sentinelx/node.json");
+        }
+
+        var all = await CoreInstance.GetJsonAsync<List<RuleView>>(fx.Admin, "/api/v1/forwards");
+        all.Should().NotContain(r => r.Name.StartsWith("to-", StringComparison.Ordinal), "a refused rule is not kept");
+        sink.Connections.Should().Be(0);
     }
 
     [Fact]
@@ -195,6 +230,7 @@ public sealed class ForwardTrafficTests(ForwardFixture fx) : IClassFixture<Forwa
     public async Task A_node_restart_keeps_rules_and_counters_even_while_the_core_is_down()
     {
         await using var node = fx.Core.NewNode("fwd-restart");
+        node.ExtraArgs.AddRange(ForwardFixture.AllowLoopback);
         var nodeId = await fx.Core.StartOnlineNodeAsync(node, fx.Admin, "forward");
         await using var sink = HashSink.Start();
         var port = FreePorts.Tcp();

@@ -206,7 +206,7 @@ public sealed class HopForm
     public Guid Key { get; } = Guid.NewGuid();
 
     public string NodeId { get; set; } = "";
-    public string Transport { get; set; } = HopTransports.Tcp;
+    public string Transport { get; set; } = HopTransports.Tls;
     public string Host { get; set; } = "";
     public int? Port { get; set; }
     public string Path { get; set; } = "";

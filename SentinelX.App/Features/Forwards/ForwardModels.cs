@@ -39,7 +39,9 @@ public sealed record ForwardInput
 public sealed record ForwardHopInput
 {
     public string? NodeId { get; init; }
-    public string Transport { get; init; } = "tcp";
+
+    /// <summary>Defaults to tls: mutual certificates from the Core, and nothing on the wire in clear.</summary>
+    public string Transport { get; init; } = "tls";
 
     /// <summary>Address the previous hop dials; default: the address this Node connects to the Core from.</summary>
     public string? Host { get; init; }

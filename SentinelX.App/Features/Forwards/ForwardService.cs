@@ -113,7 +113,7 @@ public sealed class ForwardService : INodeSessionHandlers
             {
                 await DeleteStoredAsync(rule.Id);
                 _ = _pusher.SyncAllAsync(rule.NodeIds());
-                var refused = new ForwardProblem(409, "Port already in use", bindError, new Dictionary<string, string[]> { ["listenPort"] = [bindError] });
+                var refused = Refused(bindError);
                 await AuditAsync(actor, ForwardAudit.Create, rule.NodeId, rule.Name, AuditResults.Refused, refused, ct);
                 OnChanged();
                 return (null, refused);
@@ -154,7 +154,7 @@ public sealed class ForwardService : INodeSessionHandlers
                 await SaveSettingsAsync(old, CancellationToken.None);
                 _live.Put(old);
                 _ = _pusher.SyncAllAsync(nodes);
-                var refused = new ForwardProblem(409, "Port already in use", bindError, new Dictionary<string, string[]> { ["listenPort"] = [bindError] });
+                var refused = Refused(bindError);
                 await AuditAsync(actor, ForwardAudit.Update, old.NodeId, old.Name, AuditResults.Refused, refused, ct);
                 OnChanged();
                 return (null, refused);
@@ -251,7 +251,19 @@ public sealed class ForwardService : INodeSessionHandlers
         return null;
     }
 
-    /// <summary>Syncs <paramref name="nodes"/>; returns the entry's bind error for this rule when another process holds its port.</summary>
+    /// <summary>A port another process holds, or what the entry Node's owner does not allow (a target, a kernel-mode port).</summary>
+    private static ForwardProblem Refused(string error)
+    {
+        if (error.Contains(ForwardRefusals.TargetPolicy, StringComparison.Ordinal))
+            return new ForwardProblem(409, "Target refused by the Node", error, new Dictionary<string, string[]> { ["targets"] = [error] });
+        var title = IsBindError(error) || error.Contains(ForwardRefusals.HeldPort, StringComparison.Ordinal) ? "Port already in use" : "Port refused by the Node";
+        return new ForwardProblem(409, title, error, new Dictionary<string, string[]> { ["listenPort"] = [error] });
+    }
+
+    /// <summary>
+    /// Syncs <paramref name="nodes"/>; returns the entry's error for this rule when another process
+    /// holds its port or the Node's owner does not allow it (<see cref="ForwardRefusals"/>).
+    /// </summary>
     private async Task<string?> PushAsync(ForwardRule rule, IReadOnlyList<string> nodes)
     {
         var entry = _pusher.SyncAsync(rule.NodeId, CancellationToken.None);
@@ -260,7 +272,7 @@ public sealed class ForwardService : INodeSessionHandlers
         // The other hops finish on their own; their state shows up as placement status.
         _ = others.ContinueWith(_ => OnChanged(), TaskScheduler.Default);
         var mine = answer?.FirstOrDefault(p => p.RuleId == rule.Id);
-        return mine is { Status: ForwardStatuses.Error, Error: { } error } && IsBindError(error) ? error : null;
+        return mine is { Status: ForwardStatuses.Error, Error: { } error } && (IsBindError(error) || ForwardRefusals.IsOwnerRefusal(error)) ? error : null;
     }
 
     /// <summary>"port 10080 already in use" and its variants: the address is held by something outside SentinelX.</summary>

@@ -10,7 +10,8 @@ namespace SentinelX.Node.Forwarding.Hops;
 
 /// <summary>
 /// A hop listener: accepts connections from the previous hop, completes the transport's handshake,
-/// reads the preamble and hands the connection to <c>handler</c> only when it is admitted.
+/// challenges the dialer (see <see cref="HopPreamble"/>) and hands the connection to <c>handler</c>
+/// only when its answer proves the hop secret for this connection's nonce.
 /// Binding errors (a port in use) surface from <see cref="Start"/> as <see cref="SocketException"/>.
 /// Anything else (a wrong secret or certificate, garbage, a slow handshake) closes that one
 /// connection without a word.
@@ -112,7 +113,7 @@ internal sealed class HopServer : IAsyncDisposable
                 var opened = await OpenAsync(plain, timeout.Token);
                 if (opened is null) return;
                 stream = opened;
-                preamble = await HopPreamble.ReadAsync(stream, timeout.Token);
+                preamble = await HopPreamble.AcceptAsync(stream, _ruleId, _listen.Secret, timeout.Token);
             }
             catch (Exception)
             {
@@ -121,7 +122,7 @@ internal sealed class HopServer : IAsyncDisposable
                 return;
             }
 
-            if (preamble is null || !preamble.Admits(_ruleId, _listen.Secret)) return;
+            if (preamble is null) return;
             await _handler(stream, preamble, _stop.Token);
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException

@@ -47,7 +47,7 @@ internal static class HopTls
         };
     }
 
-    /// <summary>tls: require the previous hop's certificate. wss: ask for none; the preamble secret guards it.</summary>
+    /// <summary>tls: require the previous hop's certificate. wss: ask for none; the hop challenge (HMAC with the hop secret) guards it.</summary>
     public static SslServerAuthenticationOptions ServerOptions(HopListen listen, HopCredentials credentials)
     {
         var mutual = listen.Transport == HopTransports.Tls;

@@ -1,4 +1,7 @@
 using System.Net;
+using System.Text.RegularExpressions;
+using SentinelX.Node.Config;
+using SentinelX.Node.Forwarding.Targets;
 using SentinelX.Shared.Protocol;
 
 namespace SentinelX.Node.Forwarding.Kernel;
@@ -14,20 +17,33 @@ internal enum KernelFirewallKind
     Iptables,
 }
 
+/// <summary>What the server's owner allows kernel mode: its forward targets, and whether it may take ports below 1024.</summary>
+internal sealed record KernelGuards(ForwardTargetPolicy Targets, bool PrivilegedPorts, string ConfigPath)
+{
+    /// <summary>Nothing beyond the defaults: refused targets stay refused, ports below 1024 too.</summary>
+    public static KernelGuards Defaults() => new(
+        new ForwardTargetPolicy(new ForwardTargetRules(), null, NodeSettingsLoader.DefaultConfigPath), false, NodeSettingsLoader.DefaultConfigPath);
+}
+
 /// <summary>
 /// Kernel-mode forwards: DNAT + masquerade rules in the firewall, each tagged with its rule id, so
 /// they can be counted, replaced and removed exactly. The Node owns one table of its own and nothing else.
+/// It refuses a port a running service holds or one below 1024 (unless allowed), and turns on IPv4
+/// forwarding only on the interfaces its rules use, never host-wide through <c>net.ipv4.ip_forward</c>.
 /// </summary>
 /// <param name="commandPrefix">
 /// Prepended to every command (e.g. <c>ip netns exec NAME</c>) so the rules land in another network namespace.
 /// </param>
 /// <param name="firewall">Forces one firewall tool; the default picks nft, then iptables.</param>
-internal sealed class KernelForwarder(IReadOnlyList<string>? commandPrefix = null, KernelFirewallKind firewall = KernelFirewallKind.Auto)
+/// <param name="guards">The owner's allowances; <see cref="KernelGuards.Defaults"/> when not given.</param>
+internal sealed partial class KernelForwarder(
+    IReadOnlyList<string>? commandPrefix = null, KernelFirewallKind firewall = KernelFirewallKind.Auto, KernelGuards? guards = null)
 {
     public const string NeedsRoot = "kernel mode needs root";
     public const string NeedsFirewall = "kernel mode needs nftables or iptables";
 
     private readonly KernelCommands _commands = new(commandPrefix ?? []);
+    private readonly KernelGuards _guards = guards ?? KernelGuards.Defaults();
     private readonly SemaphoreSlim _gate = new(1, 1);
     private IReadOnlyList<KernelRule> _installed = [];
 
@@ -95,11 +111,19 @@ internal sealed class KernelForwarder(IReadOnlyList<string>? commandPrefix = nul
         if (!Environment.IsPrivilegedProcess) return placements.Count == 0 ? errors : All(NeedsRoot);
         if (Firewall() is not { } backend) return placements.Count == 0 ? errors : All(NeedsFirewall);
 
-        var localAddresses = await LocalAddressesAsync(ct);
+        var interfaces = await LocalAddressesAsync(ct);
+        var localAddresses = interfaces.Keys.ToHashSet();
+        var held = await HeldPortsAsync(ct);
         var rules = new List<KernelRule>();
         foreach (var placement in placements)
         {
             var (rule, error) = await KernelRule.PrepareAsync(placement, localAddresses, ct);
+            if (rule is not null && await RefusalAsync(rule, placement, held, localAddresses, ct) is { } refused)
+            {
+                error = refused;
+                rule = null;
+            }
+
             if (rule is not null && rules.FirstOrDefault(r => r.RuleId == rule.RuleId || r.Overlaps(rule)) is { } taken)
             {
                 error = taken.RuleId == rule.RuleId
@@ -112,10 +136,12 @@ internal sealed class KernelForwarder(IReadOnlyList<string>? commandPrefix = nul
             else rules.Add(rule);
         }
 
-        if (rules.Count > 0 && await _commands.WriteProcFileAsync("/proc/sys/net/ipv4/ip_forward", "1\n", ct) is { } forwarding)
+        var forwarding = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var rule in rules.ToList())
         {
-            foreach (var rule in rules) errors[rule.RuleId] = forwarding;
-            rules.Clear();
+            if (await EnableForwardingAsync(rule, interfaces, forwarding, ct) is not { } error) continue;
+            errors[rule.RuleId] = error;
+            rules.Remove(rule);
         }
 
         // With nothing to install the table goes away entirely: no hooks left on a box that has no kernel rule.
@@ -151,20 +177,108 @@ internal sealed class KernelForwarder(IReadOnlyList<string>? commandPrefix = nul
         return iptables ? new IptablesFirewall(_commands) : null;
     }
 
-    /// <summary>The namespace's own IPv4 addresses, to spot a rule listening on all of them that targets one of them on the same port.</summary>
-    private async Task<IReadOnlySet<IPAddress>> LocalAddressesAsync(CancellationToken ct)
+    /// <summary>
+    /// Why <paramref name="rule"/> must not be installed, or null: a port below 1024 the owner did not
+    /// allow, a port a running service holds, or a target the forward target policy refuses.
+    /// </summary>
+    private async Task<string?> RefusalAsync(
+        KernelRule rule, ForwardPlacement placement, IReadOnlyList<HeldPort> held, IReadOnlySet<IPAddress> localAddresses, CancellationToken ct)
     {
-        var addresses = new HashSet<IPAddress>();
+        if (rule.ListenPort < 1024 && !_guards.PrivilegedPorts)
+            return $"listen port {rule.ListenPort} is below 1024, where system services live; set {ForwardRefusals.PrivilegedPort} in {_guards.ConfigPath} to allow kernel-mode forwards there";
+        if (held.FirstOrDefault(h => h.Port == rule.ListenPort && rule.Protocols.Contains(h.Protocol) && SocketTable.Overlaps(h, rule.ListenAddress)) is { Port: > 0 } holder)
+            return $"port {rule.ListenPort} {ForwardRefusals.HeldPort} ({holder}); kernel mode would take its traffic";
+        for (var i = 0; i < rule.Targets.Count; i++)
+        {
+            if (await _guards.Targets.RefusalAsync(placement.Targets[i], rule.Targets[i].Address, localAddresses, ct) is { } refused)
+                return refused;
+        }
+
+        return null;
+    }
+
+    /// <summary>Every TCP listener and bound UDP socket in the namespace the rules go to.</summary>
+    private async Task<IReadOnlyList<HeldPort>> HeldPortsAsync(CancellationToken ct)
+    {
+        var held = new List<HeldPort>();
+        foreach (var (file, protocol) in new[] { ("tcp", "tcp"), ("tcp6", "tcp"), ("udp", "udp"), ("udp6", "udp") })
+        {
+            if (await _commands.ReadProcFileAsync("/proc/net/" + file, ct) is { } text) held.AddRange(SocketTable.Parse(text, protocol));
+        }
+
+        return held;
+    }
+
+    /// <summary>
+    /// Turns on forwarding for the interfaces <paramref name="rule"/>'s packets come in on (the one
+    /// holding its listen address, or every interface with an address when it listens on all) and
+    /// those its targets are reached through (replies are forwarded back from there). Returns why
+    /// it cannot, with what the owner must set instead; <paramref name="done"/> remembers each
+    /// interface's outcome within one apply.
+    /// </summary>
+    private async Task<string?> EnableForwardingAsync(
+        KernelRule rule, IReadOnlyDictionary<IPAddress, string> interfaces, Dictionary<string, string?> done, CancellationToken ct)
+    {
+        var needed = new SortedSet<string>(StringComparer.Ordinal);
+        if (rule.ListenAddress is null) needed.UnionWith(interfaces.Values);
+        else if (interfaces.TryGetValue(rule.ListenAddress, out var listenOn)) needed.Add(listenOn);
+        foreach (var target in rule.Targets)
+        {
+            var route = await _commands.RunAsync(["ip", "-4", "-o", "route", "get", target.Address.ToString()], ct);
+            var fields = route.Output.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var dev = Array.IndexOf(fields, "dev");
+            if (!route.Ok || dev < 0 || dev + 1 >= fields.Length)
+                return $"kernel mode cannot find the interface that reaches target {target}: {route.Reason}";
+            needed.Add(fields[dev + 1]);
+        }
+
+        needed.Remove("lo");
+        var failed = new List<(string Interface, string Reason)>();
+        foreach (var name in needed)
+        {
+            if (!done.TryGetValue(name, out var error))
+            {
+                error = await EnableForwardingAsync(name, ct);
+                done[name] = error;
+            }
+
+            if (error is not null) failed.Add((name, error));
+        }
+
+        if (failed.Count == 0) return null;
+        return $"kernel mode needs IPv4 forwarding on {string.Join(", ", failed.Select(f => f.Interface))} and cannot turn it on ({failed[0].Reason}); "
+            + $"set {string.Join(" and ", failed.Select(f => $"net.ipv4.conf.{f.Interface.Replace('.', '/')}.forwarding=1"))} (the Node never sets net.ipv4.ip_forward)";
+    }
+
+    private async Task<string?> EnableForwardingAsync(string name, CancellationToken ct)
+    {
+        if (!InterfaceName().IsMatch(name) || name is "." or "..") return $"unexpected interface name {name}";
+        var path = $"/proc/sys/net/ipv4/conf/{name}/forwarding";
+        if ((await _commands.ReadProcFileAsync(path, ct))?.Trim() == "1") return null;
+        return await _commands.WriteProcFileAsync(path, "1\n", ct);
+    }
+
+    /// <summary>
+    /// The namespace's own IPv4 addresses and the interface holding each: to spot a rule listening on
+    /// all of them that targets one of them on the same port, and to know where forwarding is needed.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<IPAddress, string>> LocalAddressesAsync(CancellationToken ct)
+    {
+        var addresses = new Dictionary<IPAddress, string>();
         var result = await _commands.RunAsync(["ip", "-4", "-o", "addr", "show"], ct);
         if (!result.Ok) return addresses;
         foreach (var line in result.Output.Split('\n'))
         {
+            // "2: r0    inet 10.77.1.1/24 scope global r0\       valid_lft forever ..."
             var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             var inet = Array.IndexOf(fields, "inet");
-            if (inet >= 0 && inet + 1 < fields.Length && IPAddress.TryParse(fields[inet + 1].Split('/')[0], out var address))
-                addresses.Add(address);
+            if (inet >= 2 && inet + 1 < fields.Length && IPAddress.TryParse(fields[inet + 1].Split('/')[0], out var address))
+                addresses[address] = fields[1].Split('@')[0];
         }
 
         return addresses;
     }
+
+    [GeneratedRegex("^[A-Za-z0-9_.:-]{1,15}$")]
+    private static partial Regex InterfaceName();
 }

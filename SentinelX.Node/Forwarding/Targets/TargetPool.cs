@@ -9,7 +9,8 @@ namespace SentinelX.Node.Forwarding.Targets;
 /// The targets of a last-hop placement: parses <c>host:port</c> / <c>[v6]:port</c>, caches DNS
 /// answers for <see cref="ForwardLimits.DnsTtl"/>, orders targets for round robin or failover and,
 /// with more than one target, marks them down or up with TCP health checks. It also refuses to
-/// connect back to the rule's own listener, which would loop until the Node runs out of sockets.
+/// connect back to the rule's own listener, which would loop until the Node runs out of sockets,
+/// and never dials an address the <see cref="ForwardTargetPolicy"/> refuses, whatever DNS says.
 /// </summary>
 internal sealed class TargetPool : IAsyncDisposable
 {
@@ -19,15 +20,22 @@ internal sealed class TargetPool : IAsyncDisposable
     private readonly Target[] _targets;
     private readonly bool _failover;
     private readonly IPEndPoint? _listen;
+    private readonly ForwardTargetPolicy _policy;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _health = Task.CompletedTask;
     private int _next = -1;
 
-    public TargetPool(IReadOnlyList<string> targets, string balance, IPEndPoint? listen)
+    private string? _lastRefusal;
+
+    /// <param name="resolve">DNS; tests pass their own answers.</param>
+    public TargetPool(IReadOnlyList<string> targets, string balance, IPEndPoint? listen, ForwardTargetPolicy policy,
+        Func<string, CancellationToken, Task<IPAddress[]>>? resolve = null)
     {
-        _targets = targets.Select(Target.Parse).ToArray();
+        resolve ??= Dns.GetHostAddressesAsync;
+        _targets = targets.Select(t => Target.Parse(t, resolve)).ToArray();
         _failover = balance == ForwardBalance.Failover;
         _listen = listen;
+        _policy = policy;
         if (_targets.Length > 1) _health = HealthLoopAsync(_stop.Token);
     }
 
@@ -63,6 +71,39 @@ internal sealed class TargetPool : IAsyncDisposable
         return null;
     }
 
+    /// <summary>
+    /// The refusal for the first target whose every address the policy refuses, or null. A name that
+    /// does not resolve yet passes: dialing checks again.
+    /// </summary>
+    public async Task<string?> FindRefusedAsync(CancellationToken ct)
+    {
+        foreach (var target in _targets)
+        {
+            IPAddress[] addresses;
+            try
+            {
+                addresses = await target.ResolveAsync(ct);
+            }
+            catch (SocketException)
+            {
+                continue;
+            }
+
+            string? first = null;
+            var allowed = false;
+            foreach (var address in addresses)
+            {
+                var refusal = await _policy.RefusalAsync(target.Text, address, null, ct);
+                first ??= refusal;
+                allowed |= refusal is null;
+            }
+
+            if (!allowed && first is not null) return first;
+        }
+
+        return null;
+    }
+
     /// <summary>Connects to the next target in balance order, trying the others when one fails.</summary>
     public async Task<Socket> ConnectAsync(CancellationToken ct)
     {
@@ -84,14 +125,16 @@ internal sealed class TargetPool : IAsyncDisposable
             }
         }
 
-        throw new SocketException((int)SocketError.HostUnreachable, $"no target reachable{(last is null ? "" : ": " + last.Message)}");
+        var why = last?.Message ?? Volatile.Read(ref _lastRefusal);
+        throw new SocketException((int)SocketError.HostUnreachable, $"no target reachable{(why is null ? "" : ": " + why)}");
     }
 
     /// <summary>The endpoint a new UDP session goes to (UDP cannot tell whether a target is up; health checks use TCP).</summary>
     public async Task<IPEndPoint> PickDatagramTargetAsync(CancellationToken ct)
     {
         var candidates = await CandidatesAsync(ct);
-        return candidates.Count > 0 ? candidates[0] : throw new SocketException((int)SocketError.HostNotFound, "no target resolves");
+        return candidates.Count > 0 ? candidates[0]
+            : throw new SocketException((int)SocketError.HostNotFound, Volatile.Read(ref _lastRefusal) ?? "no target resolves");
     }
 
     private async Task<List<IPEndPoint>> CandidatesAsync(CancellationToken ct)
@@ -109,7 +152,14 @@ internal sealed class TargetPool : IAsyncDisposable
                 foreach (var address in await target.ResolveAsync(ct))
                 {
                     var endpoint = new IPEndPoint(address, target.Port);
-                    if (!LoopsBack(endpoint)) endpoints.Add(endpoint);
+                    if (LoopsBack(endpoint)) continue;
+                    if (await _policy.RefusalAsync(target.Text, address, null, ct) is { } refusal)
+                    {
+                        Volatile.Write(ref _lastRefusal, refusal);
+                        continue;
+                    }
+
+                    endpoints.Add(endpoint);
                 }
             }
             catch (SocketException)
@@ -166,6 +216,8 @@ internal sealed class TargetPool : IAsyncDisposable
         {
             foreach (var address in await target.ResolveAsync(ct))
             {
+                // Health checks dial too: a refused address must not even be probed.
+                if (await _policy.ReasonAsync(address, null, ct) is not null) continue;
                 using var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 timeout.CancelAfter(HealthTimeout);
@@ -195,7 +247,7 @@ internal sealed class TargetPool : IAsyncDisposable
     }
 
     /// <summary>One <c>host:port</c> with its DNS cache.</summary>
-    private sealed class Target(string text, string host, int port)
+    private sealed class Target(string text, string host, int port, Func<string, CancellationToken, Task<IPAddress[]>> resolve)
     {
         private IPAddress[]? _addresses;
         private long _resolvedAt;
@@ -204,11 +256,11 @@ internal sealed class TargetPool : IAsyncDisposable
         public int Port => port;
         public volatile bool Down;
 
-        public static Target Parse(string text)
+        public static Target Parse(string text, Func<string, CancellationToken, Task<IPAddress[]>> resolve)
         {
             if (!TryParse(text, out var host, out var port))
                 throw new FormatException($"target {text} is not host:port");
-            return new Target(text, host, port);
+            return new Target(text, host, port, resolve);
         }
 
         public static bool TryParse(string text, out string host, out int port)
@@ -231,7 +283,7 @@ internal sealed class TargetPool : IAsyncDisposable
             try
             {
                 // IPv4 first: most targets listen there, and a loopback name would otherwise try ::1 first.
-                var resolved = (await Dns.GetHostAddressesAsync(host, ct))
+                var resolved = (await resolve(host, ct))
                     .OrderBy(a => a.AddressFamily == AddressFamily.InterNetwork ? 0 : 1).ToArray();
                 Volatile.Write(ref _addresses, resolved);
                 Volatile.Write(ref _resolvedAt, Environment.TickCount64);

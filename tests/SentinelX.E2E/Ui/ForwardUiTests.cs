@@ -27,6 +27,7 @@ public sealed class ForwardUiTests(BrowserFixture browser) : IAsyncLifetime
     {
         using var admin = await _core.ClientAsync();
         await using var node = _core.NewNode("ui-fwd");
+        node.ExtraArgs.AddRange(ForwardFixture.AllowLoopback);
         await _core.StartOnlineNodeAsync(node, admin, "forward");
         await using var sink = HashSink.Start();
         using var holder = new TcpListener(IPAddress.Loopback, 0);

@@ -147,7 +147,7 @@ public sealed class ForwardEngineChainTests : IAsyncLifetime
 
         using var stranger = new TcpClient();
         await stranger.ConnectAsync(IPAddress.Loopback, hopPort);
-        await stranger.GetStream().WriteAsync(new HopPreamble(HopKind.Tcp, "c1", HopPreamble.NewSecret(), new IPEndPoint(IPAddress.Loopback, 1)).Encode());
+        await new HopPreamble(HopKind.Tcp, "c1", HopPreamble.NewSecret(), new IPEndPoint(IPAddress.Loopback, 1)).SendAsync(stranger.GetStream(), CancellationToken.None);
         await stranger.GetStream().WriteAsync("hello"u8.ToArray());
         (await ForwardEngineTcpTests.ReadEndAsync(stranger)).Should().BeTrue();
         echo.Connections.Should().Be(0);

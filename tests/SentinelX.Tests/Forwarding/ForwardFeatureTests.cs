@@ -77,6 +77,7 @@ public sealed class ForwardFeatureTests : IAsyncLifetime
             Core = new Uri("http://127.0.0.1:1"),
             DataDir = _data,
             Allow = new HashSet<string>(allow, StringComparer.Ordinal),
+            ForwardTargets = ForwardTestKit.AllowLoopback,
         };
         _engine = new ForwardEngine(settings);
         await _engine.StartAsync(CancellationToken.None);

@@ -44,7 +44,13 @@ internal static class ForwardTestKit
         return dir;
     }
 
-    public static async Task<ForwardEngine> StartEngineAsync(string dataDir, bool allowForward = true)
+    /// <summary>
+    /// What a Node's owner writes to let forwards reach services on the Node itself
+    /// (<c>"forwardTargets": {"allow": ["127.0.0.0/8", "::1"]}</c>): these tests' targets all listen on loopback.
+    /// </summary>
+    public static readonly ForwardTargetRules AllowLoopback = new() { Allow = [IPNetwork.Parse("127.0.0.0/8"), IPNetwork.Parse("::1/128")] };
+
+    public static async Task<ForwardEngine> StartEngineAsync(string dataDir, bool allowForward = true, ForwardTargetRules? targets = null)
     {
         var allow = Capabilities.All.Where(c => allowForward || c != Capabilities.Forward);
         var engine = new ForwardEngine(new NodeSettings
@@ -52,6 +58,7 @@ internal static class ForwardTestKit
             Core = new Uri("http://127.0.0.1:1"),
             DataDir = dataDir,
             Allow = new HashSet<string>(allow, StringComparer.Ordinal),
+            ForwardTargets = targets ?? AllowLoopback,
         });
         await engine.StartAsync(CancellationToken.None);
         return engine;

@@ -93,6 +93,20 @@ public sealed class ForwardValidatorTests
     }
 
     [Fact]
+    public void A_hop_without_a_transport_is_tls_in_the_api_and_in_the_form()
+    {
+        var input = System.Text.Json.JsonSerializer.Deserialize<ForwardInput>(
+            """{"name":"t","protocol":"tcp","listenPort":10080,"targets":["10.0.0.5:80"],"chain":[{"nodeId":"a"},{"nodeId":"b"}]}""",
+            System.Text.Json.JsonSerializerOptions.Web)!;
+
+        var (rule, problem) = _validator.Validate(input, "r1", null, []);
+
+        problem.Should().BeNull();
+        rule!.Chain[1].Transport.Should().Be(HopTransports.Tls, "a hop nobody chose a transport for is authenticated and encrypted");
+        new SentinelX.App.Features.Forwards.HopForm().Transport.Should().Be(HopTransports.Tls);
+    }
+
+    [Fact]
     public void Chain_hops_get_the_nodes_address_a_free_port_and_their_own_secret()
     {
         var input = ForwardTestNodes.Direct() with

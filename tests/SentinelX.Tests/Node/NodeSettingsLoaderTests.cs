@@ -181,4 +181,66 @@ public sealed class NodeSettingsLoaderTests : IDisposable
         File.WriteAllText(Path.Combine(_dir, "node.json"), """{"core":"http://a","key":"k","udpMaxSessions":"many"}""");
         Load().Errors.Should().Contain(e => e.Contains("is not valid") && e.Contains("udpMaxSessions"));
     }
+
+    [Fact]
+    public void Forward_targets_and_privileged_ports_come_from_the_file_the_environment_or_flags_and_default_to_nothing()
+    {
+        var defaults = Load("--core", "http://a", "--key", "k").Settings!;
+        defaults.ForwardTargets.Allow.Should().BeEmpty();
+        defaults.ForwardTargets.Deny.Should().BeEmpty();
+        defaults.ForwardPrivilegedPorts.Should().BeFalse();
+        defaults.ConfigPath.Should().Be(Path.Combine(_dir, "node.json"));
+
+        File.WriteAllText(Path.Combine(_dir, "node.json"),
+            """{"core":"http://a","key":"k","forwardTargets":{"allow":["127.0.0.0/8","::1"],"deny":["10.0.0.0/8"]},"forwardPrivilegedPorts":true}""");
+        var fromFile = Load().Settings!;
+        fromFile.ForwardTargets.Allow.Select(n => n.ToString()).Should().Equal("127.0.0.0/8", "::1/128");
+        fromFile.ForwardTargets.Deny.Select(n => n.ToString()).Should().Equal("10.0.0.0/8");
+        fromFile.ForwardPrivilegedPorts.Should().BeTrue();
+
+        _env["SENTINELX_NODE_FORWARD_TARGETS_ALLOW"] = "169.254.169.254";
+        _env["SENTINELX_NODE_FORWARD_PRIVILEGED_PORTS"] = "false";
+        var fromEnv = Load().Settings!;
+        fromEnv.ForwardTargets.Allow.Select(n => n.ToString()).Should().Equal("169.254.169.254/32");
+        fromEnv.ForwardPrivilegedPorts.Should().BeFalse();
+
+        var fromFlags = Load("--forward-targets-allow", "fe80::/10, 127.0.0.1", "--forward-targets-deny", "192.168.0.0/16", "--forward-privileged-ports").Settings!;
+        fromFlags.ForwardTargets.Allow.Select(n => n.ToString()).Should().Equal("fe80::/10", "127.0.0.1/32");
+        fromFlags.ForwardTargets.Deny.Select(n => n.ToString()).Should().Equal("192.168.0.0/16");
+        fromFlags.ForwardPrivilegedPorts.Should().BeTrue();
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1/8")]
+    [InlineData("10.0.0.0/33")]
+    [InlineData("::1/129")]
+    [InlineData("300.1.1.1")]
+    [InlineData("localhost")]
+    [InlineData("10.0.0.0/-1")]
+    [InlineData("fe80::1%eth0")]
+    [InlineData("10.0.0.0/8/8")]
+    [InlineData("*")]
+    public void A_forward_target_entry_that_is_not_an_address_or_a_clean_cidr_is_an_error(string entry)
+    {
+        var errors = Load("--core", "http://a", "--key", "k", "--forward-targets-allow", entry).Errors;
+        errors.Should().ContainSingle().Which.Should().Be(
+            $"forwardTargets.allow entry \"{entry}\" is not an IP address or a CIDR with its host bits zero (e.g. 127.0.0.0/8, ::1/128)");
+    }
+
+    [Fact]
+    public void Hostile_forward_target_settings_are_reported_briefly()
+    {
+        var huge = new string('1', 100_000);
+        Load("--core", "http://a", "--key", "k", "--forward-targets-deny", huge).Errors.Should().ContainSingle()
+            .Which.Length.Should().BeLessThan(200, "a hostile value is not echoed whole");
+        var many = string.Join(',', Enumerable.Range(0, 300).Select(i => $"10.{i / 256}.{i % 256}.0/24"));
+        Load("--core", "http://a", "--key", "k", "--forward-targets-allow", many).Errors.Should().ContainSingle()
+            .Which.Should().Be("forwardTargets.allow holds more than 256 entries");
+        _env["SENTINELX_NODE_FORWARD_PRIVILEGED_PORTS"] = "maybe";
+        Load("--core", "http://a", "--key", "k").Errors.Should().ContainSingle()
+            .Which.Should().Be("SENTINELX_NODE_FORWARD_PRIVILEGED_PORTS \"maybe\" must be true or false");
+        File.WriteAllText(Path.Combine(_dir, "node.json"), """{"forwardTargets":{"allow":"127.0.0.0/8"}}""");
+        _env.Remove("SENTINELX_NODE_FORWARD_PRIVILEGED_PORTS");
+        Load("--core", "http://a", "--key", "k").Errors.Should().Contain(e => e.Contains("is not valid") && e.Contains("forwardTargets.allow"));
+    }
 }

@@ -64,7 +64,7 @@ internal sealed class HopTestBench : IAsyncDisposable
     /// <summary>Writes <paramref name="size"/> random bytes after the preamble and reads the echo; returns the two SHA-256 hashes.</summary>
     public static async Task<(byte[] Sent, byte[] Received)> EchoAsync(Stream hop, HopPreamble preamble, int size)
     {
-        await hop.WriteAsync(preamble.Encode());
+        await preamble.SendAsync(hop, CancellationToken.None);
         return await EchoAsync(hop, size);
     }
 
@@ -103,7 +103,7 @@ internal sealed class HopTestBench : IAsyncDisposable
         try
         {
             await using var hop = await dial();
-            await hop.WriteAsync(preamble.Encode());
+            await preamble.SendAsync(hop, CancellationToken.None);
             await hop.WriteAsync("hello?"u8.ToArray());
             var buffer = new byte[64];
             return await hop.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(15)) == 0;

@@ -78,7 +78,7 @@ public sealed class HopThroughputTests(ITestOutputHelper output) : IDisposable
         Random.Shared.NextBytes(data);
         var clock = Stopwatch.StartNew();
         await using var hop = await HopTransport.DialAsync(dial, entry, CancellationToken.None);
-        await hop.WriteAsync(HopTestBench.Preamble(listen.Secret, "bench").Encode());
+        await HopTestBench.Preamble(listen.Secret, "bench").SendAsync(hop, CancellationToken.None);
         for (long sent = 0; sent < size; sent += Chunk) await hop.WriteAsync(data.AsMemory(0, (int)Math.Min(Chunk, size - sent)));
         var bytes = await received.Task.WaitAsync(TimeSpan.FromSeconds(120));
         var elapsed = clock.Elapsed;

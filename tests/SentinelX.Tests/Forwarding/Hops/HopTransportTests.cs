@@ -72,11 +72,108 @@ public sealed class HopTransportTests : IDisposable
     [InlineData(HopTransports.Tls)]
     [InlineData(HopTransports.Ws)]
     [InlineData(HopTransports.Wss)]
+    public async Task A_captured_preamble_replayed_to_the_listener_is_refused(string transport)
+    {
+        await using var bench = HopTestBench.Start(transport, _exit);
+        var preamble = HopTestBench.Preamble(bench.Listen.Secret);
+        byte[] captured;
+        byte[] firstNonce;
+        await using (var hop = await HopTransport.DialAsync(bench.Dial(), _entry, CancellationToken.None))
+        {
+            firstNonce = await ReadChallengeAsync(hop);
+            captured = preamble.Encode(firstNonce);
+            await hop.WriteAsync(captured);
+            var (sent, received) = await HopTestBench.EchoAsync(hop, 4096);
+            received.Should().Equal(sent, "the genuine answer is admitted");
+        }
+
+        // Someone who saw those bytes on the wire sends them again on a new connection.
+        await using (var replay = await HopTransport.DialAsync(bench.Dial(), _entry, CancellationToken.None))
+        {
+            var nonce = await ReadChallengeAsync(replay);
+            nonce.Should().NotEqual(firstNonce, "every connection gets a fresh nonce");
+            (await IsDroppedAfterAsync(replay, captured)).Should().BeTrue();
+        }
+
+        bench.Admitted.Should().Be(1);
+    }
+
+    [Theory]
+    [InlineData(HopTransports.Tcp, "mac")]
+    [InlineData(HopTransports.Tcp, "client")]
+    [InlineData(HopTransports.Tcp, "kind")]
+    [InlineData(HopTransports.Ws, "mac")]
+    [InlineData(HopTransports.Ws, "client")]
+    [InlineData(HopTransports.Tls, "mac")]
+    public async Task A_wrong_hmac_or_a_changed_client_address_is_refused(string transport, string tamper)
+    {
+        await using var bench = HopTestBench.Start(transport, _exit);
+        await using var hop = await HopTransport.DialAsync(bench.Dial(), _entry, CancellationToken.None);
+        var answer = HopTestBench.Preamble(bench.Listen.Secret).Encode(await ReadChallengeAsync(hop));
+        // 203.0.113.9 sits right after "SXH2", kind, id length, "rule-7" and the family byte.
+        var at = tamper switch { "mac" => answer.Length - 1, "client" => 4 + 1 + 1 + HopTestBench.RuleId.Length + 1 + 3, _ => 4 };
+        answer[at] = tamper == "kind" ? (byte)HopKind.Udp : (byte)(answer[at] ^ 1);
+
+        (await IsDroppedAfterAsync(hop, answer)).Should().BeTrue();
+        bench.Admitted.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task A_dialer_of_the_old_protocol_that_sends_its_secret_in_clear_is_refused()
+    {
+        await using var bench = HopTestBench.Start(HopTransports.Tcp, _exit);
+        using var old = new TcpClient();
+        await old.ConnectAsync(IPAddress.Loopback, bench.Listen.Port);
+        var stream = old.GetStream();
+        // "SXH1" | 'T' | id length | id | secret | family | address | port: the secret itself, replayable.
+        var id = Encoding.UTF8.GetBytes(HopTestBench.RuleId);
+        byte[] legacy = [.. "SXH1"u8, (byte)'T', (byte)id.Length, .. id, .. bench.Listen.Secret, 4, 203, 0, 113, 9, 0x9c, 0x40];
+
+        (await IsDroppedAfterAsync(stream, legacy, unread: 4 + HopPreamble.NonceLength)).Should().BeTrue();
+        bench.Admitted.Should().Be(0);
+    }
+
+    private static async Task<byte[]> ReadChallengeAsync(Stream hop)
+    {
+        var challenge = new byte[4 + HopPreamble.NonceLength];
+        await hop.ReadExactlyAsync(challenge).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        Encoding.ASCII.GetString(challenge, 0, 4).Should().Be("SXH2");
+        return challenge[4..];
+    }
+
+    /// <summary>Sends <paramref name="bytes"/> and a greeting; true when the listener then closes without echoing anything.</summary>
+    /// <param name="unread">What the listener may still send before closing (its challenge, when not read yet).</param>
+    private static async Task<bool> IsDroppedAfterAsync(Stream hop, byte[] bytes, int unread = 0)
+    {
+        try
+        {
+            await hop.WriteAsync(bytes);
+            await hop.WriteAsync("hello?"u8.ToArray());
+            var buffer = new byte[64];
+            var total = 0;
+            while (true)
+            {
+                var n = await hop.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(15));
+                if (n == 0) return total == unread;
+                total += n;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or System.Net.WebSockets.WebSocketException)
+        {
+            return true;
+        }
+    }
+
+    [Theory]
+    [InlineData(HopTransports.Tcp)]
+    [InlineData(HopTransports.Tls)]
+    [InlineData(HopTransports.Ws)]
+    [InlineData(HopTransports.Wss)]
     public async Task Framed_datagrams_keep_their_boundaries(string transport)
     {
         await using var bench = HopTestBench.Start(transport, _exit);
         await using var hop = await HopTransport.DialAsync(bench.Dial(), _entry, CancellationToken.None);
-        await hop.WriteAsync((HopTestBench.Preamble(bench.Listen.Secret) with { Kind = HopKind.Udp }).Encode());
+        await (HopTestBench.Preamble(bench.Listen.Secret) with { Kind = HopKind.Udp }).SendAsync(hop, CancellationToken.None);
         int[] sizes = [1, 0, 1400, HopPreamble.MaxDatagram, 3, 9000];
         var datagrams = sizes.Select(size => System.Security.Cryptography.RandomNumberGenerator.GetBytes(size)).ToArray();
 
@@ -99,7 +196,7 @@ public sealed class HopTransportTests : IDisposable
     {
         await using var bench = HopTestBench.Start(transport, _exit);
         await using var hop = await HopTransport.DialAsync(bench.Dial(), _entry, CancellationToken.None);
-        await hop.WriteAsync(HopTestBench.Preamble(bench.Listen.Secret).Encode());
+        await HopTestBench.Preamble(bench.Listen.Secret).SendAsync(hop, CancellationToken.None);
 
         var waiting = hop.ReadAsync(Memory<byte>.Empty).AsTask();
         await Task.Delay(300);
@@ -164,7 +261,7 @@ public sealed class HopTransportTests : IDisposable
         echoedBefore.Should().Equal(before);
 
         // A plain TCP client speaking the hop protocol without TLS, and one sending garbage.
-        foreach (var bytes in new[] { HopTestBench.Preamble(bench.Listen.Secret).Encode(), Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\n\r\n") })
+        foreach (var bytes in new[] { HopTestBench.Preamble(bench.Listen.Secret).Encode(new byte[HopPreamble.NonceLength]), Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\n\r\n") })
         {
             using var plain = new TcpClient();
             await plain.ConnectAsync(IPAddress.Loopback, bench.Listen.Port);
@@ -189,7 +286,7 @@ public sealed class HopTransportTests : IDisposable
 
         var read = await ReadUntilClosedAsync(silent.GetStream()).WaitAsync(TimeSpan.FromSeconds(20));
 
-        read.Should().Be(0);
+        read.Should().Be(4 + HopPreamble.NonceLength, "the listener sends its challenge and nothing more");
         (DateTime.UtcNow - started).Should().BeGreaterThan(TimeSpan.FromSeconds(9)).And.BeLessThan(TimeSpan.FromSeconds(15));
     }
 

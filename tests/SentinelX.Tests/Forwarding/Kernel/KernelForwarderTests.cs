@@ -255,6 +255,90 @@ public sealed class KernelForwarderTests : IAsyncLifetime
         errors["n"].Should().Be("kernel mode cannot forward to the loopback address localhost:8080; use userspace mode");
     }
 
+    [Theory]
+    [InlineData("nftables")]
+    [InlineData("iptables")]
+    public async Task Forwarding_is_turned_on_for_the_rules_interfaces_only_and_ip_forward_stays_off(string firewall)
+    {
+        var kind = Kind(firewall);
+        await ShAsync(_lab.Router, "echo 0 > /proc/sys/net/ipv4/ip_forward");
+        await _lab.StartServerAsync(_lab.TargetNs, "socat", $"TCP-LISTEN:8080,bind={Target},reuseaddr,fork", "EXEC:cat");
+        var forwarder = new KernelForwarder(_lab.InRouter, kind);
+        var rule = Rule("web", ForwardProtocols.Tcp, 10080, $"{Target}:8080") with { Listen = new ForwardListen { Address = RouterClientSide, Port = 10080 } };
+
+        (await forwarder.ApplyAsync([rule], CancellationToken.None)).Should().BeEmpty();
+
+        (await ShAsync(_lab.Client, $"echo through | socat -t 5 - TCP:{RouterClientSide}:10080")).Should().Be("through\n");
+        (await ShAsync(_lab.Router, "cat /proc/sys/net/ipv4/ip_forward")).Trim().Should().Be("0", "the namespace-wide switch is never touched");
+        (await ShAsync(_lab.Router, "cat /proc/sys/net/ipv4/conf/all/forwarding")).Trim().Should().Be("0");
+        (await ShAsync(_lab.Router, "cat /proc/sys/net/ipv4/conf/r0/forwarding /proc/sys/net/ipv4/conf/r1/forwarding")).Should().Be("1\n1\n");
+        (await ShAsync(_lab.Router, "cat /proc/sys/net/ipv4/conf/lo/forwarding /proc/sys/net/ipv4/conf/default/forwarding")).Should().Be("0\n0\n");
+    }
+
+    [Theory]
+    [InlineData("nftables", ForwardProtocols.Tcp, "TCP-LISTEN:10080,reuseaddr,fork", "tcp listener on 0.0.0.0:10080")]
+    [InlineData("nftables", ForwardProtocols.TcpUdp, "UDP-RECVFROM:10080,fork", "udp socket bound to 0.0.0.0:10080")]
+    [InlineData("iptables", ForwardProtocols.Tcp, "TCP6-LISTEN:10080,reuseaddr,fork", "tcp listener on [::]:10080")]
+    public async Task A_port_a_running_service_holds_is_refused(string firewall, string protocol, string service, string holder)
+    {
+        await _lab.StartServerAsync(_lab.Router, "socat", service, "EXEC:cat");
+        var forwarder = new KernelForwarder(_lab.InRouter, Kind(firewall));
+
+        var errors = await forwarder.ApplyAsync([Rule("web", protocol, 10080, $"{Target}:8080")], CancellationToken.None);
+
+        errors.Should().BeEquivalentTo(new Dictionary<string, string>
+        {
+            ["web"] = $"port 10080 is held by a running service on this Node ({holder}); kernel mode would take its traffic",
+        });
+        (await RunAsync("ip", "netns", "exec", _lab.Router, "nft", "list", "tables")).Should().NotContain("sentinelx");
+    }
+
+    [Fact]
+    public async Task A_service_on_another_address_or_protocol_does_not_hold_the_rules_port()
+    {
+        await _lab.StartServerAsync(_lab.Router, "socat", $"TCP-LISTEN:10080,bind={RouterTargetSide},reuseaddr,fork", "EXEC:cat");
+        var forwarder = new KernelForwarder(_lab.InRouter);
+        var udp = Rule("udp", ForwardProtocols.Udp, 10080, $"{Target}:8080");
+        var elsewhere = Rule("tcp", ForwardProtocols.Tcp, 10080, $"{Target}:8080") with { Listen = new ForwardListen { Address = RouterClientSide, Port = 10080 } };
+
+        (await forwarder.ApplyAsync([udp], CancellationToken.None)).Should().BeEmpty();
+        (await forwarder.ApplyAsync([elsewhere], CancellationToken.None)).Should().BeEmpty();
+        (await forwarder.ApplyAsync([elsewhere with { Listen = new ForwardListen { Port = 10080 } }], CancellationToken.None))["tcp"]
+            .Should().Be($"port 10080 is held by a running service on this Node (tcp listener on {RouterTargetSide}:10080); kernel mode would take its traffic");
+    }
+
+    [Fact]
+    public async Task A_port_below_1024_needs_the_owners_allowance()
+    {
+        var strict = new KernelForwarder(_lab.InRouter);
+        (await strict.ApplyAsync([Rule("ssh", ForwardProtocols.Tcp, 22, $"{Target}:22")], CancellationToken.None))["ssh"].Should().Be(
+            "listen port 22 is below 1024, where system services live; set \"forwardPrivilegedPorts\": true in /etc/sentinelx/node.json to allow kernel-mode forwards there");
+
+        var allowing = new KernelForwarder(_lab.InRouter, guards: KernelGuards.Defaults() with { PrivilegedPorts = true });
+        (await allowing.ApplyAsync([Rule("web", ForwardProtocols.Tcp, 80, $"{Target}:8080")], CancellationToken.None)).Should().BeEmpty();
+        await _lab.StartServerAsync(_lab.TargetNs, "socat", $"TCP-LISTEN:8080,bind={Target},reuseaddr,fork", "EXEC:cat");
+        (await ShAsync(_lab.Client, $"echo eighty | socat -t 5 - TCP:{RouterClientSide}:80")).Should().Be("eighty\n");
+    }
+
+    [Fact]
+    public async Task Targets_the_policy_refuses_are_refused_in_kernel_mode_too()
+    {
+        var forwarder = new KernelForwarder(_lab.InRouter);
+        var errors = await forwarder.ApplyAsync(
+        [
+            Rule("meta", ForwardProtocols.Tcp, 10080, "169.254.169.254:80"),
+            Rule("own", ForwardProtocols.Tcp, 10081, $"{RouterTargetSide}:22"),
+            Rule("ok", ForwardProtocols.Tcp, 10082, $"{Target}:8080"),
+        ], CancellationToken.None);
+
+        errors.Should().BeEquivalentTo(new Dictionary<string, string>
+        {
+            ["meta"] = "target 169.254.169.254:80 is refused by this Node's forwardTargets policy (link-local); allow it in /etc/sentinelx/node.json",
+            ["own"] = $"target {RouterTargetSide}:22 is refused by this Node's forwardTargets policy (an address of this Node); allow it in /etc/sentinelx/node.json",
+        });
+        (await forwarder.ReadCountersAsync(CancellationToken.None)).Keys.Should().Equal("ok");
+    }
+
     private static KernelFirewallKind Kind(string firewall) =>
         firewall == "iptables" ? KernelFirewallKind.Iptables : KernelFirewallKind.Nftables;
 

@@ -78,4 +78,32 @@ public sealed class KernelParsingTests
         (Web with { RuleId = "other" }).CounterName.Should().NotBe(Web.CounterName);
         KernelRule.IsSafeId("a\"; flush ruleset").Should().BeFalse();
     }
+
+    [Fact]
+    public void Listeners_and_bound_udp_sockets_are_read_from_proc_net()
+    {
+        const string tcp = """
+              sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+               0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0000000000000000 100 0 0 10 0
+               1: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 2 1 0000000000000000 100 0 0 10 0
+               2: 0100007F:9C40 0100007F:1F90 01 00000000:00000000 00:00000000 00000000     0        0 3 1 0000000000000000 20 4 30 10 -1
+            """;
+        const string tcp6 = """
+              sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+               0: 00000000000000000000000000000000:0050 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4 1 0000000000000000 100 0 0 10 0
+               1: 00000000000000000000000001000000:1F91 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 5 1 0000000000000000 100 0 0 10 0
+            """;
+        const string udp = """
+               sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops
+              100: 3500007F:0035 00000000:0000 07 00000000:00000000 00:00000000 00000000   101        0 6 2 0000000000000000 0
+              101: 0100007F:D431 0100007F:0035 01 00000000:00000000 00:00000000 00000000     0        0 7 2 0000000000000000 0
+            """;
+
+        SocketTable.Parse(tcp, "tcp").Should().Equal(
+            new HeldPort("tcp", IPAddress.Any, 22), new HeldPort("tcp", IPAddress.Loopback, 8080));
+        SocketTable.Parse(tcp6, "tcp").Should().Equal(
+            new HeldPort("tcp", IPAddress.IPv6Any, 80), new HeldPort("tcp", IPAddress.IPv6Loopback, 8081));
+        SocketTable.Parse(udp, "udp").Should().Equal(new HeldPort("udp", IPAddress.Parse("127.0.0.53"), 53));
+        SocketTable.Parse("garbage\n 0: zz:yy 00:00 0A\n 1: 0100007F:FFFFFFFFF 0:0 0A\n 2: 0100007F:1FFFF 0:0 0A", "tcp").Should().BeEmpty();
+    }
 }
