@@ -55,6 +55,14 @@ public static class AuditActions
     public const string KeyRotate = "key.rotate";
     public const string NodeRemove = "node.remove";
     public const string SettingsChange = "settings.change";
+
+    // Nodes
+    public const string NodeEnroll = "node.enroll";
+    public const string NodeRejoinRequest = "node.rejoin.request";
+    public const string NodeRejoinApprove = "node.rejoin.approve";
+    public const string NodeRejoinReject = "node.rejoin.reject";
+    public const string NodeRevoke = "node.revoke";
+    public const string NodeUpdate = "node.update";
 }
 
 public static class AuditResults
