@@ -35,21 +35,7 @@ internal sealed record NodeIdentity
     public void Save(string dataDir)
     {
         Directory.CreateDirectory(dataDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var path = Path.Combine(dataDir, FileName);
-        var temp = path + ".tmp";
-        File.Delete(temp);
-        using (var stream = new FileStream(temp, new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        }))
-        {
-            JsonSerializer.Serialize(stream, this, NodeJsonContext.Default.NodeIdentity);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, path, overwrite: true);
+        NodeFiles.WriteSecret(Path.Combine(dataDir, FileName), JsonSerializer.SerializeToUtf8Bytes(this, NodeJsonContext.Default.NodeIdentity));
     }
 
     /// <summary>Moves a rejected identity aside (kept for the operator to inspect) so the next attempt enrolls.</summary>
