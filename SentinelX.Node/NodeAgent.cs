@@ -166,9 +166,10 @@ internal sealed class NodeAgent(NodeSettings settings, string agentVersion, Back
     }
 
     /// <summary>
-    /// 401 means the Core does not know this id/secret (node deleted, database reset). We re-enroll
-    /// with the key when we have one: the key is the operator's standing permission for this machine
-    /// to join, the Core matches it to its old record by machine id, and every attempt is logged and
+    /// 401 means the Core does not know this id/secret (node deleted, database reset, or an
+    /// administrator handed this node's record to a re-joining machine). We enroll again with the key
+    /// when we have one: a Core that still has a record with this machine id files a join request an
+    /// administrator must approve, so the key never takes a record over; every attempt is logged and
     /// backed off, so it never loops silently. 403 means an admin revoked the node: re-enrolling would
     /// undo that, so we only log and retry slowly in case the revocation is lifted.
     /// </summary>

@@ -1,11 +1,27 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 
 namespace SentinelX.Node.Config;
 
 /// <summary>Writes the Node's secret-bearing files: readable by this user only, atomically (temp file + rename).</summary>
 internal static class NodeFiles
 {
+    /// <summary>The file's JSON, or null when it does not exist or cannot be read (which the log says, with <paramref name="fallback"/>).</summary>
+    public static T? ReadJson<T>(string path, JsonTypeInfo<T> type, string fallback) where T : class
+    {
+        if (!File.Exists(path)) return null;
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllBytes(path), type);
+        }
+        catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException)
+        {
+            Logging.Log.Error($"cannot read {path}; {fallback}", ex);
+            return null;
+        }
+    }
+
     public static void WriteSecret(string path, ReadOnlySpan<byte> content)
     {
         var temp = path + ".tmp";

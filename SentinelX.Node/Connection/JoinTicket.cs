@@ -23,20 +23,8 @@ internal sealed record JoinTicket
 
     public static string PathIn(string dataDir) => Path.Combine(dataDir, FileName);
 
-    public static JoinTicket? Load(string dataDir)
-    {
-        var path = PathIn(dataDir);
-        if (!File.Exists(path)) return null;
-        try
-        {
-            return JsonSerializer.Deserialize(File.ReadAllBytes(path), NodeJsonContext.Default.JoinTicket) is { RequestId.Length: > 0, Ticket.Length: > 0 } ticket ? ticket : null;
-        }
-        catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException)
-        {
-            Logging.Log.Error($"cannot read {path}; asking the Core anew", ex);
-            return null;
-        }
-    }
+    public static JoinTicket? Load(string dataDir) =>
+        NodeFiles.ReadJson(PathIn(dataDir), NodeJsonContext.Default.JoinTicket, "asking the Core anew") is { RequestId.Length: > 0, Ticket.Length: > 0 } ticket ? ticket : null;
 
     public void Save(string dataDir) => NodeFiles.WriteSecret(PathIn(dataDir), JsonSerializer.SerializeToUtf8Bytes(this, NodeJsonContext.Default.JoinTicket));
 

@@ -15,21 +15,9 @@ internal sealed record NodeIdentity
     public required string Core { get; init; }
 
     /// <summary>The stored identity, or null when there is none (or it is unreadable, which the log says).</summary>
-    public static NodeIdentity? Load(string dataDir)
-    {
-        var path = Path.Combine(dataDir, FileName);
-        if (!File.Exists(path)) return null;
-        try
-        {
-            var identity = JsonSerializer.Deserialize(File.ReadAllBytes(path), NodeJsonContext.Default.NodeIdentity);
-            return identity is { NodeId.Length: > 0, Secret.Length: > 0 } ? identity : null;
-        }
-        catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException)
-        {
-            Logging.Log.Error($"cannot read {path}; enrolling again", ex);
-            return null;
-        }
-    }
+    public static NodeIdentity? Load(string dataDir) =>
+        NodeFiles.ReadJson(Path.Combine(dataDir, FileName), NodeJsonContext.Default.NodeIdentity, "enrolling again") is { NodeId.Length: > 0, Secret.Length: > 0 } identity
+            ? identity : null;
 
     /// <summary>Writes the identity readable by this user only, atomically (temp file + rename).</summary>
     public void Save(string dataDir)
