@@ -112,7 +112,8 @@ public sealed class SettingsTests(BrowserFixture browser) : IAsyncLifetime
         await UiFlows.WaitForCircuitAsync(page);
         (await Field(page, "public-url").InputValueAsync()).Should().Be("https://monitor.example.com");
 
-        (await OpenAddServerAsync(page)).Should().Be($"curl -fsSL https://monitor.example.com/install.sh | sudo bash -s -- --key {newKey}");
+        (await OpenAddServerAsync(page)).Should().StartWith("f=$(mktemp) && { curl -fsSL https://monitor.example.com/install.sh -o \"$f\"")
+            .And.Contain($"SENTINELX_KEY={newKey} ");
         (await _core.Http.GetStringAsync("/install.sh")).Should().Contain("default_core='https://monitor.example.com'", "the served script uses the saved URL too");
     }
 
