@@ -17,13 +17,18 @@ namespace SentinelX.Node;
 /// the Core is reachable, and a connection loop that enrolls, connects, runs a
 /// <see cref="NodeSession"/> and backs off between attempts. One token (SIGTERM/SIGINT) stops both.
 /// </summary>
-internal sealed class NodeAgent(NodeSettings settings, string agentVersion, Backoff? backoff = null)
+internal sealed class NodeAgent(NodeSettings settings, string agentVersion, Backoff? backoff = null, Backoff? joinBackoff = null)
 {
     /// <summary>A connection that stayed up this long was healthy: the next failure starts backing off from scratch.</summary>
     private static readonly TimeSpan HealthyConnection = TimeSpan.FromSeconds(30);
 
     private readonly AsyncSignal _wake = new();
     private readonly Backoff _backoff = backoff ?? new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
+
+    /// <summary>How often a Node waiting for an administrator asks again: soon after an approval, rarely enough for the Core.</summary>
+    private readonly Backoff _joinBackoff = joinBackoff ?? new(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(15));
+    private int _joinPolls;
+    private bool _keyForgotten;
     private SampleOutbox _outbox = null!;
 
     /// <summary>Forwards live as long as the agent, not a session: they keep running while the Core is away.</summary>
@@ -166,9 +171,10 @@ internal sealed class NodeAgent(NodeSettings settings, string agentVersion, Back
     }
 
     /// <summary>
-    /// 401 means the Core does not know this id/secret (node deleted, database reset). We re-enroll
-    /// with the key when we have one: the key is the operator's standing permission for this machine
-    /// to join, the Core matches it to its old record by machine id, and every attempt is logged and
+    /// 401 means the Core does not know this id/secret (node deleted, database reset, or an
+    /// administrator handed this node's record to a re-joining machine). We enroll again with the key
+    /// when we have one: a Core that still has a record with this machine id files a join request an
+    /// administrator must approve, so the key never takes a record over; every attempt is logged and
     /// backed off, so it never loops silently. 403 means an admin revoked the node: re-enrolling would
     /// undo that, so we only log and retry slowly in case the revocation is lifted.
     /// </summary>
@@ -214,6 +220,7 @@ internal sealed class NodeAgent(NodeSettings settings, string agentVersion, Back
         {
             if (!sameCore) Log.Warn($"identity was issued by {identity.Core}, not {settings.Core}; using it anyway (no key to enroll with)");
             _enrolled.TrySetResult();
+            ForgetKey();
             return identity;
         }
 
@@ -225,16 +232,65 @@ internal sealed class NodeAgent(NodeSettings settings, string agentVersion, Back
             return null;
         }
 
-        if (identity is not null) Log.Info($"identity was issued by {identity.Core}; enrolling with {settings.Core}");
-        var request = new EnrollRequest
+        var join = JoinTicket.Load(settings.DataDir);
+        if (join is not null && join.Core != settings.Core.ToString())
         {
-            MachineId = MachineId.Get(settings.DataDir),
-            Hostname = Environment.MachineName,
-            Name = settings.Name,
-            ProtocolVersion = ProtocolInfo.Version,
-            AgentVersion = agentVersion,
-        };
-        var outcome = await Enrollment.EnrollAsync(settings.Core, settings.Key, request, ct);
+            JoinTicket.Delete(settings.DataDir);
+            join = null;
+        }
+
+        if (join is { Rejected: true })
+        {
+            await StopAskingAsync(join, "earlier", ct);
+            return null;
+        }
+
+        EnrollOutcome outcome;
+        if (join is not null)
+        {
+            outcome = await Enrollment.PollAsync(settings.Core, join, ct);
+        }
+        else
+        {
+            if (identity is not null) Log.Info($"identity was issued by {identity.Core}; enrolling with {settings.Core}");
+            var request = new EnrollRequest
+            {
+                MachineId = MachineId.Get(settings.DataDir),
+                Hostname = Environment.MachineName,
+                Name = settings.Name,
+                ProtocolVersion = ProtocolInfo.Version,
+                AgentVersion = agentVersion,
+            };
+            outcome = await Enrollment.EnrollAsync(settings.Core, settings.Key, request, ct);
+        }
+
+        if (outcome.Pending is { } pending)
+        {
+            await WaitForApprovalAsync(join, pending, ct);
+            return null;
+        }
+
+        if (join is not null && outcome.Response is null && outcome.Status is { } status)
+        {
+            if (status == HttpStatusCode.Forbidden)
+            {
+                join = join with { Rejected = true };
+                join.Save(settings.DataDir);
+                await StopAskingAsync(join, outcome.Error, ct);
+                return null;
+            }
+
+            if (status is HttpStatusCode.Gone or HttpStatusCode.NotFound)
+            {
+                // Expired, used or forgotten by the Core: file a new request.
+                JoinTicket.Delete(settings.DataDir);
+                var again = _backoff.Next();
+                Log.Warn($"join request {join.RequestId} is no longer valid ({outcome.Error}); asking again in {again.TotalSeconds:0.0} s");
+                await Task.Delay(again, ct);
+                return null;
+            }
+        }
+
         if (outcome.Response is not { } response)
         {
             var delay = _backoff.Next();
@@ -250,9 +306,57 @@ internal sealed class NodeAgent(NodeSettings settings, string agentVersion, Back
         _enrollFailures = 0;
         identity = new NodeIdentity { NodeId = response.NodeId, Secret = response.Secret, Core = settings.Core.ToString() };
         identity.Save(settings.DataDir);
+        if (join is not null) JoinTicket.Delete(settings.DataDir);
         _outbox.EnsureNextSeqAtLeast(response.NextSeq);
         _enrolled.TrySetResult();
-        Log.Info($"enrolled with {settings.Core} as node {response.NodeId}");
+        Log.Info(join is null
+            ? $"enrolled with {settings.Core} as node {response.NodeId}"
+            : $"an administrator approved this server's re-join: enrolled with {settings.Core} as node {response.NodeId}");
+        ForgetKey();
         return identity;
+    }
+
+    /// <summary>The Core knows this machine id already: keep the ticket and ask again, with backoff, until an administrator decides.</summary>
+    private async Task WaitForApprovalAsync(JoinTicket? join, EnrollPending pending, CancellationToken ct)
+    {
+        if (join is null)
+        {
+            if (string.IsNullOrEmpty(pending.Ticket))
+            {
+                var retry = _backoff.Next();
+                Log.Error($"the Core filed join request {pending.RequestId} without a ticket to collect it with; retrying in {retry.TotalSeconds:0.0} s");
+                await Task.Delay(retry, ct);
+                return;
+            }
+
+            join = new JoinTicket { RequestId = pending.RequestId, Ticket = pending.Ticket, Core = settings.Core.ToString() };
+            join.Save(settings.DataDir);
+            _joinBackoff.Reset();
+            _joinPolls = 0;
+        }
+
+        var wait = _joinBackoff.Next();
+        if (_joinPolls++ % 20 == 0)
+            Log.Warn($"waiting for an administrator to approve this server's re-join (request {join.RequestId}, expires {pending.ExpiresAt:u}); the Core already has a node with this machine id");
+        await Task.Delay(wait, ct);
+    }
+
+    /// <summary>Rejected by an administrator: say so and ask nothing more (a restart does not ask again either).</summary>
+    private static async Task StopAskingAsync(JoinTicket join, string? why, CancellationToken ct)
+    {
+        Log.Error($"an administrator rejected this server's request to re-join (request {join.RequestId}; {why}); not asking again. " +
+                  "To ask anew, delete join.json in the Node's data directory and restart it");
+        await Task.Delay(Timeout.Infinite, ct);
+    }
+
+    /// <summary>Once the Node has its own secret, the fleet key leaves its config file (when it came from there).</summary>
+    private void ForgetKey()
+    {
+        if (_keyForgotten || settings.KeyFile is not { } path || !File.Exists(path)) return;
+        _keyForgotten = true;
+        if (NodeFiles.RemoveKey(path, out var error))
+            Log.Info($"removed the enrollment key from {path}: this Node authenticates with its own secret now");
+        else
+            Log.Warn($"cannot remove the enrollment key from {path} ({error}); remove the \"key\" line by hand, this Node no longer needs it");
     }
 }

@@ -1,31 +1,39 @@
 #!/usr/bin/env bash
 # Installs, upgrades or removes the SentinelX Node (sentinelx-node) on a Linux server.
-#   curl -fsSL http://CORE:5080/install.sh | sudo bash -s -- --key sxk_...
-#   install.sh --core URL --key KEY [--name NAME] [--allow LIST | --monitor-only] [--prefix DIR] [--no-start]
+#   The Core's "Add server" dialog gives the line to run: it downloads this script, checks its
+#   SHA-256 and runs it with the enrollment key in SENTINELX_KEY (the environment, not ps).
+#   SENTINELX_KEY=sxk_... install.sh [--core URL] [--name NAME] [--allow LIST | --monitor-only] [--prefix DIR] [--no-start]
 #   install.sh --uninstall [--prefix DIR]
 # --prefix DIR installs under DIR (no systemd unit); --no-start installs without starting.
 # Re-running upgrades the binary in place; the Node keeps its identity (in its data directory).
 if [ -z "${BASH_VERSION:-}" ]; then
-  echo "install.sh: error: run this script with bash (... | sudo bash -s -- --key KEY)" >&2
+  echo "install.sh: error: run this script with bash (sudo --preserve-env=SENTINELX_KEY bash install.sh ...)" >&2
   exit 1
 fi
 set -euo pipefail
 
 # The Core writes its own URL here when it serves this script, so --core can be left out.
 default_core='__SENTINELX_CORE_URL__'
+# ...and the SHA-256 of every Node binary it serves ("rid=hex" words). The line that ran this
+# script checked the script's own SHA-256, so these pins come from the Core, not from the network.
+pinned_sha256='__SENTINELX_NODE_SHA256__'
 
 say() { printf 'install.sh: %s\n' "$*"; }
 die() { printf 'install.sh: error: %s\n' "$*" >&2; exit 1; }
 usage() {
   cat <<'USAGE'
-usage: install.sh --core URL --key KEY [--name NAME] [--allow LIST | --monitor-only] [--prefix DIR] [--no-start]
+usage: SENTINELX_KEY=KEY install.sh [--core URL] [--name NAME] [--allow LIST | --monitor-only] [--prefix DIR] [--no-start]
        install.sh --uninstall [--prefix DIR]
+  SENTINELX_KEY the enrollment key (sentinelx key show), from the environment; not needed
+                to upgrade. The Node removes it from its config once it has its own secret.
   --core URL    the SentinelX Core (filled in when the Core serves this script)
-  --key KEY     the enrollment key (sentinelx key show); not needed to upgrade
+  --key KEY     the enrollment key as an argument (visible to every local user in ps while
+                this runs: prefer SENTINELX_KEY)
   --name NAME   the name shown in the Core (default: the host name)
   --allow LIST  what the Core may ever do here besides monitoring, e.g. exec,files
-                (of exec, shell, files, docker, forward; default: all five, each still off
-                until an admin turns it on in the Core)
+                (of exec, shell, files, docker, forward; each still off until an admin
+                turns it on in the Core). Default for a new install: none (monitor only);
+                an upgrade keeps the list the config has.
   --monitor-only  allow none of them: this server only reports metrics
   --prefix DIR  install under DIR instead of /, without a systemd unit
   --no-start    install, but do not start the Node
@@ -100,6 +108,14 @@ sha256_of() {
   fi
 }
 
+# The SHA-256 the Core pinned for RID in this script, or nothing.
+pinned_for() {
+  local word
+  for word in $pinned_sha256; do
+    case "$word" in "$1="*) printf '%s' "${word#*=}"; return 0 ;; esac
+  done
+}
+
 json_string() {
   local s="$1"
   s="${s//\\/\\\\}"
@@ -141,7 +157,7 @@ write_config() { # CORE KEY NAME ALLOW
   elif line="$(existing_field key)" && [ -n "$line" ]; then
     fields+=("$line")
   elif [ ! -f "$datadir/identity.json" ]; then
-    die "--key is required for a first install (the enrollment key: sentinelx key show on the Core)"
+    die "the enrollment key is required for a first install: set SENTINELX_KEY (or --key); sentinelx key show on the Core prints it"
   fi
   if [ -n "$name" ]; then
     fields+=("\"name\": $(json_string "$name")")
@@ -153,6 +169,9 @@ write_config() { # CORE KEY NAME ALLOW
     fields+=("\"allow\": $(json_list "$allow")")
   elif line="$(existing_field allow)" && [ -n "$line" ]; then
     fields+=("$line")
+  else
+    # A new install, or a config from before the Node was closed by default: say it in the file.
+    fields+=("\"allow\": []")
   fi
   for i in sampleIntervalMs fileRoots dockerSocket; do
     if line="$(existing_field "$i")" && [ -n "$line" ]; then fields+=("$line"); fi
@@ -208,12 +227,19 @@ install_node() { # CORE KEY NAME START ALLOW
 
   say "downloading $url"
   fetch "$url" "$workdir/sentinelx-node"
-  fetch "$url.sha256" "$workdir/sentinelx-node.sha256"
 
-  say "verifying the SHA-256 checksum"
-  read -r expected _ <"$workdir/sentinelx-node.sha256" || true
+  expected="$(pinned_for "$rid")"
+  if [ -n "$expected" ]; then
+    say "verifying the SHA-256 checksum pinned in this script"
+  else
+    # A script not served by a Core (or by one that had no binary for this rid when it rendered
+    # it): the checksum comes from the same place as the binary, so it catches corruption only.
+    say "warning: this script pins no checksum for $rid; using $url.sha256 (detects corruption, not tampering)"
+    fetch "$url.sha256" "$workdir/sentinelx-node.sha256"
+    read -r expected _ <"$workdir/sentinelx-node.sha256" || true
+  fi
   expected="$(printf '%s' "${expected:-}" | tr 'A-F' 'a-f')"
-  [[ "$expected" =~ ^[0-9a-f]{64}$ ]] || die "$url.sha256 is not a SHA-256 checksum; nothing was installed"
+  [[ "$expected" =~ ^[0-9a-f]{64}$ ]] || die "no valid SHA-256 checksum for $url; nothing was installed"
   actual="$(sha256_of "$workdir/sentinelx-node")"
   if [ "$actual" != "$expected" ]; then
     die "checksum mismatch for $url: expected $expected, got $actual; the download is corrupt or was altered on the way, so nothing was installed"
@@ -231,11 +257,22 @@ install_node() { # CORE KEY NAME START ALLOW
   chmod 755 "$bin.new"
   mv -f "$bin.new" "$bin"
 
+  local had_allow=0
+  if [ -n "$(existing_field allow)" ]; then had_allow=1; fi
   say "writing $config (mode 0600)"
   write_config "$core" "$key" "$name" "$allow"
   case "$allow" in
-    none) say "monitor only: the Core cannot run commands, open a terminal, touch files or Docker here" ;;
-    "") ;;
+    none) say "monitor only: the Core cannot run commands, open a terminal, touch files, use Docker or forward ports here" ;;
+    "")
+      if [ "$had_allow" = 1 ]; then
+        say "keeping the allow list in $config: $(existing_field allow)"
+      else
+        if [ -f "$datadir/identity.json" ]; then
+          say "this config had no allow list (which used to allow everything); it now says \"allow\": [] (monitor only)"
+        fi
+        say "monitor only: the Core cannot run commands, open a terminal, touch files, use Docker or forward ports here"
+        say "to allow more, run this script again with --allow, e.g. --allow exec,files (of exec, shell, files, docker, forward)"
+      fi ;;
     *) say "the Core may use only: $allow (each still off until an admin turns it on)" ;;
   esac
   mkdir -p "$datadir"
@@ -293,7 +330,7 @@ uninstall_node() {
 }
 
 main() {
-  local core="" key="" name="" start=1 uninstall=0 allow=""
+  local core="" key="${SENTINELX_KEY:-}" name="" start=1 uninstall=0 allow=""
   case "$default_core" in http://* | https://*) core="$default_core" ;; esac
   while [ $# -gt 0 ]; do
     case "$1" in
@@ -316,7 +353,7 @@ main() {
   if [ "$prefix" = / ]; then prefix=""; fi
   resolve_paths
   if [ -z "$prefix" ] && [ "$(id -u)" != 0 ]; then
-    die "run as root (sudo bash -s -- ...), or install somewhere else with --prefix DIR"
+    die "run as root (sudo --preserve-env=SENTINELX_KEY bash install.sh ...), or install somewhere else with --prefix DIR"
   fi
 
   if [ "$uninstall" = 1 ]; then uninstall_node; else install_node "$core" "$key" "$name" "$start" "$allow"; fi

@@ -16,5 +16,6 @@ namespace SentinelX.Node.Config;
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
 [JsonSerializable(typeof(NodeFileConfig))]
 [JsonSerializable(typeof(NodeIdentity))]
+[JsonSerializable(typeof(JoinTicket))]
 [JsonSerializable(typeof(RawSampleBatch))]
 internal sealed partial class NodeJsonContext : JsonSerializerContext;

@@ -8,6 +8,9 @@ internal sealed record NodeSettings
     /// <summary>The enrollment key; only needed until the Node has an identity.</summary>
     public string? Key { get; init; }
 
+    /// <summary>The config file the key was read from, which the Node rewrites without it once enrolled; null when the key came from a flag or the environment.</summary>
+    public string? KeyFile { get; init; }
+
     public string? Name { get; init; }
     public required string DataDir { get; init; }
     public int SampleIntervalMs { get; init; } = NodeSettingsLoader.DefaultSampleIntervalMs;
@@ -21,8 +24,9 @@ internal sealed record NodeSettings
     /// <summary>
     /// The capabilities this server's owner allows (see <see cref="Shared.Protocol.Capabilities"/>).
     /// The Node refuses the others whatever the Core asks: a compromised Core cannot open this lock.
+    /// Empty (monitor only) unless the owner lists some: closed by default.
     /// </summary>
-    public IReadOnlySet<string> Allow { get; init; } = new HashSet<string>(Shared.Protocol.Capabilities.All, StringComparer.Ordinal);
+    public IReadOnlySet<string> Allow { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 
     /// <summary>Directories file operations may touch, as absolute paths; nothing beneath them is reached through a symlink.</summary>
     public IReadOnlyList<string> FileRoots { get; init; } = NodeSettingsLoader.DefaultFileRoots;
@@ -66,7 +70,7 @@ internal sealed record NodeFileConfig
     public string? DataDir { get; init; }
     public int? SampleIntervalMs { get; init; }
 
-    /// <summary>Capabilities to allow, e.g. <c>["exec","files"]</c>; <c>[]</c> is monitor-only; absent allows all.</summary>
+    /// <summary>Capabilities to allow, e.g. <c>["exec","files"]</c>; <c>[]</c> or absent is monitor-only.</summary>
     public IReadOnlyList<string>? Allow { get; init; }
 
     public IReadOnlyList<string>? FileRoots { get; init; }

@@ -62,6 +62,9 @@ internal static class NodeSettingsLoader
 
         var core = Pick("core", "SENTINELX_NODE_CORE", file.Core);
         var key = Pick("key", "SENTINELX_NODE_KEY", file.Key);
+        // Only a key that came from the file is removed from it once the Node has its own secret.
+        var keyFile = key is not null && flags.GetValueOrDefault("key") is null && NullIfEmpty(env("SENTINELX_NODE_KEY")) is null
+            ? Path.GetFullPath(configPath ?? host.DefaultConfigPath) : null;
         var name = Pick("name", "SENTINELX_NODE_NAME", file.Name);
         var dataDir = Pick("data", "SENTINELX_NODE_DATA", file.DataDir) ?? DefaultDataDir(host);
         var intervalText = flags.GetValueOrDefault("interval-ms");
@@ -109,6 +112,7 @@ internal static class NodeSettingsLoader
         {
             Core = coreUri!,
             Key = key,
+            KeyFile = keyFile,
             Name = name,
             DataDir = Path.GetFullPath(dataDir),
             SampleIntervalMs = interval,
@@ -132,7 +136,7 @@ internal static class NodeSettingsLoader
     public static string FormatErrors(IReadOnlyList<string> errors) =>
         "sentinelx-node: invalid settings: " + string.Join("; ", errors);
 
-    /// <summary>--monitor-only wins over everything; then --allow, SENTINELX_NODE_ALLOW, the file's "allow"; else all.</summary>
+    /// <summary>--monitor-only wins over everything; then --allow, SENTINELX_NODE_ALLOW, the file's "allow"; else none (monitor only).</summary>
     private static HashSet<string> ParseAllow(Dictionary<string, string> flags, string? env, IReadOnlyList<string>? fromFile, List<string> errors)
     {
         if (flags.ContainsKey("monitor-only"))
@@ -144,7 +148,7 @@ internal static class NodeSettingsLoader
         IEnumerable<string>? names = flags.TryGetValue("allow", out var flag) ? SplitList(flag)
             : NullIfEmpty(env) is { } fromEnv ? SplitList(fromEnv)
             : fromFile;
-        if (names is null) return new HashSet<string>(Capabilities.All, StringComparer.Ordinal);
+        if (names is null) return new HashSet<string>(StringComparer.Ordinal);
 
         var allow = new HashSet<string>(StringComparer.Ordinal);
         foreach (var name in names)

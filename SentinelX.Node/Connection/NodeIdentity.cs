@@ -15,41 +15,15 @@ internal sealed record NodeIdentity
     public required string Core { get; init; }
 
     /// <summary>The stored identity, or null when there is none (or it is unreadable, which the log says).</summary>
-    public static NodeIdentity? Load(string dataDir)
-    {
-        var path = Path.Combine(dataDir, FileName);
-        if (!File.Exists(path)) return null;
-        try
-        {
-            var identity = JsonSerializer.Deserialize(File.ReadAllBytes(path), NodeJsonContext.Default.NodeIdentity);
-            return identity is { NodeId.Length: > 0, Secret.Length: > 0 } ? identity : null;
-        }
-        catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException)
-        {
-            Logging.Log.Error($"cannot read {path}; enrolling again", ex);
-            return null;
-        }
-    }
+    public static NodeIdentity? Load(string dataDir) =>
+        NodeFiles.ReadJson(Path.Combine(dataDir, FileName), NodeJsonContext.Default.NodeIdentity, "enrolling again") is { NodeId.Length: > 0, Secret.Length: > 0 } identity
+            ? identity : null;
 
     /// <summary>Writes the identity readable by this user only, atomically (temp file + rename).</summary>
     public void Save(string dataDir)
     {
         Directory.CreateDirectory(dataDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var path = Path.Combine(dataDir, FileName);
-        var temp = path + ".tmp";
-        File.Delete(temp);
-        using (var stream = new FileStream(temp, new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        }))
-        {
-            JsonSerializer.Serialize(stream, this, NodeJsonContext.Default.NodeIdentity);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, path, overwrite: true);
+        NodeFiles.WriteSecret(Path.Combine(dataDir, FileName), JsonSerializer.SerializeToUtf8Bytes(this, NodeJsonContext.Default.NodeIdentity));
     }
 
     /// <summary>Moves a rejected identity aside (kept for the operator to inspect) so the next attempt enrolls.</summary>

@@ -18,6 +18,23 @@ public sealed record EnrollRequest
     public required string AgentVersion { get; init; }
 }
 
+/// <summary>
+/// The Core's answer (202) when the machine id belongs to a Node it already knows: the key only
+/// ever creates new Nodes, so joining that record waits for an administrator. The Node polls
+/// <c>POST /api/v1/node/enroll/{RequestId}</c> with <c>Authorization: Bearer &lt;Ticket&gt;</c>
+/// until it gets an <see cref="EnrollResponse"/> (approved), 403 (rejected) or 410 (expired).
+/// </summary>
+public sealed record EnrollPending
+{
+    public required string RequestId { get; init; }
+
+    /// <summary>The one-time ticket that lets this Node (and only it) collect the approval; only in the first answer.</summary>
+    public string? Ticket { get; init; }
+
+    /// <summary>When the request expires unanswered.</summary>
+    public required DateTimeOffset ExpiresAt { get; init; }
+}
+
 /// <summary>The Core's answer to a successful enrollment. The secret is shown once; the Core keeps only its hash.</summary>
 public sealed record EnrollResponse
 {

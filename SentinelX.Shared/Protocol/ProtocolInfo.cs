@@ -22,6 +22,9 @@ public static class ProtocolInfo
     public static readonly TimeSpan OfflineAfter = TimeSpan.FromSeconds(6);
 
     public const string EnrollPath = "/api/v1/node/enroll";
+
+    /// <summary>Where a Node waiting for an administrator polls its join request: <c>EnrollPath/{requestId}</c>.</summary>
+    public static string JoinRequestPath(string requestId) => EnrollPath + "/" + Uri.EscapeDataString(requestId);
     public const string WebSocketPath = "/api/v1/node/ws";
 
     /// <summary>Header that carries the node id on the WebSocket upgrade; the secret goes in <c>Authorization: Bearer</c>.</summary>

@@ -16,6 +16,7 @@ namespace SentinelX.Shared.Protocol;
 [JsonSerializable(typeof(EmptyParams))]
 [JsonSerializable(typeof(EnrollRequest))]
 [JsonSerializable(typeof(EnrollResponse))]
+[JsonSerializable(typeof(EnrollPending))]
 [JsonSerializable(typeof(HelloParams))]
 [JsonSerializable(typeof(HelloResult))]
 [JsonSerializable(typeof(HeartbeatParams))]

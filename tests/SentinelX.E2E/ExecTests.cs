@@ -163,6 +163,7 @@ public sealed class ExecTests(ExecFixture fx) : IClassFixture<ExecFixture>
         await using var second = fx.Core.NewNode("exec-second");
         await using var closed = fx.Core.NewNode("exec-closed");
         var secondId = await fx.Core.StartOnlineNodeAsync(second, fx.Admin, "exec");
+        closed.ExtraArgs.AddRange(["--allow", "exec"]); // so the Core's switch is the lock that refuses
         var closedId = await fx.Core.StartOnlineNodeAsync(closed, fx.Admin);
         foreach (var id in new[] { fx.NodeId, secondId, closedId })
         {

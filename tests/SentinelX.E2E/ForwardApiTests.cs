@@ -191,6 +191,7 @@ public sealed class ForwardApiTests(ForwardFixture fx) : IClassFixture<ForwardFi
     public async Task A_closed_forward_lock_and_the_viewer_role_are_refused()
     {
         await using var node = fx.Core.NewNode("fwd-locked");
+        node.ExtraArgs.AddRange(["--allow", "forward"]); // so the Core's switch is the lock that refuses
         var lockedId = await fx.Core.StartOnlineNodeAsync(node, fx.Admin);
 
         var problem = await ProblemAsync(fx.Operator, HttpMethod.Post, "/api/v1/forwards", Rule("locked", 31680, "10.255.0.5:80") with { NodeId = lockedId });

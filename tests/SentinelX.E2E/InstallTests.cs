@@ -44,6 +44,8 @@ public sealed class InstallTests : IAsyncLifetime
     {
         var script = await _core.Http.GetStringAsync("/install.sh");
         script.Should().Contain($"default_core='{_core.Url}'", "the Core fills in its own URL, so --core can be left out");
+        var binarySha = Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(Binaries.Node)));
+        script.Should().Contain($"pinned_sha256='{Rid}={binarySha}'", "the script pins the binary it installs");
         var key = await _core.EnrollmentKeyAsync();
         var prefix = Path.Combine(_work, "server");
 
@@ -76,6 +78,10 @@ public sealed class InstallTests : IAsyncLifetime
 
         var identity = await File.ReadAllTextAsync(Path.Combine(layout.DataDir, "identity.json"));
         identity.Should().Contain(nodeId);
+        var enrolled = JsonDocument.Parse(await File.ReadAllTextAsync(layout.Config)).RootElement;
+        enrolled.TryGetProperty("key", out _).Should().BeFalse("the Node drops the fleet key once it has its own secret");
+        enrolled.GetProperty("name").GetString().Should().Be("installed-by-script");
+        File.GetUnixFileMode(layout.Config).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
         // Run again without a key, as an upgrade would be: the binary is replaced, config and identity stay.
         var upgrade = await RunScriptAsync(script, "--prefix", prefix, "--no-start");
@@ -83,7 +89,7 @@ public sealed class InstallTests : IAsyncLifetime
         upgrade.Code.Should().Be(0, upgrade.ToString());
         upgrade.Stdout.Should().Contain("upgrading " + layout.Binary).And.Contain("keeping the Node's identity");
         var kept = JsonDocument.Parse(await File.ReadAllTextAsync(layout.Config)).RootElement;
-        kept.GetProperty("key").GetString().Should().Be(key);
+        kept.TryGetProperty("key", out _).Should().BeFalse("an upgrade does not bring the key back");
         kept.GetProperty("name").GetString().Should().Be("installed-by-script");
         File.GetUnixFileMode(layout.Config).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
         (await File.ReadAllTextAsync(Path.Combine(layout.DataDir, "identity.json"))).Should().Be(identity);

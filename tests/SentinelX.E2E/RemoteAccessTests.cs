@@ -29,6 +29,7 @@ public sealed class RemoteAccessTests : IAsyncLifetime
     public async Task Every_capability_starts_off_and_an_admin_turns_it_on()
     {
         await using var node = _core.NewNode("locks");
+        node.ExtraArgs.AddRange(["--allow", "exec,shell,files,docker,forward"]);
         var id = await _core.StartOnlineNodeAsync(node, _admin);
 
         var view = await CoreInstance.GetJsonAsync<CapabilitiesView>(_admin, $"/api/v1/nodes/{id}/capabilities");
@@ -46,6 +47,24 @@ public sealed class RemoteAccessTests : IAsyncLifetime
         audit[0].Target.Should().Be("files off");
         audit[1].Target.Should().Be("exec on, files on");
         audit.Should().OnlyContain(e => e.Actor == "test-admin" && e.ActorKind == "token" && e.Address == "127.0.0.1" && e.Result == "ok");
+    }
+
+    [Fact]
+    public async Task A_node_whose_config_names_no_allow_list_allows_nothing_even_with_every_core_switch_on()
+    {
+        await using var node = _core.NewNode("default-closed");
+        node.Environment["SENTINELX_NODE_ALLOW"] = "";
+        node.ExtraArgs.AddRange(["--config", Path.Combine(node.DataDir, "absent-is-fine.json")]);
+        await File.WriteAllTextAsync(Path.Combine(node.DataDir, "absent-is-fine.json"), "{}");
+        var id = await _core.StartOnlineNodeAsync(node, _admin);
+        (await CoreInstance.GetJsonAsync<CapabilitiesView>(_admin, $"/api/v1/nodes/{id}/capabilities"))
+            .Capabilities.Should().OnlyContain(c => !c.Enabled, "every Core switch starts off");
+
+        var view = await CoreInstance.SetCapabilitiesAsync(_admin, id, new Dictionary<string, bool> { ["exec"] = true, ["shell"] = true, ["files"] = true, ["docker"] = true, ["forward"] = true });
+
+        view.Capabilities.Should().OnlyContain(c => c.Enabled && c.AllowedByNode == false && !c.Usable);
+        using var exec = await CoreInstance.PostJsonAsync(_admin, $"/api/v1/nodes/{id}/exec", new { command = "id" });
+        exec.StatusCode.Should().Be(HttpStatusCode.Forbidden, await exec.Content.ReadAsStringAsync());
     }
 
     [Fact]

@@ -66,6 +66,14 @@ public static class AuditActions
     public const string RecoveryCodeUse = "account.recovery-code";
     public const string SessionEnd = "account.session-end";
     public const string Setup = "account.setup";
+
+    // Nodes
+    public const string NodeEnroll = "node.enroll";
+    public const string NodeRejoinRequest = "node.rejoin.request";
+    public const string NodeRejoinApprove = "node.rejoin.approve";
+    public const string NodeRejoinReject = "node.rejoin.reject";
+    public const string NodeRevoke = "node.revoke";
+    public const string NodeUpdate = "node.update";
 }
 
 public static class AuditResults

@@ -21,9 +21,21 @@ public sealed class InstallCommand(IOptions<CorePublicOptions> options, CoreSett
     /// <summary><see cref="ConfiguredUrl"/> when set, else the address the browser used (<c>NavigationManager.BaseUri</c>).</summary>
     public string? PublicUrl(string browserBaseUri) => ConfiguredUrl ?? NormalizeUrl(browserBaseUri);
 
-    /// <summary>The line a user pastes into a server's root shell: the script served by this Core already knows its URL.</summary>
-    public static string Build(string publicUrl, string key, bool monitorOnly = false) =>
-        $"curl -fsSL {ShellQuote(publicUrl + "/install.sh")} | sudo bash -s -- --key {ShellQuote(key)}" + (monitorOnly ? " --monitor-only" : "");
+    /// <summary>
+    /// The line a user pastes into a server's shell (root, or a user who may sudo). It downloads the
+    /// script to a temp file and runs it only if its SHA-256 is <paramref name="scriptSha256"/>; the
+    /// script carries the binaries' checksums, so whoever sits between the server and the Core
+    /// cannot swap either. The key travels in <c>SENTINELX_KEY</c> (an assignment, not an argument),
+    /// so <c>ps</c> does not show it. <paramref name="allow"/> becomes <c>--allow</c>; none is monitor-only.
+    /// </summary>
+    public static string Build(string publicUrl, string key, string scriptSha256, IEnumerable<string> allow)
+    {
+        var allowed = Shared.Protocol.Capabilities.All.Where(allow.Contains).ToList();
+        var args = allowed.Count > 0 ? " --allow " + string.Join(',', allowed) : "";
+        // The braces keep the temp file's removal from hiding a failure: the line's status is the install's.
+        return $"f=$(mktemp) && {{ curl -fsSL {ShellQuote(publicUrl + "/install.sh")} -o \"$f\" && echo \"{scriptSha256}  $f\" | sha256sum -c --quiet && " +
+               $"SENTINELX_KEY={ShellQuote(key)} $([ \"$(id -u)\" = 0 ] || echo sudo --preserve-env=SENTINELX_KEY) bash \"$f\"{args}; s=$?; rm -f \"$f\"; [ $s = 0 ]; }}";
+    }
 
     /// <summary>
     /// An absolute http(s) URL without query, fragment or trailing slash, or null. The result is pasted into

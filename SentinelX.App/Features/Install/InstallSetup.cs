@@ -4,7 +4,8 @@ using Microsoft.Net.Http.Headers;
 namespace SentinelX.App.Features.Install;
 
 /// <summary>
-/// The one-line Node install: <c>GET /install.sh</c> (the script with this Core's URL filled in) and
+/// The one-line Node install: <c>GET /install.sh</c> (the script with this Core's URL and the SHA-256
+/// of every Node binary filled in; the line checks the script's own SHA-256 before running it) and
 /// <c>GET /download/sentinelx-node-&lt;rid&gt;[.sha256]</c>. Both are open: a new server has no token,
 /// and the enrollment key it is given is what admits it.
 /// </summary>
@@ -46,8 +47,8 @@ public static class InstallSetup
                 string.Join(", ", binaries.SearchDirectories));
     }
 
-    private static IResult GetScript(HttpRequest request, InstallScript script, InstallCommand command) =>
-        script.Render(command.PublicUrl(request)) is { } text
+    private static async Task<IResult> GetScript(HttpRequest request, InstallScript script, InstallCommand command, NodeBinaries binaries, CancellationToken ct) =>
+        script.Render(command.PublicUrl(request), await binaries.PinsAsync(ct)) is { } text
             ? Results.Text(text, "text/x-shellscript; charset=utf-8")
             : Results.Problem(title: "Install script missing", statusCode: StatusCodes.Status404NotFound,
                 detail: $"this Core was shipped without {InstallScript.FileName} (packaging/install.sh in the source)");

@@ -69,6 +69,18 @@ public sealed class NodeBinaries
         return hex;
     }
 
+    /// <summary>The SHA-256 of every binary available now, by rid: what the served install script pins.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> PinsAsync(CancellationToken ct = default)
+    {
+        var pins = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var rid in Rids)
+        {
+            if (Find(rid) is { } file) pins[rid] = await Sha256Async(file, ct);
+        }
+
+        return pins;
+    }
+
     /// <summary>Reads a download name: <c>sentinelx-node-linux-x64</c> or <c>sentinelx-node-linux-x64.sha256</c>.</summary>
     public static bool TryParseDownload(string name, out string rid, out bool checksum)
     {

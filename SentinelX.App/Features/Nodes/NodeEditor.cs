@@ -56,8 +56,9 @@ public sealed class NodeEditor(IDbContextFactory<SentinelDb> dbFactory, NodeRegi
     public const string RemovedKeyPrefix = "nodes.removed.";
 
     /// <summary>Applies valid <paramref name="changes"/> (call <see cref="NodeChanges.Validate"/> first) and tells subscribers.</summary>
-    public async Task UpdateAsync(NodeState node, NodeChanges changes, CancellationToken ct)
+    public async Task UpdateAsync(NodeState node, NodeChanges changes, AuditActor actor, CancellationToken ct)
     {
+        var before = node.Name;
         var name = changes.Name?.Trim() ?? node.Name;
         var tags = changes.Tags is null ? node.Tags : NodeState.SplitTags(changes.Tags);
         var group = changes.GroupName?.Trim() ?? node.GroupName;
@@ -83,6 +84,7 @@ public sealed class NodeEditor(IDbContextFactory<SentinelDb> dbFactory, NodeRegi
         node.TrafficResetDay = resetDay;
         registry.Publish(node);
         logger.LogInformation("Node {Node} edited: name {Name}, tags {Tags}, group {Group}, region {Region}", node.Id, name, joinedTags, group, region);
+        await audit.RecordAsync(actor, AuditActions.NodeUpdate, node.Id, before, AuditResults.Ok, Describe(changes), ct);
     }
 
     /// <summary>
@@ -122,6 +124,19 @@ public sealed class NodeEditor(IDbContextFactory<SentinelDb> dbFactory, NodeRegi
         }
 
         logger.LogWarning("Node {Node} ({Name}) removed with its metrics", node.Id, node.Name);
+    }
+
+    /// <summary>"name=web-2, tags=prod,hk": the fields a change set touches (notes by length only).</summary>
+    internal static string Describe(NodeChanges c)
+    {
+        var parts = new List<string>();
+        if (c.Name is not null) parts.Add("name=" + c.Name.Trim());
+        if (c.Tags is not null) parts.Add("tags=" + c.Tags);
+        if (c.GroupName is not null) parts.Add("group=" + c.GroupName.Trim());
+        if (c.Region is not null) parts.Add("region=" + c.Region.Trim());
+        if (c.Notes is not null) parts.Add($"notes ({c.Notes.Length} characters)");
+        if (c.TrafficResetDay is { } day) parts.Add("trafficResetDay=" + day.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return string.Join(", ", parts);
     }
 
     /// <summary>Ids of removed Nodes, for <see cref="NodeRegistry.LoadAsync"/>.</summary>

@@ -1,87 +1,61 @@
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
+using SentinelX.App.Features.Audit;
 using SentinelX.App.Features.Keys;
 using SentinelX.App.Features.Metrics;
 using SentinelX.App.Features.RemoteAccess;
-using SentinelX.App.Features.Storage;
 using SentinelX.Shared.Protocol;
 using SentinelX.Shared.Validation;
 
 namespace SentinelX.App.Features.Nodes;
 
 /// <summary>
-/// Where Nodes come in: enrollment with the Core's key (<c>POST /api/v1/node/enroll</c>) and the
+/// Where Nodes come in: enrollment with the Core's key (<c>POST /api/v1/node/enroll</c>, see
+/// <see cref="NodeEnrollment"/>), the poll of a join request waiting for an administrator, and the
 /// per-node WebSocket (<c>GET /api/v1/node/ws</c>) authenticated by node id and secret headers.
 /// </summary>
 public static class NodeGateway
 {
-    private static readonly SemaphoreSlim EnrollLock = new(1, 1);
-
     public static IEndpointRouteBuilder MapNodeGateway(this IEndpointRouteBuilder app)
     {
         app.MapPost(ProtocolInfo.EnrollPath, EnrollAsync).AllowAnonymous().WithTags("Node protocol");
+        app.MapPost(ProtocolInfo.EnrollPath + "/{requestId}", PollJoinAsync).AllowAnonymous().WithTags("Node protocol");
         app.Map(ProtocolInfo.WebSocketPath, ConnectAsync).AllowAnonymous().WithTags("Node protocol");
         app.Map(ProtocolInfo.StreamPath, StreamAsync).AllowAnonymous().WithTags("Node protocol");
         return app;
     }
 
-    private static async Task<Results<Ok<EnrollResponse>, ProblemHttpResult>> EnrollAsync(
-        EnrollRequest request, HttpContext http, CoreKeyStore keys, SentinelDb db, NodeRegistry registry,
-        MetricsQuery metrics, TimeProvider time, ILoggerFactory loggers, CancellationToken ct)
+    private static async Task<Results<Ok<EnrollResponse>, Accepted<EnrollPending>, ProblemHttpResult>> EnrollAsync(
+        EnrollRequest request, HttpContext http, CoreKeyStore keys, NodeEnrollment enrollment, CancellationToken ct)
     {
-        var logger = loggers.CreateLogger("SentinelX.Enrollment");
+        var address = RemoteAddress(http);
         if (!keys.IsValid(BearerOf(http)))
         {
-            logger.LogWarning("Enrollment refused from {Address}: wrong key", http.Connection.RemoteIpAddress);
+            await enrollment.RecordRefusedAsync(new AuditActor(Printable(request.Name ?? request.Hostname), "node", address),
+                AuditActions.NodeEnroll, null, Printable(request.Hostname), "wrong enrollment key");
             return Problem(401, "Invalid enrollment key", "the enrollment key is wrong or was rotated; copy the current one with `sentinelx key show`");
         }
 
         if (ValidateEnroll(request) is { } invalid) return Problem(400, "Invalid enrollment request", invalid);
-
-        await EnrollLock.WaitAsync(ct);
-        try
-        {
-            var secret = SecretText.New("sxn_");
-            var record = await db.Nodes.FirstOrDefaultAsync(n => n.MachineId == request.MachineId, ct);
-            if (record is { Revoked: true })
-                return Problem(403, "Node revoked", $"node {record.Id} was revoked by an administrator; it cannot enroll again from this machine");
-
-            if (record is null)
-            {
-                record = new NodeRecord
-                {
-                    Id = SecretText.New("", 8)[..12],
-                    Name = (request.Name ?? request.Hostname).Trim(),
-                    MachineId = request.MachineId,
-                    SecretHash = SecretText.Hash(secret),
-                    CreatedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
-                    AgentVersion = request.AgentVersion,
-                    RemoteAddress = http.Connection.RemoteIpAddress?.ToString(),
-                };
-                db.Nodes.Add(record);
-                await db.SaveChangesAsync(ct);
-                registry.Add(record);
-                logger.LogInformation("Node {Node} ({Name}) enrolled from {Address}", record.Id, record.Name, record.RemoteAddress);
-                return TypedResults.Ok(new EnrollResponse { NodeId = record.Id, Secret = secret, NextSeq = 1 });
-            }
-
-            // A reinstall on the same machine: same record, fresh secret; the old secret stops working.
-            record.SecretHash = SecretText.Hash(secret);
-            record.AgentVersion = request.AgentVersion;
-            await db.SaveChangesAsync(ct);
-            var lastSeq = await metrics.GetLastStoredSeqAsync(record.Id, ct);
-            var state = registry.Find(record.Id) ?? registry.Add(record);
-            state.SecretHash = record.SecretHash;
-            state.Session?.Peer.Abort();
-            logger.LogInformation("Node {Node} ({Name}) re-enrolled from {Address}", record.Id, record.Name, http.Connection.RemoteIpAddress);
-            return TypedResults.Ok(new EnrollResponse { NodeId = record.Id, Secret = secret, NextSeq = Math.Max(lastSeq, state.LastStoredSeq) + 1 });
-        }
-        finally
-        {
-            EnrollLock.Release();
-        }
+        return Answer(await enrollment.EnrollAsync(request, address, ct));
     }
+
+    /// <summary>A Node waiting for an administrator asks how its join request stands (ticket in the Authorization header).</summary>
+    private static async Task<Results<Ok<EnrollResponse>, Accepted<EnrollPending>, ProblemHttpResult>> PollJoinAsync(
+        string requestId, HttpContext http, NodeEnrollment enrollment, CancellationToken ct) =>
+        Answer(await enrollment.PollAsync(requestId, BearerOf(http), ct));
+
+    private static Results<Ok<EnrollResponse>, Accepted<EnrollPending>, ProblemHttpResult> Answer(EnrollDecision decision) => decision switch
+    {
+        EnrollDecision.Enrolled e => TypedResults.Ok(e.Response),
+        EnrollDecision.Waiting w => TypedResults.Accepted((string?)null, w.Pending),
+        EnrollDecision.Refused r => Problem(r.Status, r.Title, r.Detail),
+        _ => throw new InvalidOperationException("unknown enrollment decision"),
+    };
+
+    /// <summary>Names from unauthenticated callers go into the audit log capped and without control characters.</summary>
+    private static string Printable(string? text) =>
+        text is null ? "" : new string(text.Where(c => !char.IsControl(c)).Take(64).ToArray());
 
     private static async Task<IResult> ConnectAsync(HttpContext http, NodeRegistry registry, SampleWriter writer,
         IServiceScopeFactory scopes, ILoggerFactory loggers, TimeProvider time, IHostApplicationLifetime lifetime,

@@ -29,6 +29,11 @@ public static class NodesApi
     {
         var nodes = app.MapGroup("/api/v1/nodes").RequireAuthorization(Policies.Viewer).WithTags("Nodes");
         nodes.MapGet("", (NodeRegistry registry) => registry.All.OrderBy(n => n.Name, StringComparer.OrdinalIgnoreCase).ThenBy(n => n.Id).Select(ToView).ToList());
+        nodes.MapGet("/pending", (NodeEnrollment enrollment, CancellationToken ct) => enrollment.PendingAsync(ct)).RequireAuthorization(Policies.Admin);
+        nodes.MapPost("/pending/{id}/approve", (string id, NodeEnrollment enrollment, HttpContext http, CancellationToken ct) =>
+            DecideAsync(enrollment.ApproveAsync(id, AuditActor.From(http), ct))).RequireAuthorization(Policies.Admin);
+        nodes.MapPost("/pending/{id}/reject", (string id, NodeEnrollment enrollment, HttpContext http, CancellationToken ct) =>
+            DecideAsync(enrollment.RejectAsync(id, AuditActor.From(http), ct))).RequireAuthorization(Policies.Admin);
         nodes.MapGet("/{id}", Results<Ok<NodeDetailView>, ProblemHttpResult> (string id, NodeRegistry registry) =>
             registry.Find(id) is { } node ? TypedResults.Ok(ToDetail(node)) : NotFound(id));
         nodes.MapGet("/{id}/metrics", GetMetricsAsync);
@@ -103,22 +108,28 @@ public static class NodesApi
         }
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeAsync(string id, NodeRegistry registry, SentinelDb db, CancellationToken ct)
+    private static async Task<Results<NoContent, ProblemHttpResult>> DecideAsync(Task<EnrollDecision.Refused?> decision) =>
+        await decision is { } refused
+            ? TypedResults.Problem(title: refused.Title, detail: refused.Detail, statusCode: refused.Status)
+            : TypedResults.NoContent();
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeAsync(string id, NodeRegistry registry, SentinelDb db, AuditLog audit, HttpContext http, CancellationToken ct)
     {
         if (registry.Find(id) is not { } node) return NotFound(id);
         await db.Nodes.Where(n => n.Id == id).ExecuteUpdateAsync(s => s.SetProperty(n => n.Revoked, true), ct);
         node.Revoked = true;
         node.Session?.Peer.Abort();
+        await audit.RecordAsync(AuditActor.From(http), AuditActions.NodeRevoke, id, node.Name, AuditResults.Ok, null, ct);
         return TypedResults.NoContent();
     }
 
     private static async Task<Results<Ok<NodeDetailView>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
-        string id, NodeChanges? changes, NodeRegistry registry, NodeEditor editor, CancellationToken ct)
+        string id, NodeChanges? changes, NodeRegistry registry, NodeEditor editor, HttpContext http, CancellationToken ct)
     {
         if (registry.Find(id) is not { } node) return NotFound(id);
         if (changes is null) return TypedResults.Problem(title: "Invalid node changes", detail: "send a JSON object with the fields to change", statusCode: 400);
         if (changes.Validate() is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors, title: "Invalid node changes");
-        await editor.UpdateAsync(node, changes, ct);
+        await editor.UpdateAsync(node, changes, AuditActor.From(http), ct);
         return TypedResults.Ok(ToDetail(node));
     }
 

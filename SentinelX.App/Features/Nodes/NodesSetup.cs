@@ -6,6 +6,7 @@ public static class NodesSetup
     {
         builder.Services.AddSingleton<NodeRegistry>();
         builder.Services.AddSingleton<NodeEditor>();
+        builder.Services.AddSingleton<NodeEnrollment>();
         builder.Services.AddHostedService<NodeLiveness>();
         return builder;
     }

@@ -30,6 +30,7 @@ public sealed class SentinelDb(DbContextOptions<SentinelDb> options) : IdentityU
     public DbSet<ForwardRule> ForwardRules => Set<ForwardRule>();
     public DbSet<ForwardMinute> ForwardMinutes => Set<ForwardMinute>();
     public DbSet<ForwardHour> ForwardHours => Set<ForwardHour>();
+    public DbSet<NodeJoinRequest> NodeJoinRequests => Set<NodeJoinRequest>();
 
     /// <summary>True when this context talks to PostgreSQL (raw SQL differs in a few places).</summary>
     public bool IsPostgres => Database.IsNpgsql();
@@ -148,6 +149,14 @@ public sealed class SentinelDb(DbContextOptions<SentinelDb> options) : IdentityU
             e.ToTable("forward_traffic_1h");
             e.HasKey(x => new { x.RuleId, x.Bucket });
             e.HasIndex(x => x.Bucket);
+        });
+
+        model.Entity<NodeJoinRequest>(e =>
+        {
+            e.ToTable("node_join_requests");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => new { x.State, x.CreatedAt });
+            e.HasIndex(x => x.MachineId);
         });
 
         // A feature that needs a table maps it here and adds a hand-written migration

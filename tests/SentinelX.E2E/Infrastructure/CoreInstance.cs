@@ -111,9 +111,15 @@ public sealed class CoreInstance : IAsyncDisposable
 
     public NodeInstance NewNode(string name) => new(this, name);
 
-    /// <summary>Starts a Node, waits until it is online with its allow list reported, and returns its id.</summary>
+    /// <summary>
+    /// Starts a Node, waits until it is online with its allow list reported, and returns its id.
+    /// A Node allows nothing but monitoring unless told: one started without <c>--allow</c> or
+    /// <c>--monitor-only</c> is given <c>--allow</c> with exactly the capabilities <paramref name="enable"/> turns on.
+    /// </summary>
     public async Task<string> StartOnlineNodeAsync(NodeInstance node, HttpClient admin, params string[] enable)
     {
+        if (enable.Length > 0 && !node.ExtraArgs.Any(a => a is "--allow" or "--monitor-only" || a.StartsWith("--allow=", StringComparison.Ordinal)))
+            node.ExtraArgs.AddRange(["--allow", string.Join(',', enable)]);
         await node.StartAsync();
         var id = await Eventually.ValueAsync(async () =>
         {

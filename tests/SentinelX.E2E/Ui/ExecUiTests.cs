@@ -28,6 +28,7 @@ public sealed class ExecUiTests(BrowserFixture browser) : IAsyncLifetime
         await using var node = _core.NewNode("ui-exec");
         await using var closed = _core.NewNode("ui-exec-closed");
         var id = await _core.StartOnlineNodeAsync(node, admin, "exec");
+        closed.ExtraArgs.AddRange(["--allow", "exec"]); // so the Core's switch is the lock that refuses
         await _core.StartOnlineNodeAsync(closed, admin);
 
         _page = await browser.NewPageAsync(_core);

@@ -74,6 +74,7 @@ public sealed class RemoteAccessUiTests(BrowserFixture browser) : IAsyncLifetime
     {
         using var admin = await _core.ClientAsync();
         await using var node = _core.NewNode("web-ops");
+        node.ExtraArgs.AddRange(["--allow", "exec,shell,files,docker,forward"]);
         var id = await _core.StartOnlineNodeAsync(node, admin);
         Track(await UiFlows.AdminPageAsync(browser, _core)); // the first visit creates the admin
         await AccountsTestKit.AddUserAsync(_core, "olga", "operator", "operator password 1");

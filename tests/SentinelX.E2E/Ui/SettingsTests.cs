@@ -42,11 +42,17 @@ public sealed class SettingsTests(BrowserFixture browser) : IAsyncLifetime
         var key = await _core.EnrollmentKeyAsync();
 
         var command = await OpenAddServerAsync(page);
+        var script = await _core.Http.GetStringAsync("/install.sh");
+        var scriptSha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(script)));
 
-        command.Should().Be($"curl -fsSL {_core.Url}/install.sh | sudo bash -s -- --key {key}");
+        command.Should().StartWith($"f=$(mktemp) && {{ curl -fsSL {_core.Url}/install.sh -o \"$f\" && echo \"{scriptSha}  $f\" | sha256sum -c --quiet && SENTINELX_KEY={key} ")
+            .And.NotContain("--allow", "nothing is ticked: monitor only");
+        await page.GetByTestId("allow-exec").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("install-command")).ToContainTextAsync("--allow exec");
+        command = (await page.GetByTestId("install-command").InnerTextAsync()).Trim();
         (await page.GetByTestId("node-rids").TextContentAsync()).Should().Contain(Rid);
         (await page.GetByTestId("manual-command").TextContentAsync()).Should()
-            .Contain($"{_core.Url}/download/sentinelx-node-{Rid}").And.Contain($"run --core {_core.Url} --key {key}");
+            .Contain($"{_core.Url}/download/sentinelx-node-{Rid}").And.Contain($"SENTINELX_NODE_KEY={key} ./sentinelx-node run --core {_core.Url} --allow exec");
         await page.GetByTestId("copy-install").ClickAsync();
         await Assertions.Expect(page.GetByTestId("copy-install")).ToContainTextAsync("Copied");
         (await page.EvaluateAsync<string>("() => navigator.clipboard.readText()")).Should().Be(command);
@@ -54,10 +60,12 @@ public sealed class SettingsTests(BrowserFixture browser) : IAsyncLifetime
 
         // What a person does on the new server, with sudo left out and everything under a temp prefix.
         var prefix = Path.Combine(_work, "server");
-        var install = await RunAsync("bash", "-c", command.Replace("| sudo bash", "| bash", StringComparison.Ordinal) + $" --prefix {prefix} --no-start --name ui-added");
+        var install = await RunAsync("bash", "-c", command.Replace("bash \"$f\"", $"bash \"$f\" --prefix {prefix} --no-start --name ui-added", StringComparison.Ordinal));
         install.Code.Should().Be(0, install.Output);
         var config = Path.Combine(prefix, "etc/sentinelx/node.json");
-        JsonDocument.Parse(await File.ReadAllTextAsync(config)).RootElement.GetProperty("key").GetString().Should().Be(key);
+        var written = JsonDocument.Parse(await File.ReadAllTextAsync(config)).RootElement;
+        written.GetProperty("key").GetString().Should().Be(key);
+        written.GetProperty("allow").EnumerateArray().Select(e => e.GetString()).Should().Equal("exec");
 
         await using var node = ManagedProcess.Start(Path.Combine(prefix, "usr/local/bin/sentinelx-node"), ["run", "--config", config], _work,
             new Dictionary<string, string> { ["SENTINELX_NODE_MACHINE_ID"] = Guid.NewGuid().ToString("N") });
@@ -104,7 +112,8 @@ public sealed class SettingsTests(BrowserFixture browser) : IAsyncLifetime
         await UiFlows.WaitForCircuitAsync(page);
         (await Field(page, "public-url").InputValueAsync()).Should().Be("https://monitor.example.com");
 
-        (await OpenAddServerAsync(page)).Should().Be($"curl -fsSL https://monitor.example.com/install.sh | sudo bash -s -- --key {newKey}");
+        (await OpenAddServerAsync(page)).Should().StartWith("f=$(mktemp) && { curl -fsSL https://monitor.example.com/install.sh -o \"$f\"")
+            .And.Contain($"SENTINELX_KEY={newKey} ");
         (await _core.Http.GetStringAsync("/install.sh")).Should().Contain("default_core='https://monitor.example.com'", "the served script uses the saved URL too");
     }
 

@@ -47,6 +47,28 @@ public sealed class ExecFeatureTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_node_whose_config_names_no_allow_list_refuses_exec()
+    {
+        var home = Directory.CreateTempSubdirectory("sx-exec-default-").FullName;
+        try
+        {
+            var (settings, errors) = NodeSettingsLoader.Load(["--core", "http://127.0.0.1:1", "--key", "k"], _ => null,
+                new NodeHost(Path.Combine(home, "node.json"), IsRoot: false, home));
+            errors.Should().BeEmpty();
+            var core = Connect([.. settings!.Allow]);
+
+            var act = () => core.RequestAsync(Methods.ExecStart, new ExecStartParams { RunId = "r0", Command = "true" },
+                ProtocolJsonContext.Default.ExecStartParams, ProtocolJsonContext.Default.ExecStartResult);
+
+            (await act.Should().ThrowAsync<JsonRpcException>()).Which.Code.Should().Be(JsonRpcErrorCodes.CapabilityForbidden);
+        }
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_command_streams_its_output_then_its_exit()
     {
         var core = Connect(["exec"]);

@@ -22,12 +22,18 @@ public sealed class InstallCommandTests
     }
 
     [Fact]
-    public void The_command_fetches_this_cores_script_and_passes_the_key()
+    public void The_command_checks_the_script_passes_the_key_in_the_environment_and_lists_what_is_allowed()
     {
-        InstallCommand.Build("http://core.example:5080", "sxk_AbC-123_x")
-            .Should().Be("curl -fsSL http://core.example:5080/install.sh | sudo bash -s -- --key sxk_AbC-123_x");
-        InstallCommand.Build("http://core.example:5080", "sxk_k", monitorOnly: true)
-            .Should().EndWith("--key sxk_k --monitor-only");
+        var sha = new string('a', 64);
+        var line = InstallCommand.Build("http://core.example:5080", "sxk_AbC-123_x", sha, ["files", "exec"]);
+
+        line.Should().Be("f=$(mktemp) && { curl -fsSL http://core.example:5080/install.sh -o \"$f\" && " +
+                         $"echo \"{sha}  $f\" | sha256sum -c --quiet && " +
+                         "SENTINELX_KEY=sxk_AbC-123_x $([ \"$(id -u)\" = 0 ] || echo sudo --preserve-env=SENTINELX_KEY) bash \"$f\" --allow exec,files; " +
+                         "s=$?; rm -f \"$f\"; [ $s = 0 ]; }");
+        line.Should().NotContain("--key", "an argument is visible to every local user in ps");
+        InstallCommand.Build("http://core.example:5080", "sxk_k", sha, []).Should().NotContain("--allow", "nothing ticked installs monitor-only");
+        InstallCommand.Build("http://core.example:5080", "sxk_k", sha, ["root", "exec"]).Should().Contain("--allow exec;", "only known capabilities are written");
     }
 
     [Theory]

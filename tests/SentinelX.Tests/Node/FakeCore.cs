@@ -25,6 +25,11 @@ internal sealed class FakeCoreState
     public int Enrollments { get; set; }
     public EnrollRequest? LastEnroll { get; set; }
     public bool Revoked { get; set; }
+
+    /// <summary>Answer enrollment with a join request (202) that waits for <see cref="JoinDecision"/>: "approve" or "reject".</summary>
+    public bool RequireApproval { get; set; }
+    public string? JoinDecision { get; set; }
+    public int JoinPolls { get; set; }
     public bool Ack { get; set; } = true;
     public bool AnswerHeartbeats { get; set; } = true;
     public long LastStoredSeq { get; set; }
@@ -67,6 +72,7 @@ internal sealed class FakeCore : IAsyncDisposable
         var core = new FakeCore(app, state);
         app.UseWebSockets();
         app.MapPost(ProtocolInfo.EnrollPath, core.EnrollAsync);
+        app.MapPost(ProtocolInfo.EnrollPath + "/{requestId}", core.PollAsync);
         app.Map(ProtocolInfo.WebSocketPath, core.SocketAsync);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -93,13 +99,40 @@ internal sealed class FakeCore : IAsyncDisposable
         var request = await context.Request.ReadFromJsonAsync(ProtocolJsonContext.Default.EnrollRequest);
         lock (State.Gate)
         {
-            State.Enrollments++;
             State.LastEnroll = request;
+            if (State.RequireApproval)
+                return Results.Json(new EnrollPending { RequestId = "req-1", Ticket = "sxj_ticket", ExpiresAt = DateTimeOffset.UtcNow.AddDays(1) },
+                    ProtocolJsonContext.Default.EnrollPending, statusCode: 202);
+            State.Enrollments++;
             var id = "node-" + request!.MachineId[..8];
             var secret = Guid.NewGuid().ToString("N");
             State.Nodes[id] = secret;
             return Results.Json(new EnrollResponse { NodeId = id, Secret = secret, NextSeq = State.NextSeq }, ProtocolJsonContext.Default.EnrollResponse);
         }
+    }
+
+    private async Task PollAsync(HttpContext context, string requestId)
+    {
+        IResult result;
+        lock (State.Gate)
+        {
+            State.JoinPolls++;
+            if (requestId != "req-1" || context.Request.Headers.Authorization.ToString() != "Bearer sxj_ticket")
+                result = Results.Problem(statusCode: 404, title: "Unknown join request", detail: "no join request with this id and ticket");
+            else if (State.JoinDecision == "reject")
+                result = Results.Problem(statusCode: 403, title: "Re-join rejected", detail: "an administrator rejected this server's request");
+            else if (State.JoinDecision == "approve")
+            {
+                State.Enrollments++;
+                var secret = Guid.NewGuid().ToString("N");
+                State.Nodes["node-old"] = secret;
+                result = Results.Json(new EnrollResponse { NodeId = "node-old", Secret = secret, NextSeq = State.NextSeq }, ProtocolJsonContext.Default.EnrollResponse);
+            }
+            else
+                result = Results.Json(new EnrollPending { RequestId = "req-1", ExpiresAt = DateTimeOffset.UtcNow.AddDays(1) }, ProtocolJsonContext.Default.EnrollPending, statusCode: 202);
+        }
+
+        await result.ExecuteAsync(context);
     }
 
     private async Task SocketAsync(HttpContext context)

@@ -177,10 +177,94 @@ public sealed class NodeAgentTests : IDisposable
         core.State.Enrollments.Should().Be(0);
     }
 
-    private Task StartAgent(Uri core, CancellationToken ct, string? name = null)
+    [Fact]
+    public async Task Once_enrolled_the_node_removes_the_key_from_its_config_file_and_keeps_everything_else()
     {
-        var settings = new NodeSettings { Core = core, Key = "enroll-key", Name = name, DataDir = _data, SampleIntervalMs = 250 };
-        var agent = new NodeAgent(settings, "test", new Backoff(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1)));
+        await using var core = await FakeCore.StartAsync();
+        var config = Path.Combine(_data, "node.json");
+        File.WriteAllText(config, $$"""
+            {
+              "core": "{{core.Url}}",
+              "key": "enroll-key",
+              "name": "web-1",
+              "allow": ["exec"],
+              "fileRoots": ["/srv"]
+            }
+            """);
+        File.SetUnixFileMode(config, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        using var stop = new CancellationTokenSource();
+        var agent = StartAgent(core.Url, stop.Token, keyFile: config);
+
+        await WaitUntil(() => core.State.Hellos.Count >= 1 && !File.ReadAllText(config).Contains("enroll-key", StringComparison.Ordinal));
+        await stop.CancelAsync();
+        await agent.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var rewritten = System.Text.Json.JsonDocument.Parse(File.ReadAllText(config)).RootElement;
+        rewritten.TryGetProperty("key", out _).Should().BeFalse();
+        rewritten.GetProperty("core").GetString().Should().Be(core.Url.ToString());
+        rewritten.GetProperty("name").GetString().Should().Be("web-1");
+        rewritten.GetProperty("allow")[0].GetString().Should().Be("exec");
+        rewritten.GetProperty("fileRoots")[0].GetString().Should().Be("/srv");
+        File.GetUnixFileMode(config).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        _log.Should().Contain(l => l.Contains("removed the enrollment key from " + config, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_known_machine_waits_for_approval_then_joins_as_the_old_node()
+    {
+        await using var core = await FakeCore.StartAsync();
+        core.State.RequireApproval = true;
+        using var stop = new CancellationTokenSource();
+        var agent = StartAgent(core.Url, stop.Token);
+
+        await WaitUntil(() => core.State.JoinPolls >= 2);
+        _log.Should().Contain(l => l.Contains("waiting for an administrator to approve this server's re-join (request req-1", StringComparison.Ordinal));
+        File.Exists(Path.Combine(_data, "identity.json")).Should().BeFalse();
+        File.GetUnixFileMode(Path.Combine(_data, JoinTicket.FileName)).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite, "the ticket is a secret");
+
+        lock (core.State.Gate) core.State.JoinDecision = "approve";
+        await WaitUntil(() => core.State.Hellos.Count >= 1);
+        await stop.CancelAsync();
+        await agent.WaitAsync(TimeSpan.FromSeconds(10));
+
+        NodeIdentity.Load(_data)!.NodeId.Should().Be("node-old");
+        File.Exists(Path.Combine(_data, JoinTicket.FileName)).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task A_rejected_node_says_so_and_stops_asking_even_after_a_restart()
+    {
+        await using var core = await FakeCore.StartAsync();
+        core.State.RequireApproval = true;
+        core.State.JoinDecision = "reject";
+        using (var stop = new CancellationTokenSource())
+        {
+            var agent = StartAgent(core.Url, stop.Token);
+            await WaitUntil(() => _log.Any(l => l.Contains("rejected this server's request to re-join", StringComparison.Ordinal)));
+            await Task.Delay(500);
+            await stop.CancelAsync();
+            await agent.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        core.State.JoinPolls.Should().Be(1, "a rejection ends the asking");
+        using (var stop = new CancellationTokenSource())
+        {
+            var agent = StartAgent(core.Url, stop.Token);
+            await Task.Delay(500);
+            await stop.CancelAsync();
+            await agent.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        core.State.JoinPolls.Should().Be(1);
+        JoinTicket.Load(_data)!.Rejected.Should().BeTrue();
+        File.Exists(Path.Combine(_data, "identity.json")).Should().BeFalse();
+    }
+
+    private Task StartAgent(Uri core, CancellationToken ct, string? name = null, string? keyFile = null)
+    {
+        var settings = new NodeSettings { Core = core, Key = "enroll-key", KeyFile = keyFile, Name = name, DataDir = _data, SampleIntervalMs = 250 };
+        var agent = new NodeAgent(settings, "test", new Backoff(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1)),
+            new Backoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(300)));
         return Task.Run(() => agent.RunAsync(ct), CancellationToken.None);
     }
 

@@ -122,9 +122,13 @@ public sealed class NodeSettingsLoaderTests : IDisposable
     }
 
     [Fact]
-    public void Every_capability_is_allowed_unless_the_owner_says_otherwise()
+    public void Nothing_but_monitoring_is_allowed_unless_the_owner_says_otherwise()
     {
-        Load("--core", "http://a", "--key", "k").Settings!.Allow.Should().BeEquivalentTo(["exec", "shell", "files", "docker", "forward"]);
+        Load("--core", "http://a", "--key", "k").Settings!.Allow.Should().BeEmpty("a Node is closed by default");
+        File.WriteAllText(Path.Combine(_dir, "node.json"), """{"core":"http://a","key":"k"}""");
+        Load().Settings!.Allow.Should().BeEmpty("a config without \"allow\" is monitor-only too");
+        new NodeSettings { Core = new Uri("http://a"), DataDir = _dir }.Allow.Should().BeEmpty();
+        File.Delete(Path.Combine(_dir, "node.json"));
         Load("--core", "http://a", "--key", "k", "--monitor-only").Settings!.Allow.Should().BeEmpty();
         Load("--core", "http://a", "--key", "k", "--allow", "files, EXEC").Settings!.Allow.Should().BeEquivalentTo(["exec", "files"]);
         Load("--core", "http://a", "--key", "k", "--allow", "none").Settings!.Allow.Should().BeEmpty();
@@ -143,6 +147,17 @@ public sealed class NodeSettingsLoaderTests : IDisposable
         _env["SENTINELX_NODE_ALLOW"] = "docker";
         Load().Settings!.Allow.Should().BeEquivalentTo(["docker"]);
         Load("--allow", "shell").Settings!.Allow.Should().BeEquivalentTo(["shell"]);
+    }
+
+    [Fact]
+    public void Only_a_key_read_from_the_config_file_is_marked_for_removal_from_it()
+    {
+        var path = Path.Combine(_dir, "node.json");
+        File.WriteAllText(path, """{"core":"http://a","key":"from-file"}""");
+        Load().Settings!.KeyFile.Should().Be(path);
+        Load("--key", "from-flag").Settings!.KeyFile.Should().BeNull("a key given as a flag is never written anywhere");
+        _env["SENTINELX_NODE_KEY"] = "from-env";
+        Load().Settings!.KeyFile.Should().BeNull();
     }
 
     [Fact]
