@@ -19,7 +19,7 @@ public sealed class ForwardUdpLoadTests : IAsyncLifetime
         await _core.StartAsync();
         _admin = await _core.ClientAsync();
         _node = _core.NewNode("udp-load");
-        _node.ExtraArgs.AddRange(["--allow", "forward"]);
+        _node.ExtraArgs.AddRange(["--allow", "forward", "--forward-targets-allow", "127.0.0.0/8"]);
     }
 
     public async Task DisposeAsync()

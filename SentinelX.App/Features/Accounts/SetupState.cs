@@ -79,6 +79,10 @@ public sealed partial class SetupState(TimeProvider time)
             await tx.CommitAsync(ct);
             complete = true;
             code = null;
+            var fromLoopback = visitor is not null && System.Net.IPAddress.IsLoopback(visitor);
+            await services.GetRequiredService<Audit.AuditLog>().RecordAsync(
+                new Audit.AuditActor(userName, "user", Audit.AuditActor.Format(visitor)), Audit.AuditActions.Setup, null, userName,
+                Audit.AuditResults.Ok, fromLoopback ? "first administrator, from the Core's own machine" : "first administrator, with the setup code", ct);
             return [];
         }
         finally

@@ -33,6 +33,7 @@ public sealed class ForwardUdpLoadTests : IAsyncLifetime
             DataDir = _data,
             Allow = new HashSet<string>([Capabilities.Forward], StringComparer.Ordinal),
             UdpSessions = limits ?? UdpSessionLimits.Default,
+            ForwardTargets = ForwardTestKit.AllowLoopback,
         });
         await _engine.StartAsync(CancellationToken.None);
         return _engine;
