@@ -82,7 +82,7 @@ public sealed class LifecycleTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_reinstalled_node_gets_its_old_record_back()
+    public async Task A_reinstalled_node_gets_its_old_record_back_once_an_admin_approves()
     {
         await using var node = _core.NewNode("reinstalled");
         await node.StartAsync();
@@ -97,7 +97,18 @@ public sealed class LifecycleTests(ITestOutputHelper output) : IAsyncLifetime
             else File.Delete(entry);
         }
 
+        // Without its secret the reinstall only asks to re-join; an administrator's approval hands it the old record.
         await node.StartAsync();
+        string? requestId = null;
+        await Eventually.WaitAsync(async () =>
+        {
+            var pending = await CoreInstance.GetJsonAsync<List<JoinView>>(_admin, "/api/v1/nodes/pending");
+            requestId = pending.FirstOrDefault(p => p.NodeId == id)?.Id;
+            return requestId is not null;
+        }, TimeSpan.FromSeconds(30), "a re-join request for the old record", () => node.Output + _core.Output);
+        Stored(id).Max.Should().Be(maxBefore, "nothing is stored under the old id before approval");
+        using (var approved = await _admin.PostAsync($"/api/v1/nodes/pending/{requestId}/approve", null))
+            approved.StatusCode.Should().Be(HttpStatusCode.NoContent);
         await Eventually.WaitAsync(() => Task.FromResult(Stored(id).Max >= maxBefore + 3), TimeSpan.FromSeconds(30), "new samples under the old id", () => node.Output + _core.Output);
 
         var nodes = await CoreInstance.GetJsonAsync<List<NodeView>>(_admin, "/api/v1/nodes");
@@ -159,6 +170,8 @@ public sealed class LifecycleTests(ITestOutputHelper output) : IAsyncLifetime
         await Task.Delay(TimeSpan.FromSeconds(3));
         (await NodeAsync(id)).Online.Should().BeFalse();
     }
+
+    private sealed record JoinView(string Id, string NodeId);
 
     private Task<HttpResponseMessage> Enroll(string key, string machineId)
     {
