@@ -46,6 +46,9 @@ internal sealed class HopServer : IAsyncDisposable
         _accepting = AcceptLoopAsync();
     }
 
+    /// <summary>The port the listener is bound to (the one the kernel chose when the rule named 0).</summary>
+    public int Port => ((IPEndPoint)_listener.LocalEndPoint!).Port;
+
     public static HopServer Start(string ruleId, HopListen listen, HopCredentials? credentials, Func<Stream, HopPreamble, CancellationToken, Task> handler)
     {
         if (!HopTransports.IsKnown(listen.Transport))

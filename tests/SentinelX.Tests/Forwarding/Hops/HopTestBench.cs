@@ -18,16 +18,19 @@ internal sealed class HopTestBench : IAsyncDisposable
     private HopTestBench(string transport, string path, HopCredentials? exitCredentials)
     {
         Transport = transport;
-        Listen = new HopListen
+        // Port 0: the kernel picks a free port at bind time. Probing for one first and binding it
+        // later races the other test classes' listeners and outgoing connections.
+        var listen = new HopListen
         {
             Transport = transport,
             Address = "127.0.0.1",
-            Port = FreePort(),
+            Port = 0,
             Path = path,
             Secret = HopPreamble.NewSecret(),
             PeerNodeId = EntryNode,
         };
-        Server = HopServer.Start(RuleId, Listen, exitCredentials, EchoAsync);
+        Server = HopServer.Start(RuleId, listen, exitCredentials, EchoAsync);
+        Listen = listen with { Port = Server.Port };
     }
 
     public string Transport { get; }
