@@ -81,6 +81,8 @@ internal static class StreamCopier
                 else
                 {
                     wait.GetAwaiter().GetResult();
+                    // One poll per chunk: a stale readiness event can complete this at once as well.
+                    if (buffer is null && !DataWait.IsReal(from)) continue;
                 }
 
                 buffer ??= pool.Rent(BufferSize);
