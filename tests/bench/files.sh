@@ -19,7 +19,7 @@ CORE=$!
 for _ in $(seq 150); do curl -fs "http://127.0.0.1:$PORT/api/v1/health" >/dev/null && break; sleep 0.2; done
 KEY=$(artifacts/core/sentinelx key show --data "$WORK/core" 2>/dev/null)
 TOKEN=$(artifacts/core/sentinelx token create --name bench --role admin --data "$WORK/core" 2>/dev/null)
-echo "{\"fileRoots\":[\"$WORK/root\"]}" >"$WORK/node.json"
+echo "{\"fileRoots\":[\"$WORK/root\"],\"allow\":[\"files\"]}" >"$WORK/node.json"
 artifacts/node/linux-x64/sentinelx-node run --core "http://127.0.0.1:$PORT" --key "$KEY" --name bench --data "$WORK/node" --config "$WORK/node.json" >"$WORK/node.log" 2>&1 &
 NODE=$!
 API="http://127.0.0.1:$PORT/api/v1"

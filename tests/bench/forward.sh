@@ -99,7 +99,7 @@ api() { curl -fsS -H "Authorization: Bearer $TOKEN" -H "Content-Type: applicatio
 start_node() { # name -> pid
   mkdir -p "$DATA/$1"
   SENTINELX_NODE_MACHINE_ID=$(tr -d - </proc/sys/kernel/random/uuid) \
-    $NODE_BIN run --core "$URL" --key "$KEY" --name "$1" --data "$DATA/$1" >"$DATA/$1.log" 2>&1 &
+    $NODE_BIN run --core "$URL" --key "$KEY" --name "$1" --allow forward --forward-targets-allow 127.0.0.0/8 --data "$DATA/$1" >"$DATA/$1.log" 2>&1 &
   echo $!
 }
 ENTRY_PID=$(start_node bench-entry)

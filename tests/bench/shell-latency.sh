@@ -34,7 +34,7 @@ TOKEN=$($CORE_BIN token create --name bench --role admin --data "$DATA" 2>/dev/n
 KEY=$($CORE_BIN key show --data "$DATA" 2>/dev/null)
 mkdir -p "$DATA/node"
 SENTINELX_NODE_MACHINE_ID=$(cat /proc/sys/kernel/random/uuid | tr -d -) \
-  artifacts/node/linux-x64/sentinelx-node run --core "$URL" --key "$KEY" --name shell-bench --data "$DATA/node" >"$DATA/node.log" 2>&1 &
+  artifacts/node/linux-x64/sentinelx-node run --core "$URL" --key "$KEY" --name shell-bench --allow shell --data "$DATA/node" >"$DATA/node.log" 2>&1 &
 NODE=$!
 
 NODE_ID=
