@@ -15,7 +15,11 @@ public sealed class AccountsTests(BrowserFixture browser) : IAsyncLifetime
 
     public Task InitializeAsync() => _core.StartAsync();
 
-    public Task DisposeAsync() => _core.DisposeAsync().AsTask();
+    public async Task DisposeAsync()
+    {
+        await browser.CloseContextsAsync();
+        await _core.DisposeAsync().AsTask();
+    }
 
     [Fact]
     public async Task Two_setup_posts_at_the_same_moment_create_exactly_one_admin()

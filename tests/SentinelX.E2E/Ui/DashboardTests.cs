@@ -16,6 +16,7 @@ public sealed class DashboardTests(BrowserFixture browser) : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        await browser.CloseContextsAsync();
         foreach (var node in _nodes) await node.DisposeAsync();
         await _core.DisposeAsync();
     }

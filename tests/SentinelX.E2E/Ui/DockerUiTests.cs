@@ -23,6 +23,7 @@ public sealed class DockerUiTests(BrowserFixture browser) : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        await browser.CloseContextsAsync();
         foreach (var page in _pages) await page.Context.CloseAsync();
         foreach (var node in _nodes) await node.DisposeAsync();
         await _core.DisposeAsync();

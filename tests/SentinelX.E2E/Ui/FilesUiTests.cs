@@ -19,6 +19,7 @@ public sealed class FilesUiTests(BrowserFixture browser) : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        await browser.CloseContextsAsync();
         foreach (var page in _pages) await page.Context.CloseAsync();
         if (_node is not null) await _node.DisposeAsync();
         await _core.DisposeAsync();

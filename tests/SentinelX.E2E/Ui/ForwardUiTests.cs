@@ -18,6 +18,7 @@ public sealed class ForwardUiTests(BrowserFixture browser) : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        await browser.CloseContextsAsync();
         if (_page is not null) await _page.Context.CloseAsync();
         await _core.DisposeAsync();
     }

@@ -22,6 +22,7 @@ public sealed class NodePageTests(BrowserFixture browser) : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        await browser.CloseContextsAsync();
         // Closed first: open pages with live charts keep reconnecting and cost CPU the next test needs.
         foreach (var page in _pages) await page.Context.CloseAsync();
         if (_node is not null) await _node.DisposeAsync();

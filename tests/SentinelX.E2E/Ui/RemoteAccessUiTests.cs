@@ -16,6 +16,7 @@ public sealed class RemoteAccessUiTests(BrowserFixture browser) : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        await browser.CloseContextsAsync();
         foreach (var page in _pages) await page.Context.CloseAsync();
         await _core.DisposeAsync();
     }

@@ -11,7 +11,11 @@ public sealed class ShellTests(BrowserFixture browser) : IAsyncLifetime
 
     public Task InitializeAsync() => _core.StartAsync();
 
-    public Task DisposeAsync() => _core.DisposeAsync().AsTask();
+    public async Task DisposeAsync()
+    {
+        await browser.CloseContextsAsync();
+        await _core.DisposeAsync().AsTask();
+    }
 
     [Fact]
     public async Task First_visit_creates_the_admin_then_signs_in_to_a_live_dashboard()
