@@ -16,7 +16,7 @@ using SentinelX.App.Features.Nodes;
 using SentinelX.App.Features.Prometheus;
 using SentinelX.App.Features.RemoteAccess;
 using SentinelX.App.Features.Settings;
-using SentinelX.App.Features.Shell;
+using SentinelX.App.Features.Layout;
 using SentinelX.App.Features.Storage;
 using SentinelX.App.Features.Terminal;
 using SentinelX.Shared.Protocol;
@@ -62,7 +62,7 @@ public static class CoreHost
         builder.AddAccounts();
         builder.AddNodes();
         builder.AddUiLocalization();
-        builder.AddShell();
+        builder.AddLayout();
         builder.AddTransportSecurity(urls);
         builder.AddDashboard();
         builder.AddInstall();
@@ -98,7 +98,7 @@ public static class CoreHost
         app.MapTerminal();
         app.MapPrometheus(app.Configuration);
         app.MapAccountEndpoints();
-        app.MapShell();
+        app.MapLayout();
         app.MapInstall();
 
         var key = app.Services.GetRequiredService<CoreKeyStore>();

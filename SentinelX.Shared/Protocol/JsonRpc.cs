@@ -45,31 +45,6 @@ public sealed record JsonRpcError
     public string? Data { get; init; }
 }
 
-/// <summary>
-/// One JSON-RPC 2.0 message as it travels: a request (method + id), a notification (method, no id)
-/// or a response (id + result or error). Params and result stay raw until a handler binds them.
-/// </summary>
-public sealed record JsonRpcMessage
-{
-    [JsonPropertyName("jsonrpc")]
-    public string JsonRpc { get; init; } = "2.0";
-
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public long? Id { get; init; }
-
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? Method { get; init; }
-
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public JsonElement? Params { get; init; }
-
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public JsonElement? Result { get; init; }
-
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public JsonRpcError? Error { get; init; }
-}
-
 /// <summary>Thrown for a JSON-RPC error: one the peer answered with, or one a handler wants to answer with.</summary>
 public sealed class JsonRpcException(int code, string message, string? data = null) : Exception(message)
 {

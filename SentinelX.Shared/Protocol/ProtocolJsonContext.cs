@@ -11,7 +11,6 @@ namespace SentinelX.Shared.Protocol;
     RespectNullableAnnotations = true,
     RespectRequiredConstructorParameters = true,
     AllowOutOfOrderMetadataProperties = true)]
-[JsonSerializable(typeof(JsonRpcMessage))]
 [JsonSerializable(typeof(JsonRpcError))]
 [JsonSerializable(typeof(EmptyParams))]
 [JsonSerializable(typeof(EnrollRequest))]

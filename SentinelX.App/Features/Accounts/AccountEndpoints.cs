@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Identity;
 using SentinelX.App.Features.Localization;
-using SentinelX.App.Features.Shell;
+using SentinelX.App.Features.Layout;
 
 namespace SentinelX.App.Features.Accounts;
 

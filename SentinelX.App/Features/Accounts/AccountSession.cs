@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using SentinelX.App.Features.Localization;
-using SentinelX.App.Features.Shell;
+using SentinelX.App.Features.Layout;
 using SentinelX.App.Features.Storage;
 
 namespace SentinelX.App.Features.Accounts;

@@ -7,6 +7,8 @@ using Microsoft.JSInterop;
 using SentinelX.App.Features.Auth;
 using SentinelX.App.Features.Nodes;
 
+using SentinelX.App.Ui;
+
 namespace SentinelX.App.Features.Dashboard;
 
 public sealed partial class Dashboard
@@ -39,7 +41,7 @@ public sealed partial class Dashboard
     {
         trafficOf = TrafficMeter.Get;
         Refresh();
-        live = LiveRefresh.ForFleet(Registry, TrafficMeter, RenderLiveAsync, e => _ = DispatchExceptionAsync(e));
+        live = FleetRefresh.Create(Registry, TrafficMeter, RenderLiveAsync, e => _ = DispatchExceptionAsync(e));
         Clock.Changed += live.Poke;
         view = await LoadViewAsync() ?? Cards;
     }

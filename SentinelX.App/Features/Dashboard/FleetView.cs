@@ -1,4 +1,5 @@
 using SentinelX.App.Features.Nodes;
+using SentinelX.App.Ui;
 
 namespace SentinelX.App.Features.Dashboard;
 

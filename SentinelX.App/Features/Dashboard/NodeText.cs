@@ -1,8 +1,9 @@
 using System.Globalization;
 using SentinelX.App.Features.Localization;
 using SentinelX.App.Features.Nodes;
-using SentinelX.App.Features.Shell;
+using SentinelX.App.Features.Layout;
 using SentinelX.Shared.Metrics;
+using SentinelX.App.Ui;
 
 namespace SentinelX.App.Features.Dashboard;
 

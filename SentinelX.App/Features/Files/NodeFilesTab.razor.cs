@@ -7,8 +7,9 @@ using Microsoft.JSInterop;
 using SentinelX.App.Features.Audit;
 using SentinelX.App.Features.Auth;
 using SentinelX.App.Features.Nodes;
-using SentinelX.App.Features.Shell;
+using SentinelX.App.Features.Layout;
 using SentinelX.Shared.Protocol;
+using SentinelX.App.Ui;
 
 namespace SentinelX.App.Features.Files;
 
@@ -210,7 +211,7 @@ public sealed partial class NodeFilesTab
     public Task OnUploadDone(string name, string file, long size, string? error) => InvokeAsync(async () =>
     {
         uploads.Remove(name);
-        if (error is null) await RefreshAsync(T.Format("Uploaded {0} ({1})", file, Dashboard.Units.Bytes(size)));
+        if (error is null) await RefreshAsync(T.Format("Uploaded {0} ({1})", file, Units.Bytes(size)));
         else Fail(T.Format("Upload of {0} failed: {1}", name, error));
         StateHasChanged();
     });

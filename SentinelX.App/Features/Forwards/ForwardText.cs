@@ -1,6 +1,7 @@
 using SentinelX.App.Features.Dashboard;
 using SentinelX.App.Features.Localization;
 using SentinelX.Shared.Protocol;
+using SentinelX.App.Ui;
 
 namespace SentinelX.App.Features.Forwards;
 

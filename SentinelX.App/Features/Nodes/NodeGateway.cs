@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using SentinelX.App.Features.Audit;
 using SentinelX.App.Features.Keys;
 using SentinelX.App.Features.Metrics;
-using SentinelX.App.Features.RemoteAccess;
 using SentinelX.Shared.Protocol;
 using SentinelX.Shared.Validation;
 

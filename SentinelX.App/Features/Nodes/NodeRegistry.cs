@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using SentinelX.App.Features.Metrics;
-using SentinelX.App.Features.RemoteAccess;
 using SentinelX.App.Features.Storage;
 using SentinelX.Shared.Metrics;
 using SentinelX.Shared.Protocol;
@@ -36,7 +35,7 @@ public sealed class NodeState(NodeRecord record)
     public int TrafficResetDay { get; set; } = record.TrafficResetDay;
 
     /// <summary>The Core's lock: capabilities an admin turned on (see <see cref="NodeRecord.Capabilities"/>).</summary>
-    public IReadOnlySet<string> Enabled { get; set; } = CapabilityLocks.Parse(record.Capabilities);
+    public IReadOnlySet<string> Enabled { get; set; } = EnabledCapabilities.Parse(record.Capabilities);
 
     /// <summary>
     /// The Node's lock: what its own config allows, as its last hello said; null until it has said

@@ -7,6 +7,7 @@ public static class NodesSetup
         builder.Services.AddSingleton<NodeRegistry>();
         builder.Services.AddSingleton<NodeEditor>();
         builder.Services.AddSingleton<NodeEnrollment>();
+        builder.Services.AddSingleton<NodeStreams>();
         builder.Services.AddHostedService<NodeLiveness>();
         return builder;
     }

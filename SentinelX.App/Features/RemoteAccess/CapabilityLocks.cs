@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using Microsoft.EntityFrameworkCore;
 using SentinelX.App.Features.Audit;
 using SentinelX.App.Features.Nodes;
@@ -17,10 +16,6 @@ public sealed class CapabilityLocks(NodeRegistry registry, IDbContextFactory<Sen
     public const string CoreLock = "core";
     public const string NodeLock = "node";
     public const string Offline = "offline";
-
-    public static IReadOnlySet<string> Parse(string stored) =>
-        stored.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Where(Capabilities.IsKnown).ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>
     /// Null when <paramref name="capability"/> may be used on <paramref name="node"/> now. A server
@@ -68,7 +63,7 @@ public sealed class CapabilityLocks(NodeRegistry registry, IDbContextFactory<Sen
         }
 
         var before = node.Enabled;
-        node.Enabled = Parse(stored);
+        node.Enabled = EnabledCapabilities.Parse(stored);
         registry.Publish(node);
         var changed = changes.Where(c => before.Contains(c.Key) != c.Value).Select(c => $"{c.Key} {(c.Value ? "on" : "off")}").ToList();
         await audit.RecordAsync(actor, AuditActions.CapabilitySet, nodeId, changed.Count == 0 ? "no change" : string.Join(", ", changed), AuditResults.Ok, "enabled: " + (stored.Length == 0 ? "none" : stored), ct);

@@ -5,7 +5,6 @@ public static class RemoteAccessSetup
     public static WebApplicationBuilder AddRemoteAccess(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<CapabilityLocks>();
-        builder.Services.AddSingleton<NodeStreams>();
         return builder;
     }
 

@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using SentinelX.App.Features.Install;
 using SentinelX.App.Features.Metrics;
-using SentinelX.App.Features.Shell;
+using SentinelX.App.Features.Layout;
 using SentinelX.App.Features.Storage;
 
 namespace SentinelX.App.Features.Settings;

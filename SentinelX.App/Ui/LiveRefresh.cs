@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using SentinelX.App.Features.Nodes;
 
-namespace SentinelX.App.Features.Dashboard;
+namespace SentinelX.App.Ui;
 
 /// <summary>
 /// Turns a stream of change events (hundreds a second with a large fleet) into at most one render
@@ -12,9 +11,6 @@ namespace SentinelX.App.Features.Dashboard;
 /// </summary>
 public sealed class LiveRefresh : IDisposable
 {
-    /// <summary>The dashboard's pace: Node changes, at most four renders a second.</summary>
-    public static readonly TimeSpan FleetInterval = TimeSpan.FromMilliseconds(250);
-
     private readonly TimeSpan _minInterval;
     private readonly Func<Task> _render;
     private readonly Action<Exception> _failed;
@@ -35,21 +31,6 @@ public sealed class LiveRefresh : IDisposable
         _failed = failed;
         _unsubscribe = subscribe(Poke);
     }
-
-    /// <summary>Renders on Node changes and traffic refreshes.</summary>
-    public static LiveRefresh ForFleet(NodeRegistry registry, TrafficMeter traffic, Func<Task> render, Action<Exception> failed) =>
-        new(FleetInterval, render, failed, poke =>
-        {
-            void OnNode(NodeState _) => poke();
-            void OnTraffic(string _) => poke();
-            registry.Changed += OnNode;
-            traffic.Refreshed += OnTraffic;
-            return () =>
-            {
-                registry.Changed -= OnNode;
-                traffic.Refreshed -= OnTraffic;
-            };
-        });
 
     /// <summary>Asks for a render; calls within the same interval share one.</summary>
     public void Poke()

@@ -1,11 +1,11 @@
 using Radzen;
 
-namespace SentinelX.App.Features.Shell;
+namespace SentinelX.App.Features.Layout;
 
 /// <summary>The browser UI: Blazor Server components, Radzen, static files.</summary>
-public static class ShellSetup
+public static class LayoutSetup
 {
-    public static WebApplicationBuilder AddShell(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddLayout(this WebApplicationBuilder builder)
     {
         builder.Services.AddRazorComponents().AddInteractiveServerComponents(o =>
             o.DetailedErrors = builder.Environment.IsDevelopment());
@@ -15,7 +15,7 @@ public static class ShellSetup
         return builder;
     }
 
-    public static WebApplication MapShell(this WebApplication app)
+    public static WebApplication MapLayout(this WebApplication app)
     {
         app.MapStaticAssets().AllowAnonymous();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

@@ -1,4 +1,4 @@
-namespace SentinelX.App.Features.Shell;
+namespace SentinelX.App.Features.Layout;
 
 /// <summary>Light, dark or the system's choice; kept in a cookie the page shell reads before any script runs.</summary>
 public static class Theme

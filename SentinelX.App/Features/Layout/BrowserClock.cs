@@ -1,6 +1,6 @@
 using Microsoft.JSInterop;
 
-namespace SentinelX.App.Features.Shell;
+namespace SentinelX.App.Features.Layout;
 
 /// <summary>
 /// Formats times in the browser's time zone. One per circuit: the layout asks the browser for its

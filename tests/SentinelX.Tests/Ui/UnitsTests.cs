@@ -2,8 +2,9 @@ using FluentAssertions;
 using SentinelX.App.Features.Dashboard;
 using SentinelX.App.Features.Localization;
 using Xunit;
+using SentinelX.App.Ui;
 
-namespace SentinelX.Tests.Dashboard;
+namespace SentinelX.Tests.Ui;
 
 public sealed class UnitsTests
 {

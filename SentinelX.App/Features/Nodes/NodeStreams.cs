@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using SentinelX.App.Features.Keys;
 
-namespace SentinelX.App.Features.RemoteAccess;
+namespace SentinelX.App.Features.Nodes;
 
 /// <summary>
 /// A data stream the Core asked a Node to open. The operation puts <see cref="Id"/> in its request,

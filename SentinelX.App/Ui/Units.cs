@@ -1,7 +1,7 @@
 using System.Globalization;
 using SentinelX.App.Features.Localization;
 
-namespace SentinelX.App.Features.Dashboard;
+namespace SentinelX.App.Ui;
 
 /// <summary>Numbers as people read them: binary sizes (KiB, MiB…), bit rates (kbit/s, Mbit/s…), "3 d 4 h".</summary>
 public static class Units

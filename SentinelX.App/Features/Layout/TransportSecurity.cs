@@ -2,7 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.HttpOverrides;
 using SentinelX.App.Features.Settings;
 
-namespace SentinelX.App.Features.Shell;
+namespace SentinelX.App.Features.Layout;
 
 /// <summary>
 /// How the Core sits on the network: the client's real address and scheme behind a reverse proxy

@@ -1,10 +1,10 @@
 using System.Net;
 using FluentAssertions;
 using SentinelX.App.Features.Accounts;
-using SentinelX.App.Features.Shell;
+using SentinelX.App.Features.Layout;
 using Xunit;
 
-namespace SentinelX.Tests.Shell;
+namespace SentinelX.Tests.Layout;
 
 public sealed class TransportSecurityTests
 {
