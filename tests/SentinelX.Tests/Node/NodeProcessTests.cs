@@ -28,7 +28,7 @@ public sealed class NodeProcessTests : IDisposable
         stdout.Should().BeEmpty();
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         lines.Should().ContainSingle();
-        lines[0].Should().Contain("core URL \"nonsense\"").And.Contain("enrollment key is required").And.Contain("sample interval 5 ms");
+        lines[0].Should().Contain("--core: \"nonsense\" must be an absolute").And.Contain("enrollment key is required").And.Contain("--interval-ms: 5 must be within");
     }
 
     [Fact]
@@ -61,7 +61,7 @@ public sealed class NodeProcessTests : IDisposable
         };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sentinelx-node.dll"));
         foreach (var a in args) info.ArgumentList.Add(a);
-        // Keep the machine's real /etc/sentinelx/node.json (if any) out of the test.
+        // Keep the machine's real /etc/sentinelx/node.toml (if any) out of the test.
         info.Environment["SENTINELX_NODE_CORE"] = "";
         foreach (var (k, v) in env ?? []) info.Environment[k] = v;
         return Process.Start(info)!;
