@@ -35,12 +35,12 @@ usage: SENTINELX_KEY=KEY install.sh [--core URL] [--name NAME] [--allow LIST | -
                 (of exec, shell, files, docker, forward; each still off until an admin
                 turns it on in the Core). Default for a new install: none (monitor only);
                 an upgrade keeps the list the config has.
-The config is /etc/sentinelx/node.toml; an upgrade converts an older node.json into it, keeping
-every setting (node.json stays as node.json.bak). sentinelx-node --help lists every setting.
   --monitor-only  allow none of them: this server only reports metrics
   --prefix DIR  install under DIR instead of /, without a systemd unit
   --no-start    install, but do not start the Node
   --uninstall   stop the Node and remove its binary, config, unit and data
+The config is /etc/sentinelx/node.toml; an upgrade converts an older node.json into it, keeping
+every setting (node.json stays as node.json.bak). sentinelx-node --help lists every setting.
 USAGE
 }
 
@@ -167,11 +167,13 @@ configure_node() { # CORE KEY NAME ALLOW
     mv -f "$datadir/enrollment.key.tmp" "$datadir/enrollment.key"
     say "the enrollment key waits in $datadir/enrollment.key (mode 0600) until the Node has its own secret"
   fi
-  args=(--core "$core" --data "$datadir")
-  if [ -n "$name" ]; then args+=(--name "$name"); fi
+  # name=value words: a value that starts with -- stays a value.
+  args=("--core=$core" "--data=$datadir")
+  if [ -n "$name" ]; then args+=("--name=$name"); fi
+  # had_allow is install_node's local (bash scopes dynamically); it picks the message shown after.
   had_allow=0
   if [ -n "$allow" ]; then
-    args+=(--allow "$allow")
+    args+=("--allow=$allow")
   elif current="$("$bin" config get allow --config "$config" 2>/dev/null)"; then
     had_allow=1
     say "keeping the allow list in $config: $current"

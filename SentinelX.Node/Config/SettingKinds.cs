@@ -84,7 +84,8 @@ internal sealed class TextKind<T>(string placeholder, Func<string, (T? Value, st
     public override bool TryParse(string text, [NotNullWhen(true)] out T? value, out string error)
     {
         value = default;
-        if (text.Length > maxLength) error = $"{Quote(text)} is longer than {maxLength} characters";
+        if (string.IsNullOrWhiteSpace(text)) error = "is empty; leave it out to use the default";
+        else if (text.Length > maxLength) error = $"{Quote(text)} is longer than {maxLength} characters";
         else if (text.Any(char.IsControl)) error = $"{Quote(text)} contains control characters";
         else
         {

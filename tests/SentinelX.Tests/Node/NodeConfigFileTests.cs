@@ -52,6 +52,7 @@ public sealed class NodeConfigFileTests : IDisposable
     [InlineData("core = \"http://a\"\nforwardTargets = [\"10.0.0.0/8\"]\n", ":2: forwardTargets must be a table (allow, deny), not an array")]
     [InlineData("core = \"http://a\"\nname = \"web\" \"1\"\n", ":2:14: ")]
     [InlineData("core = \"http://a\"\nname = \"a\\u0000b\"\n", ":2: name: \"a\\u0000b\" contains control characters")]
+    [InlineData("core = \"http://a\"\nkey = \"\"\n", ":2: key: is empty; leave it out to use the default")]
     public void A_hostile_value_in_node_toml_is_an_error_naming_file_line_and_key(string toml, string error)
     {
         File.WriteAllText(Toml, toml);
@@ -293,6 +294,23 @@ public sealed class NodeConfigFileTests : IDisposable
         bad.Code.Should().Be(2);
         bad.Stderr.Should().Contain("--allow: unknown capability \"root\"");
         File.ReadAllText(Toml).Should().NotContain("sxk_secret").And.NotContain("root");
+    }
+
+    [Fact]
+    public void Check_prints_each_setting_with_where_its_value_comes_from()
+    {
+        File.WriteAllText(Toml, "core = \"http://a\"\nkey = \"k\"\nsampleIntervalMs = 2000\n");
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var code = ConfigCommand.Run(["check", "--name", "flagged"], n => n == "SENTINELX_NODE_ALLOW" ? "exec" : null, Host, stdout, stderr);
+
+        code.Should().Be(0, stderr.ToString());
+        stdout.ToString().Should().Contain($"sampleIntervalMs = 2000  # {Toml}:3: sampleIntervalMs")
+            .And.Contain("name = \"flagged\"  # --name")
+            .And.Contain("allow = [\"exec\"]  # SENTINELX_NODE_ALLOW")
+            .And.Contain("# dockerSocket: default /var/run/docker.sock")
+            .And.Contain($"# key: set, from {Toml}:2: key")
+            .And.NotContain("= \"k\"", "check never prints the key");
     }
 
     [Fact]

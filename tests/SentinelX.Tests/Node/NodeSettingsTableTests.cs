@@ -147,6 +147,21 @@ public sealed class NodeSettingsTableTests : IDisposable
     }
 
     [Fact]
+    public void The_node_config_doc_lists_every_setting_as_the_table_names_it()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "SentinelX.sln"))) dir = dir.Parent;
+        var doc = File.ReadAllText(Path.Combine(dir!.FullName, "docs", "node-config.md"));
+        foreach (var setting in NodeSettingsTable.All)
+        {
+            var row = doc.Split('\n').FirstOrDefault(l => l.StartsWith('|') && l.Contains($"`--{setting.Flag}", StringComparison.Ordinal));
+            row.Should().NotBeNull($"docs/node-config.md has a row for --{setting.Flag}");
+            row.Should().Contain($"`{setting.Env}`");
+            if (setting.Key is not null) row.Should().StartWith($"| `{setting.Key}` |");
+        }
+    }
+
+    [Fact]
     public void The_help_of_the_real_program_is_the_table()
     {
         using var output = new StringWriter();
