@@ -235,14 +235,36 @@ internal static partial class ConfigFile
     private static string TableExample(string table) =>
         string.Join(", ", NodeSettingsTable.FileSettings.Where(s => s.Key!.StartsWith(table + ".", StringComparison.Ordinal)).Select(s => s.Key![(table.Length + 1)..]));
 
-    private static string Suggest(string key) =>
-        NodeSettingsTable.ByKeyIgnoringCase(key) is { } close ? $" (did you mean {close.Key}?)"
-        : NodeSettingsTable.FileSettings.FirstOrDefault(s => s.Key!.StartsWith(key, StringComparison.OrdinalIgnoreCase)
-            || key.StartsWith(s.Key!, StringComparison.OrdinalIgnoreCase)) is { } prefix ? $" (did you mean {prefix.Key}?)"
-        : NodeSettingsTable.FileSettings.FirstOrDefault(s => string.Equals(s.Key!.Replace(".", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal),
-            key.Replace("_", "", StringComparison.Ordinal).Replace(".", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase)) is { } similar
-            ? $" (did you mean {similar.Key}?)"
-            : $" (known keys: {string.Join(", ", NodeSettingsTable.FileSettings.Select(s => s.Key))})";
+    /// <summary>The known key the owner most likely meant: the same but for case, underscores or a prefix, or at most two typos away.</summary>
+    private static string Suggest(string key)
+    {
+        static string Plain(string k) => k.Replace("_", "", StringComparison.Ordinal).Replace(".", "", StringComparison.Ordinal).ToLowerInvariant();
+        var keys = NodeSettingsTable.FileSettings.Select(s => s.Key!).ToList();
+        var meant = keys.FirstOrDefault(k => Plain(k) == Plain(key))
+            ?? keys.FirstOrDefault(k => k.StartsWith(key, StringComparison.OrdinalIgnoreCase) || key.StartsWith(k, StringComparison.OrdinalIgnoreCase))
+            ?? keys.Select(k => (Key: k, Distance: Distance(Plain(k), Plain(key)))).Where(k => k.Distance <= 2).OrderBy(k => k.Distance).Select(k => k.Key).FirstOrDefault();
+        return meant is not null ? $" (did you mean {meant}?)" : $" (known keys: {string.Join(", ", keys)})";
+    }
+
+    /// <summary>Levenshtein distance; keys are short, so the plain table is cheap.</summary>
+    private static int Distance(string a, string b)
+    {
+        if (Math.Abs(a.Length - b.Length) > 2 || a.Length > 64 || b.Length > 64) return int.MaxValue;
+        var row = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (var i = 1; i <= a.Length; i++)
+        {
+            var diagonal = row[0];
+            row[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var above = row[j];
+                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), diagonal + (a[i - 1] == b[j - 1] ? 0 : 1));
+                diagonal = above;
+            }
+        }
+
+        return row[b.Length];
+    }
 
     private static string Kind(object? value) => value switch
     {

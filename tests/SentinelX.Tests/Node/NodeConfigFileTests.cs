@@ -294,6 +294,10 @@ public sealed class NodeConfigFileTests : IDisposable
         bad.Code.Should().Be(2);
         bad.Stderr.Should().Contain("--allow: unknown capability \"root\"");
         File.ReadAllText(Toml).Should().NotContain("sxk_secret").And.NotContain("root");
+
+        Config("set", "--name", "web \"one\" \\ two", "--dockerSocket", "/x").Code.Should().Be(2, "flags are the table's: --docker-socket");
+        Config("set", "--name", "web \"one\" \\ two").Code.Should().Be(0);
+        Config("get", "name").Stdout.Should().Be("web \"one\" \\ two\n", "quotes and backslashes are escaped in the file and read back as written");
     }
 
     [Fact]

@@ -32,6 +32,23 @@ public sealed class NodeProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task A_hostile_config_file_gives_one_error_line_and_exit_code_2_not_a_crash()
+    {
+        var config = Path.Combine(_data, "node.toml");
+        File.WriteAllText(config, "core = \"http://a\"\nname = " + new string('[', 100_000) + new string(']', 100_000) + "\n");
+        var (code, stdout, stderr) = await RunAsync(["run", "--config", config, "--data", _data]);
+        code.Should().Be(2);
+        stdout.Should().BeEmpty();
+        stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().ContainSingle()
+            .Which.Should().StartWith($"sentinelx-node: invalid settings: {config}:2:").And.Contain("maximum depth");
+
+        File.WriteAllText(config, "core = \"http://a\"\nkey = \"k\"\nallow = [\"exec\"]\nalow = [\"files\"]\n");
+        (code, _, stderr) = await RunAsync(["run", "--config", config, "--data", _data]);
+        code.Should().Be(2);
+        stderr.Trim().Should().Be($"sentinelx-node: invalid settings: {config}:4: unknown key alow (did you mean allow?)");
+    }
+
+    [Fact]
     public async Task Sigterm_stops_it_cleanly_with_exit_code_0_and_the_samples_stay_on_disk()
     {
         // An enrolled node (no key needed any more) whose Core is unreachable keeps sampling to disk.
