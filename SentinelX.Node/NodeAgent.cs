@@ -349,14 +349,14 @@ internal sealed class NodeAgent(NodeSettings settings, string agentVersion, Back
         await Task.Delay(Timeout.Infinite, ct);
     }
 
-    /// <summary>Once the Node has its own secret, the fleet key leaves its config file (when it came from there).</summary>
+    /// <summary>Once the Node has its own secret, the fleet key leaves the file it came from (the config, or DATA/enrollment.key).</summary>
     private void ForgetKey()
     {
         if (_keyForgotten || settings.KeyFile is not { } path || !File.Exists(path)) return;
         _keyForgotten = true;
-        if (NodeFiles.RemoveKey(path, out var error))
+        if (NodeFiles.ForgetKey(path, out var error))
             Log.Info($"removed the enrollment key from {path}: this Node authenticates with its own secret now");
         else
-            Log.Warn($"cannot remove the enrollment key from {path} ({error}); remove the \"key\" line by hand, this Node no longer needs it");
+            Log.Warn($"cannot remove the enrollment key from {path} ({error}); remove it by hand, this Node no longer needs it");
     }
 }

@@ -11,6 +11,8 @@ switch (args.FirstOrDefault())
     case "--help" or "-h" or "help":
         Console.WriteLine(NodeSettingsLoader.Usage);
         return 0;
+    case "config":
+        return ConfigCommand.Run(args[1..], Environment.GetEnvironmentVariable, NodeHost.Current(), Console.Out, Console.Error);
     case "run":
         break;
     default:
@@ -18,13 +20,13 @@ switch (args.FirstOrDefault())
         return 2;
 }
 
-var (settings, errors) = NodeSettingsLoader.Load(args[1..], Environment.GetEnvironmentVariable, NodeHost.Current());
-if (settings is null)
+var loaded = NodeSettingsLoader.Load(args[1..], Environment.GetEnvironmentVariable, NodeHost.Current());
+foreach (var note in loaded.Notes) Log.Warn(note);
+if (loaded.Settings is not { } settings)
 {
-    Console.Error.WriteLine(NodeSettingsLoader.FormatErrors(errors));
+    Console.Error.WriteLine(NodeSettingsLoader.FormatErrors(loaded.Errors));
     return 2;
 }
-
 // SIGTERM (systemd stop) and SIGINT (Ctrl+C) cancel one token; everything winds down from it.
 using var stop = new CancellationTokenSource();
 void OnSignal(PosixSignalContext context)

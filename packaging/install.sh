@@ -25,7 +25,8 @@ usage() {
 usage: SENTINELX_KEY=KEY install.sh [--core URL] [--name NAME] [--allow LIST | --monitor-only] [--prefix DIR] [--no-start]
        install.sh --uninstall [--prefix DIR]
   SENTINELX_KEY the enrollment key (sentinelx key show), from the environment; not needed
-                to upgrade. The Node removes it from its config once it has its own secret.
+                to upgrade. It waits in DATA/enrollment.key (mode 0600), never in the config,
+                and the Node deletes it once it has its own secret.
   --core URL    the SentinelX Core (filled in when the Core serves this script)
   --key KEY     the enrollment key as an argument (visible to every local user in ps while
                 this runs: prefer SENTINELX_KEY)
@@ -38,6 +39,8 @@ usage: SENTINELX_KEY=KEY install.sh [--core URL] [--name NAME] [--allow LIST | -
   --prefix DIR  install under DIR instead of /, without a systemd unit
   --no-start    install, but do not start the Node
   --uninstall   stop the Node and remove its binary, config, unit and data
+The config is /etc/sentinelx/node.toml; an upgrade converts an older node.json into it, keeping
+every setting (node.json stays as node.json.bak). sentinelx-node --help lists every setting.
 USAGE
 }
 
@@ -46,7 +49,7 @@ cleanup() { if [ -n "$workdir" ]; then rm -rf "$workdir"; fi; }
 trap cleanup EXIT
 
 # Paths, set by resolve_paths.
-prefix="" bin="" config="" datadir="" unit=""
+prefix="" bin="" config="" legacy_config="" datadir="" unit=""
 
 resolve_paths() {
   if [ -n "$prefix" ]; then
@@ -54,7 +57,9 @@ resolve_paths() {
     prefix="${prefix%/}"
   fi
   bin="$prefix/usr/local/bin/sentinelx-node"
-  config="$prefix/etc/sentinelx/node.json"
+  config="$prefix/etc/sentinelx/node.toml"
+  # Installs before node.toml wrote this; an upgrade converts it.
+  legacy_config="$prefix/etc/sentinelx/node.json"
   datadir="$prefix/var/lib/sentinelx-node"
   unit="/etc/systemd/system/sentinelx-node.service"
 }
@@ -116,24 +121,6 @@ pinned_for() {
   done
 }
 
-json_string() {
-  local s="$1"
-  s="${s//\\/\\\\}"
-  s="${s//\"/\\\"}"
-  printf '"%s"' "$s"
-}
-
-# "exec,files" → ["exec", "files"]; "none" → [] (monitor only).
-json_list() {
-  local out="" item
-  IFS=',' read -ra items <<<"$1"
-  for item in "${items[@]}"; do
-    [ "$item" = none ] && continue
-    out="${out:+$out, }\"$item\""
-  done
-  printf '[%s]' "$out"
-}
-
 # Checks --allow before anything is downloaded: only the four capabilities, or none.
 check_allow() {
   local item
@@ -143,52 +130,59 @@ check_allow() {
   done
 }
 
-# The line for FIELD in the existing node.json ("name": "web-1"), so a re-run without --name keeps it.
-existing_field() {
-  [ -f "$config" ] || return 0
-  grep -m 1 -E "^[[:space:]]*\"$1\"[[:space:]]*:" "$config" | sed -E 's/^[[:space:]]+//; s/,[[:space:]]*$//' || true
+# The Core URL the existing config names, for a re-run of a script that no Core filled in.
+existing_core() {
+  local file
+  for file in "$config" "$legacy_config"; do
+    if [ -f "$file" ]; then
+      sed -n -E 's/^[[:space:]]*"?core"?[[:space:]]*[:=][[:space:]]*"([^"]*)".*$/\1/p' "$file" | head -n 1
+      return 0
+    fi
+  done
 }
 
-write_config() { # CORE KEY NAME ALLOW
-  local core="$1" key="$2" name="$3" allow="$4" fields=() line tmp i
-  fields+=("\"core\": $(json_string "$core")")
+# True when this server has nothing to enroll with: no identity, no waiting key, no key in a config.
+needs_key() {
+  [ ! -f "$datadir/identity.json" ] && [ ! -s "$datadir/enrollment.key" ] \
+    && ! grep -qsE '^[[:space:]]*"?key"?[[:space:]]*[:=]' "$config" "$legacy_config"
+}
+
+# The config goes through the Node itself (config convert / get / set): the same parser and
+# checks as `sentinelx-node run`, so every setting survives and a bad value is named, not mangled.
+configure_node() { # CORE KEY NAME ALLOW
+  local core="$1" key="$2" name="$3" allow="$4" current args=()
+  mkdir -p "$(dirname "$config")"
+  if [ -f "$legacy_config" ] && [ ! -f "$config" ]; then
+    say "converting $legacy_config to $config, keeping every setting"
+    "$bin" config convert --config "$legacy_config" | sed 's/^/install.sh: /' \
+      || die "cannot convert $legacy_config (see above); it is unchanged and the Node still reads it"
+  elif [ -f "$legacy_config" ]; then
+    say "warning: $legacy_config is ignored: the Node reads $config (move node.json aside)"
+  fi
+  mkdir -p "$datadir"
+  chmod 700 "$datadir"
   if [ -n "$key" ]; then
-    fields+=("\"key\": $(json_string "$key")")
-  elif line="$(existing_field key)" && [ -n "$line" ]; then
-    fields+=("$line")
-  elif [ ! -f "$datadir/identity.json" ]; then
-    die "the enrollment key is required for a first install: set SENTINELX_KEY (or --key); sentinelx key show on the Core prints it"
+    # Root-only, written beside and renamed: the key is a secret. It never goes into the config.
+    (umask 077 && printf '%s\n' "$key" >"$datadir/enrollment.key.tmp")
+    mv -f "$datadir/enrollment.key.tmp" "$datadir/enrollment.key"
+    say "the enrollment key waits in $datadir/enrollment.key (mode 0600) until the Node has its own secret"
   fi
-  if [ -n "$name" ]; then
-    fields+=("\"name\": $(json_string "$name")")
-  elif line="$(existing_field name)" && [ -n "$line" ]; then
-    fields+=("$line")
-  fi
-  fields+=("\"dataDir\": $(json_string "$datadir")")
+  # name=value words: a value that starts with -- stays a value.
+  args=("--core=$core" "--data=$datadir")
+  if [ -n "$name" ]; then args+=("--name=$name"); fi
+  # had_allow is install_node's local (bash scopes dynamically); it picks the message shown after.
+  had_allow=0
   if [ -n "$allow" ]; then
-    fields+=("\"allow\": $(json_list "$allow")")
-  elif line="$(existing_field allow)" && [ -n "$line" ]; then
-    fields+=("$line")
+    args+=("--allow=$allow")
+  elif current="$("$bin" config get allow --config "$config" 2>/dev/null)"; then
+    had_allow=1
+    say "keeping the allow list in $config: $current"
   else
     # A new install, or a config from before the Node was closed by default: say it in the file.
-    fields+=("\"allow\": []")
+    args+=(--allow none)
   fi
-  for i in sampleIntervalMs fileRoots dockerSocket; do
-    if line="$(existing_field "$i")" && [ -n "$line" ]; then fields+=("$line"); fi
-  done
-
-  mkdir -p "$(dirname "$config")"
-  # Written beside the old file readable by root only, then renamed over it: the key is a secret.
-  tmp="$(umask 077 && mktemp "$config.XXXXXX")"
-  {
-    echo "{"
-    for i in "${!fields[@]}"; do
-      if [ "$i" -lt $((${#fields[@]} - 1)) ]; then echo "  ${fields[$i]},"; else echo "  ${fields[$i]}"; fi
-    done
-    echo "}"
-  } >"$tmp"
-  chmod 600 "$tmp"
-  mv -f "$tmp" "$config"
+  say "writing $config (mode 0600)"
+  "$bin" config set --config "$config" "${args[@]}" >/dev/null || die "cannot write $config (see above)"
 }
 
 write_unit() {
@@ -214,12 +208,15 @@ EOF
 
 install_node() { # CORE KEY NAME START ALLOW
   local core="$1" key="$2" name="$3" start="$4" allow="$5" rid url expected actual version old=""
-  [ -n "$core" ] || core="$(existing_field core | sed -E 's/^"core"[[:space:]]*:[[:space:]]*"(.*)"$/\1/')"
+  [ -n "$core" ] || core="$(existing_core)"
   [ -n "$core" ] || die "--core URL is required (the address of the SentinelX Core, e.g. http://core.example:5080)"
   case "$core" in http://* | https://*) ;; *) die "--core \"$core\" must start with http:// or https://" ;; esac
   core="${core%/}"
   if [[ "$name" =~ [[:cntrl:]] ]]; then die "--name must not contain control characters"; fi
   if [ -n "$allow" ]; then check_allow "$allow"; fi
+  if [ -z "$key" ] && needs_key; then
+    die "the enrollment key is required for a first install: set SENTINELX_KEY (or --key); sentinelx key show on the Core prints it"
+  fi
 
   rid="$(detect_rid)"
   url="$core/download/sentinelx-node-$rid"
@@ -258,25 +255,19 @@ install_node() { # CORE KEY NAME START ALLOW
   mv -f "$bin.new" "$bin"
 
   local had_allow=0
-  if [ -n "$(existing_field allow)" ]; then had_allow=1; fi
-  say "writing $config (mode 0600)"
-  write_config "$core" "$key" "$name" "$allow"
+  configure_node "$core" "$key" "$name" "$allow"
   case "$allow" in
     none) say "monitor only: the Core cannot run commands, open a terminal, touch files, use Docker or forward ports here" ;;
     "")
-      if [ "$had_allow" = 1 ]; then
-        say "keeping the allow list in $config: $(existing_field allow)"
-      else
+      if [ "$had_allow" = 0 ]; then
         if [ -f "$datadir/identity.json" ]; then
-          say "this config had no allow list (which used to allow everything); it now says \"allow\": [] (monitor only)"
+          say "this config had no allow list (which used to allow everything); it now says allow = [] (monitor only)"
         fi
         say "monitor only: the Core cannot run commands, open a terminal, touch files, use Docker or forward ports here"
         say "to allow more, run this script again with --allow, e.g. --allow exec,files (of exec, shell, files, docker, forward)"
       fi ;;
     *) say "the Core may use only: $allow (each still off until an admin turns it on)" ;;
   esac
-  mkdir -p "$datadir"
-  chmod 700 "$datadir"
   if [ -f "$datadir/identity.json" ]; then say "keeping the Node's identity in $datadir"; fi
 
   local run_cmd
@@ -309,7 +300,7 @@ uninstall_node() {
     systemctl daemon-reload || true
     removed=1
   fi
-  for path in "$bin" "$config"; do
+  for path in "$bin" "$config" "$legacy_config" "$legacy_config.bak"; do
     if [ -e "$path" ]; then
       say "removing $path"
       rm -f "$path"

@@ -41,11 +41,49 @@ internal static class NodeFiles
     }
 
     /// <summary>
-    /// Rewrites <paramref name="configPath"/> without its <c>"key"</c>, keeping every other field
-    /// (mode 0600): once the Node has its own secret, the fleet key has no business on this server.
-    /// True when the file no longer holds a key; false (with the reason) when it could not be rewritten.
+    /// Forgets the fleet key once the Node has its own secret: DATA/enrollment.key is deleted, a
+    /// config file is rewritten without its <c>key</c> (mode 0600, every other line kept). True when
+    /// no key is left there; false (with the reason) when the file could not be changed.
     /// </summary>
-    public static bool RemoveKey(string configPath, out string? error)
+    public static bool ForgetKey(string path, out string? error)
+    {
+        error = null;
+        try
+        {
+            if (Path.GetFileName(path) == NodeSettingsLoader.EnrollmentKeyFile)
+            {
+                File.Delete(path);
+                return true;
+            }
+
+            return ConfigFile.IsJson(path) ? RemoveJsonKey(path, out error) : RemoveTomlKey(path, out error);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            error = ex.Message;
+            return false;
+        }
+    }
+
+    private static bool RemoveTomlKey(string path, out string? error)
+    {
+        var problems = new List<string>();
+        var text = ConfigFile.ReadText(path, problems);
+        if (text is null)
+        {
+            error = string.Join("; ", problems);
+            return false;
+        }
+
+        var without = TomlConfigEditor.Remove(text, NodeSettingsTable.Key.Key!);
+        error = null;
+        if (without == text) return true;
+        WriteSecret(path, System.Text.Encoding.UTF8.GetBytes(without));
+        return true;
+    }
+
+    /// <summary>An older node.json without its <c>"key"</c>.</summary>
+    private static bool RemoveJsonKey(string configPath, out string? error)
     {
         error = null;
         try
@@ -67,7 +105,7 @@ internal static class NodeFiles
             WriteSecret(configPath, buffer.ToArray());
             return true;
         }
-        catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException)
+        catch (JsonException ex)
         {
             error = ex.Message;
             return false;

@@ -8,7 +8,10 @@ internal sealed record NodeSettings
     /// <summary>The enrollment key; only needed until the Node has an identity.</summary>
     public string? Key { get; init; }
 
-    /// <summary>The config file the key was read from, which the Node rewrites without it once enrolled; null when the key came from a flag or the environment.</summary>
+    /// <summary>
+    /// The file the key was read from: the config file, which the Node rewrites without it once
+    /// enrolled, or DATA/enrollment.key, which it deletes; null when the key came from a flag or the environment.
+    /// </summary>
     public string? KeyFile { get; init; }
 
     public string? Name { get; init; }
@@ -16,10 +19,10 @@ internal sealed record NodeSettings
     public int SampleIntervalMs { get; init; } = NodeSettingsLoader.DefaultSampleIntervalMs;
 
     /// <summary>Outbox bound: oldest samples are dropped past this size…</summary>
-    public long OutboxMaxBytes { get; init; } = 100L * 1024 * 1024;
+    public long OutboxMaxBytes { get; init; } = NodeSettingsTable.OutboxMaxBytes.Default;
 
     /// <summary>…or past this age.</summary>
-    public TimeSpan OutboxMaxAge { get; init; } = TimeSpan.FromDays(7);
+    public TimeSpan OutboxMaxAge { get; init; } = NodeSettingsTable.OutboxMaxAge.Default;
 
     /// <summary>
     /// The capabilities this server's owner allows (see <see cref="Shared.Protocol.Capabilities"/>).
@@ -59,39 +62,6 @@ internal sealed record ForwardTargetRules
 {
     public IReadOnlyList<System.Net.IPNetwork> Allow { get; init; } = [];
     public IReadOnlyList<System.Net.IPNetwork> Deny { get; init; } = [];
-}
-
-/// <summary>The shape of <c>/etc/sentinelx/node.json</c> (camelCase, written by the install script).</summary>
-internal sealed record NodeFileConfig
-{
-    public string? Core { get; init; }
-    public string? Key { get; init; }
-    public string? Name { get; init; }
-    public string? DataDir { get; init; }
-    public int? SampleIntervalMs { get; init; }
-
-    /// <summary>Capabilities to allow, e.g. <c>["exec","files"]</c>; <c>[]</c> or absent is monitor-only.</summary>
-    public IReadOnlyList<string>? Allow { get; init; }
-
-    public IReadOnlyList<string>? FileRoots { get; init; }
-    public bool? FileSpecialModes { get; init; }
-    public string? DockerSocket { get; init; }
-
-    /// <summary>UDP sessions per forward rule (default 1024) and per client address (default 256).</summary>
-    public int? UdpMaxSessions { get; init; }
-    public int? UdpMaxSessionsPerSource { get; init; }
-
-    /// <summary><c>{"allow": ["127.0.0.0/8"], "deny": ["10.0.0.0/8"]}</c>: CIDRs (or single addresses) for forward targets.</summary>
-    public ForwardTargetsFileConfig? ForwardTargets { get; init; }
-
-    public bool? ForwardPrivilegedPorts { get; init; }
-}
-
-/// <summary>The <c>forwardTargets</c> object of <c>node.json</c>.</summary>
-internal sealed record ForwardTargetsFileConfig
-{
-    public IReadOnlyList<string>? Allow { get; init; }
-    public IReadOnlyList<string>? Deny { get; init; }
 }
 
 /// <summary>Facts about the machine the defaults depend on; tests pass their own.</summary>

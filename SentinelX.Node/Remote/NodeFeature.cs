@@ -34,7 +34,7 @@ internal sealed class SessionContext(NodeSettings settings, StreamDialer streams
         if (!settings.Allow.Contains(capability))
         {
             throw new JsonRpcException(JsonRpcErrorCodes.CapabilityForbidden,
-                $"this server's own config does not allow {capability} (\"allow\" in /etc/sentinelx/node.json, or --monitor-only)");
+                $"this server's own config does not allow {capability} (\"allow\" in /etc/sentinelx/node.toml, or --monitor-only)");
         }
     }
 }

@@ -81,13 +81,16 @@ public static class ForwardRefusals
     /// <summary>In the error of a kernel-mode port a running service on the Node holds.</summary>
     public const string HeldPort = "is held by a running service on this Node";
 
-    /// <summary>In the error of a kernel-mode port below 1024 the Node's owner did not allow.</summary>
-    public const string PrivilegedPort = "\"forwardPrivilegedPorts\": true";
+    /// <summary>In the error of a kernel-mode port below 1024 the Node's owner did not allow (the line of node.toml that allows it).</summary>
+    public const string PrivilegedPort = "forwardPrivilegedPorts = true";
+
+    /// <summary>Legacy: the same refusal from a Node that still read node.json.</summary>
+    public const string PrivilegedPortJson = "\"forwardPrivilegedPorts\": true";
 
     /// <summary>True for a placement error by which the Node refuses what its owner does not allow.</summary>
     public static bool IsOwnerRefusal(string error) =>
         error.Contains(TargetPolicy, StringComparison.Ordinal) || error.Contains(HeldPort, StringComparison.Ordinal)
-        || error.Contains(PrivilegedPort, StringComparison.Ordinal);
+        || error.Contains(PrivilegedPort, StringComparison.Ordinal) || error.Contains(PrivilegedPortJson, StringComparison.Ordinal);
 }
 
 /// <summary>A placement's state as the Node reports it.</summary>

@@ -170,7 +170,7 @@ public sealed class ForwardTrafficTests(ForwardFixture fx) : IClassFixture<Forwa
             var body = await response.Content.ReadAsStringAsync();
             response.StatusCode.Should().Be(HttpStatusCode.Conflict, body);
             JsonDocument.Parse(body).RootElement.GetProperty("detail").GetString().Should().StartWith(
-                $"target {shown} is refused by this Node's forwardTargets policy ({reason}); allow it in /etc/sentinelx/node.json");
+                $"target {shown} is refused by this Node's forwardTargets policy ({reason}); allow it in /etc/sentinelx/node.toml");
         }
 
         var all = await CoreInstance.GetJsonAsync<List<RuleView>>(fx.Admin, "/api/v1/forwards");

@@ -55,12 +55,13 @@ public sealed class InstallTests : IAsyncLifetime
         var layout = new Layout(prefix);
         (await File.ReadAllBytesAsync(layout.Binary)).Should().Equal(await File.ReadAllBytesAsync(Binaries.Node));
         File.GetUnixFileMode(layout.Binary).Should().HaveFlag(UnixFileMode.UserExecute);
-        File.GetUnixFileMode(layout.Config).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite, "node.json holds the enrollment key");
-        var config = JsonDocument.Parse(await File.ReadAllTextAsync(layout.Config)).RootElement;
-        config.GetProperty("core").GetString().Should().Be(_core.Url);
-        config.GetProperty("key").GetString().Should().Be(key);
-        config.GetProperty("name").GetString().Should().Be("installed-by-script");
-        config.GetProperty("dataDir").GetString().Should().Be(layout.DataDir, "with --prefix the Node's data stays under the prefix");
+        File.GetUnixFileMode(layout.Config).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite, "only root reads the server's own locks");
+        (await File.ReadAllTextAsync(layout.Config)).Should().NotContain(key, "the enrollment key is never written into the config");
+        (await File.ReadAllTextAsync(layout.KeyFile)).Trim().Should().Be(key);
+        File.GetUnixFileMode(layout.KeyFile).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite, "the key waits readable by root only");
+        (await ConfigGetAsync(layout, "core")).Should().Be(_core.Url);
+        (await ConfigGetAsync(layout, "name")).Should().Be("installed-by-script");
+        (await ConfigGetAsync(layout, "dataDir")).Should().Be(layout.DataDir, "with --prefix the Node's data stays under the prefix");
 
         // The user pastes the command the script printed.
         var command = install.Stdout.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith(layout.Binary + " run", StringComparison.Ordinal));
@@ -78,9 +79,8 @@ public sealed class InstallTests : IAsyncLifetime
 
         var identity = await File.ReadAllTextAsync(Path.Combine(layout.DataDir, "identity.json"));
         identity.Should().Contain(nodeId);
-        var enrolled = JsonDocument.Parse(await File.ReadAllTextAsync(layout.Config)).RootElement;
-        enrolled.TryGetProperty("key", out _).Should().BeFalse("the Node drops the fleet key once it has its own secret");
-        enrolled.GetProperty("name").GetString().Should().Be("installed-by-script");
+        File.Exists(layout.KeyFile).Should().BeFalse("the Node deletes the fleet key once it has its own secret");
+        (await ConfigGetAsync(layout, "name")).Should().Be("installed-by-script");
         File.GetUnixFileMode(layout.Config).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
         // Run again without a key, as an upgrade would be: the binary is replaced, config and identity stay.
@@ -88,9 +88,8 @@ public sealed class InstallTests : IAsyncLifetime
 
         upgrade.Code.Should().Be(0, upgrade.ToString());
         upgrade.Stdout.Should().Contain("upgrading " + layout.Binary).And.Contain("keeping the Node's identity");
-        var kept = JsonDocument.Parse(await File.ReadAllTextAsync(layout.Config)).RootElement;
-        kept.TryGetProperty("key", out _).Should().BeFalse("an upgrade does not bring the key back");
-        kept.GetProperty("name").GetString().Should().Be("installed-by-script");
+        File.Exists(layout.KeyFile).Should().BeFalse("an upgrade does not bring the key back");
+        (await ConfigGetAsync(layout, "name")).Should().Be("installed-by-script");
         File.GetUnixFileMode(layout.Config).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
         (await File.ReadAllTextAsync(Path.Combine(layout.DataDir, "identity.json"))).Should().Be(identity);
 
@@ -117,11 +116,10 @@ public sealed class InstallTests : IAsyncLifetime
         var install = await RunScriptAsync(script, "--prefix", prefix, "--no-start", "--key", await _core.EnrollmentKeyAsync(), "--name", "watch-only", "--monitor-only");
         install.Code.Should().Be(0, install.ToString());
         install.Stdout.Should().Contain("monitor only");
-        JsonDocument.Parse(await File.ReadAllTextAsync(layout.Config)).RootElement.GetProperty("allow").GetArrayLength().Should().Be(0);
+        (await ConfigGetAsync(layout, "allow")).Should().Be("none");
 
         (await RunScriptAsync(script, "--prefix", prefix, "--no-start")).Code.Should().Be(0);
-        JsonDocument.Parse(await File.ReadAllTextAsync(layout.Config)).RootElement.GetProperty("allow").GetArrayLength()
-            .Should().Be(0, "an upgrade without --allow keeps what the owner chose");
+        (await ConfigGetAsync(layout, "allow")).Should().Be("none", "an upgrade without --allow keeps what the owner chose");
 
         using var admin = await _core.ClientAsync();
         var command = $"{layout.Binary} run --config {layout.Config}";
@@ -135,6 +133,64 @@ public sealed class InstallTests : IAsyncLifetime
         }, TimeSpan.FromSeconds(10), "allow list reported");
         view.Capabilities.Should().OnlyContain(c => c.Enabled && c.AllowedByNode == false && !c.Usable,
             "the admin's switch cannot open the server owner's lock");
+    }
+
+    [Fact]
+    public async Task An_upgrade_turns_an_older_node_json_into_node_toml_keeping_every_setting_and_the_node_still_enrolls()
+    {
+        var script = await _core.Http.GetStringAsync("/install.sh");
+        var prefix = Path.Combine(_work, "server");
+        var layout = new Layout(prefix);
+        var key = await _core.EnrollmentKeyAsync();
+        // What an install before node.toml left: the key in the config, every kind of setting the owner set.
+        Directory.CreateDirectory(Path.GetDirectoryName(layout.LegacyConfig)!);
+        await File.WriteAllTextAsync(layout.LegacyConfig, $$"""
+            {
+              "core": "{{_core.Url}}",
+              "key": "{{key}}",
+              "name": "from-json",
+              "dataDir": "{{layout.DataDir}}",
+              "allow": ["files", "forward"],
+              "sampleIntervalMs": 2000,
+              "fileRoots": ["/srv/www", "/var/log"],
+              "fileSpecialModes": true,
+              "forwardTargets": {"allow": ["127.0.0.0/8", "::1"], "deny": ["10.0.0.0/8"]},
+              "forwardPrivilegedPorts": true,
+              "udpMaxSessions": 4000,
+              "udpMaxSessionsPerSource": 64
+            }
+            """);
+        File.SetUnixFileMode(layout.LegacyConfig, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+
+        var upgrade = await RunScriptAsync(script, "--prefix", prefix, "--no-start");
+
+        upgrade.Code.Should().Be(0, upgrade.ToString());
+        upgrade.Stdout.Should().Contain("converting " + layout.LegacyConfig).And.Contain("keeping the allow list in " + layout.Config + ": files,forward");
+        File.Exists(layout.LegacyConfig).Should().BeFalse();
+        File.Exists(layout.LegacyConfig + ".bak").Should().BeTrue("the old file is moved aside, not lost");
+        File.GetUnixFileMode(layout.Config).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        (await File.ReadAllTextAsync(layout.Config)).Should().NotContain(key, "the key moves out of the config");
+        (await File.ReadAllTextAsync(layout.KeyFile)).Trim().Should().Be(key);
+        var expected = new Dictionary<string, string>
+        {
+            ["core"] = _core.Url, ["name"] = "from-json", ["dataDir"] = layout.DataDir, ["allow"] = "files,forward", ["sampleIntervalMs"] = "2000",
+            ["fileRoots"] = "/srv/www,/var/log", ["fileSpecialModes"] = "true", ["forwardTargets.allow"] = "127.0.0.0/8,::1",
+            ["forwardTargets.deny"] = "10.0.0.0/8", ["forwardPrivilegedPorts"] = "true", ["udpMaxSessions"] = "4000", ["udpMaxSessionsPerSource"] = "64",
+        };
+        foreach (var (setting, value) in expected) (await ConfigGetAsync(layout, setting)).Should().Be(value, setting);
+
+        // The unit (or script) of the old install still names node.json: the Node finds node.toml beside it and enrolls.
+        using var admin = await _core.ClientAsync();
+        await using var node = StartPrinted($"{layout.Binary} run --config {layout.LegacyConfig}", Guid.NewGuid().ToString("N"));
+        var id = (await OnlineAsync(admin, "from-json", node)).Id;
+        await Eventually.WaitAsync(() => Task.FromResult(!File.Exists(layout.KeyFile)), TimeSpan.FromSeconds(10), "the key file deleted", () => node.Output);
+        var view = await Eventually.ValueAsync(async () =>
+        {
+            var v = await CoreInstance.GetJsonAsync<CapabilitiesView>(admin, $"/api/v1/nodes/{id}/capabilities");
+            return v.Capabilities.All(c => c.AllowedByNode is not null) ? v : null;
+        }, TimeSpan.FromSeconds(10), "allow list reported");
+        view.Capabilities.Where(c => c.AllowedByNode == true).Select(c => c.Name).Should().BeEquivalentTo(["files", "forward"]);
+        node.Output.Should().Contain("was converted to " + layout.Config);
     }
 
     [Fact]
@@ -213,8 +269,23 @@ public sealed class InstallTests : IAsyncLifetime
     private sealed record Layout(string Prefix)
     {
         public string Binary => Path.Combine(Prefix, "usr/local/bin/sentinelx-node");
-        public string Config => Path.Combine(Prefix, "etc/sentinelx/node.json");
+        public string Config => Path.Combine(Prefix, "etc/sentinelx/node.toml");
+        public string LegacyConfig => Path.Combine(Prefix, "etc/sentinelx/node.json");
+        public string KeyFile => Path.Combine(DataDir, "enrollment.key");
         public string DataDir => Path.Combine(Prefix, "var/lib/sentinelx-node");
+    }
+
+    /// <summary>One setting of the installed node.toml, as the installed Node reads it.</summary>
+    private static async Task<string?> ConfigGetAsync(Layout layout, string key)
+    {
+        var info = new ProcessStartInfo(layout.Binary) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "config", "get", key, "--config", layout.Config }) info.ArgumentList.Add(arg);
+        using var process = Process.Start(info)!;
+        var stdout = await process.StandardOutput.ReadToEndAsync();
+        var stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        process.ExitCode.Should().BeOneOf([0, 1], stderr);
+        return process.ExitCode == 0 ? stdout.TrimEnd('\n') : null;
     }
 
     private sealed record ScriptRun(int Code, string Stdout, string Stderr)

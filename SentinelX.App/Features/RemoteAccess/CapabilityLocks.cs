@@ -36,7 +36,7 @@ public sealed class CapabilityLocks(NodeRegistry registry, IDbContextFactory<Sen
         if (nodeForbids || node.Allowed is null)
         {
             return new NodeFailure(403, $"{capability} is not allowed by the server's own config",
-                $"node {node.Name} ({node.Id}) does not allow {capability} in its own config (\"allow\" in /etc/sentinelx/node.json, or installed with --monitor-only); only someone with access to that server can change it", NodeLock);
+                $"node {node.Name} ({node.Id}) does not allow {capability} in its own config (\"allow\" in /etc/sentinelx/node.toml, or installed with --monitor-only); only someone with access to that server can change it", NodeLock);
         }
 
         return null;

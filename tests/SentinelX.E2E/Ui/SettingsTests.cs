@@ -63,10 +63,9 @@ public sealed class SettingsTests(BrowserFixture browser) : IAsyncLifetime
         var prefix = Path.Combine(_work, "server");
         var install = await RunAsync("bash", "-c", command.Replace("bash \"$f\"", $"bash \"$f\" --prefix {prefix} --no-start --name ui-added", StringComparison.Ordinal));
         install.Code.Should().Be(0, install.Output);
-        var config = Path.Combine(prefix, "etc/sentinelx/node.json");
-        var written = JsonDocument.Parse(await File.ReadAllTextAsync(config)).RootElement;
-        written.GetProperty("key").GetString().Should().Be(key);
-        written.GetProperty("allow").EnumerateArray().Select(e => e.GetString()).Should().Equal("exec");
+        var config = Path.Combine(prefix, "etc/sentinelx/node.toml");
+        (await File.ReadAllTextAsync(config)).Should().Contain("allow = [\"exec\"]").And.NotContain(key, "the enrollment key is never written into the config");
+        (await File.ReadAllTextAsync(Path.Combine(prefix, "var/lib/sentinelx-node/enrollment.key"))).Trim().Should().Be(key);
 
         await using var node = ManagedProcess.Start(Path.Combine(prefix, "usr/local/bin/sentinelx-node"), ["run", "--config", config], _work,
             new Dictionary<string, string> { ["SENTINELX_NODE_MACHINE_ID"] = Guid.NewGuid().ToString("N") });

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace SentinelX.Tests.Files;
 
-/// <summary>The files settings of node.json: where file operations may reach, and whether special mode bits may be set.</summary>
+/// <summary>The files settings of the Node's config: where file operations may reach, and whether special mode bits may be set.</summary>
 public sealed class FilesSettingsTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("sx-files-config-").FullName;
@@ -12,9 +12,9 @@ public sealed class FilesSettingsTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private (NodeSettings? Settings, IReadOnlyList<string> Errors) Load(params string[] args) =>
+    private NodeSettingsResult Load(params string[] args) =>
         NodeSettingsLoader.Load(["--core", "http://a", "--key", "k", .. args], name => _env.GetValueOrDefault(name),
-            new NodeHost(Path.Combine(_dir, "node.json"), IsRoot: true, Path.Combine(_dir, "home")));
+            new NodeHost(Path.Combine(_dir, "node.toml"), IsRoot: true, Path.Combine(_dir, "home")));
 
     [Fact]
     public void Without_file_roots_the_node_reaches_only_narrow_documented_places()
@@ -32,7 +32,7 @@ public sealed class FilesSettingsTests : IDisposable
     {
         Load().Settings!.FileSpecialModes.Should().BeFalse();
 
-        File.WriteAllText(Path.Combine(_dir, "node.json"), """{"fileSpecialModes":true}""");
+        File.WriteAllText(Path.Combine(_dir, "node.toml"), "fileSpecialModes = true\n");
         Load().Settings!.FileSpecialModes.Should().BeTrue();
         _env["SENTINELX_NODE_FILE_SPECIAL_MODES"] = "false";
         Load().Settings!.FileSpecialModes.Should().BeFalse("the environment overrides the file");
@@ -54,7 +54,7 @@ public sealed class FilesSettingsTests : IDisposable
     [Fact]
     public void A_special_modes_value_in_the_file_must_be_a_boolean()
     {
-        File.WriteAllText(Path.Combine(_dir, "node.json"), """{"fileSpecialModes":"yes please"}""");
-        Load().Errors.Should().ContainSingle().Which.Should().Contain("is not valid");
+        File.WriteAllText(Path.Combine(_dir, "node.toml"), "fileSpecialModes = \"yes please\"\n");
+        Load().Errors.Should().ContainSingle().Which.Should().EndWith(":1: fileSpecialModes: must be true or false, not a string");
     }
 }

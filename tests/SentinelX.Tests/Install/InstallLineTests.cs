@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using FluentAssertions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -31,11 +30,26 @@ public sealed class InstallLineTests : IAsyncLifetime
 
     /// <summary>What the stand-in serves; tests replace these to tamper.</summary>
     private string _script = "";
-    private byte[] _binary = Encoding.UTF8.GetBytes("#!/bin/sh\necho sentinelx-node 9.9.9-test\n");
+    /// <summary>A stand-in binary that runs the real Node program (built beside the tests): the script writes node.toml through it.</summary>
+    private byte[] _binary = Encoding.UTF8.GetBytes($"#!/bin/sh\nexec dotnet \"{Path.Combine(AppContext.BaseDirectory, "sentinelx-node.dll")}\" \"$@\"\n");
     private string? _binarySha;
 
     private string Prefix => Path.Combine(_work, "server");
-    private string Config => Path.Combine(Prefix, "etc/sentinelx/node.json");
+    private string Config => Path.Combine(Prefix, "etc/sentinelx/node.toml");
+    private string DataDir => Path.Combine(Prefix, "var/lib/sentinelx-node");
+
+    /// <summary>What node.toml says, read by the Node's own reader.</summary>
+    private Dictionary<string, string> Written()
+    {
+        var errors = new List<string>();
+        var entries = SentinelX.Node.Config.ConfigFile.Read(Config, errors);
+        errors.Should().BeEmpty();
+        return entries!.ToDictionary(e => e.Setting.Key!, e =>
+        {
+            e.Setting.TryRead(e.Value, out var value, out _).Should().BeTrue();
+            return e.Setting.Show(value!);
+        });
+    }
     private string Binary => Path.Combine(Prefix, "usr/local/bin/sentinelx-node");
 
     public async Task InitializeAsync()
@@ -74,9 +88,13 @@ public sealed class InstallLineTests : IAsyncLifetime
         result.Code.Should().Be(0, result.Output);
         result.Output.Should().Contain("verifying the SHA-256 checksum pinned in this script");
         (await File.ReadAllBytesAsync(Binary)).Should().Equal(_binary);
-        var config = JsonDocument.Parse(await File.ReadAllTextAsync(Config)).RootElement;
-        config.GetProperty("key").GetString().Should().Be(Key, "SENTINELX_KEY reaches the script");
-        config.GetProperty("allow").EnumerateArray().Select(e => e.GetString()).Should().Equal("exec", "files");
+        var config = Written();
+        config.Should().NotContainKey("key", "the enrollment key is never written into the config");
+        (await File.ReadAllTextAsync(Config)).Should().NotContain(Key);
+        (await File.ReadAllTextAsync(Path.Combine(DataDir, "enrollment.key"))).Should().Be(Key + "\n", "SENTINELX_KEY reaches the script");
+        File.GetUnixFileMode(Path.Combine(DataDir, "enrollment.key")).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.GetUnixFileMode(Config).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        config["allow"].Should().Be("exec,files");
     }
 
     [Fact]
@@ -113,10 +131,11 @@ public sealed class InstallLineTests : IAsyncLifetime
         var fresh = await RunAsync(Line(_binary));
         fresh.Code.Should().Be(0, fresh.Output);
         fresh.Output.Should().Contain("monitor only").And.Contain("--allow");
-        JsonDocument.Parse(await File.ReadAllTextAsync(Config)).RootElement.GetProperty("allow").GetArrayLength().Should().Be(0);
+        Written()["allow"].Should().Be("none");
 
-        // A config written before the Node was closed by default, by a Node that has enrolled.
-        await File.WriteAllTextAsync(Config, $$"""
+        // A node.json written before the Node was closed by default, by a Node that has enrolled.
+        File.Delete(Config);
+        await File.WriteAllTextAsync(Path.ChangeExtension(Config, ".json"), $$"""
             {
               "core": "{{_url}}",
               "name": "old",
@@ -127,17 +146,18 @@ public sealed class InstallLineTests : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(Prefix, "var/lib/sentinelx-node/identity.json"), "{}");
         var upgrade = await RunAsync(Line(_binary));
         upgrade.Code.Should().Be(0, upgrade.Output);
-        upgrade.Output.Should().Contain("had no allow list").And.Contain("monitor only");
-        var closed = JsonDocument.Parse(await File.ReadAllTextAsync(Config)).RootElement;
-        closed.GetProperty("allow").GetArrayLength().Should().Be(0);
-        closed.GetProperty("name").GetString().Should().Be("old");
+        upgrade.Output.Should().Contain("converting").And.Contain("had no allow list").And.Contain("monitor only");
+        var closed = Written();
+        closed["allow"].Should().Be("none");
+        closed["name"].Should().Be("old");
+        File.Exists(Path.ChangeExtension(Config, ".json")).Should().BeFalse();
+        File.Exists(Path.ChangeExtension(Config, ".json.bak")).Should().BeTrue();
 
         (await RunAsync(Line(_binary, "docker"))).Code.Should().Be(0);
         var kept = await RunAsync(Line(_binary));
         kept.Code.Should().Be(0, kept.Output);
         kept.Output.Should().Contain("keeping the allow list");
-        JsonDocument.Parse(await File.ReadAllTextAsync(Config)).RootElement.GetProperty("allow").EnumerateArray()
-            .Select(e => e.GetString()).Should().Equal("docker");
+        Written()["allow"].Should().Be("docker");
     }
 
     private static string Hex(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));

@@ -210,6 +210,49 @@ public sealed class NodeAgentTests : IDisposable
     }
 
     [Fact]
+    public async Task Once_enrolled_the_node_removes_the_key_line_from_node_toml_and_keeps_every_other_line()
+    {
+        await using var core = await FakeCore.StartAsync();
+        var config = Path.Combine(_data, "node.toml");
+        var before = $"""
+            # the owner's own note
+            core = "{core.Url}"
+            key = "enroll-key" # pasted by hand
+            name = "web-1"
+
+            [forwardTargets]
+            allow = ["127.0.0.0/8"]
+            """;
+        File.WriteAllText(config, before);
+        using var stop = new CancellationTokenSource();
+        var agent = StartAgent(core.Url, stop.Token, keyFile: config);
+
+        await WaitUntil(() => core.State.Hellos.Count >= 1 && !File.ReadAllText(config).Contains("enroll-key", StringComparison.Ordinal));
+        await stop.CancelAsync();
+        await agent.WaitAsync(TimeSpan.FromSeconds(10));
+
+        File.ReadAllText(config).Should().Be(before.Replace("key = \"enroll-key\" # pasted by hand\n", "", StringComparison.Ordinal));
+        File.GetUnixFileMode(config).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+
+    [Fact]
+    public async Task Once_enrolled_the_node_deletes_the_enrollment_key_file_the_install_script_left()
+    {
+        await using var core = await FakeCore.StartAsync();
+        var keyFile = Path.Combine(_data, "enrollment.key");
+        File.WriteAllText(keyFile, "enroll-key\n");
+        using var stop = new CancellationTokenSource();
+        var agent = StartAgent(core.Url, stop.Token, keyFile: keyFile);
+
+        await WaitUntil(() => core.State.Hellos.Count >= 1 && !File.Exists(keyFile));
+        await stop.CancelAsync();
+        await agent.WaitAsync(TimeSpan.FromSeconds(10));
+
+        File.Exists(Path.Combine(_data, "identity.json")).Should().BeTrue();
+        _log.Should().Contain(l => l.Contains("removed the enrollment key from " + keyFile, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_known_machine_waits_for_approval_then_joins_as_the_old_node()
     {
         await using var core = await FakeCore.StartAsync();

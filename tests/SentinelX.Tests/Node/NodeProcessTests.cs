@@ -28,7 +28,24 @@ public sealed class NodeProcessTests : IDisposable
         stdout.Should().BeEmpty();
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         lines.Should().ContainSingle();
-        lines[0].Should().Contain("core URL \"nonsense\"").And.Contain("enrollment key is required").And.Contain("sample interval 5 ms");
+        lines[0].Should().Contain("--core: \"nonsense\" must be an absolute").And.Contain("enrollment key is required").And.Contain("--interval-ms: 5 must be within");
+    }
+
+    [Fact]
+    public async Task A_hostile_config_file_gives_one_error_line_and_exit_code_2_not_a_crash()
+    {
+        var config = Path.Combine(_data, "node.toml");
+        File.WriteAllText(config, "core = \"http://a\"\nname = " + new string('[', 100_000) + new string(']', 100_000) + "\n");
+        var (code, stdout, stderr) = await RunAsync(["run", "--config", config, "--data", _data]);
+        code.Should().Be(2);
+        stdout.Should().BeEmpty();
+        stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().ContainSingle()
+            .Which.Should().StartWith($"sentinelx-node: invalid settings: {config}:2:").And.Contain("maximum depth");
+
+        File.WriteAllText(config, "core = \"http://a\"\nkey = \"k\"\nallow = [\"exec\"]\nalow = [\"files\"]\n");
+        (code, _, stderr) = await RunAsync(["run", "--config", config, "--data", _data]);
+        code.Should().Be(2);
+        stderr.Trim().Should().Be($"sentinelx-node: invalid settings: {config}:4: unknown key alow (did you mean allow?)");
     }
 
     [Fact]
@@ -61,7 +78,7 @@ public sealed class NodeProcessTests : IDisposable
         };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sentinelx-node.dll"));
         foreach (var a in args) info.ArgumentList.Add(a);
-        // Keep the machine's real /etc/sentinelx/node.json (if any) out of the test.
+        // Keep the machine's real /etc/sentinelx/node.toml (if any) out of the test.
         info.Environment["SENTINELX_NODE_CORE"] = "";
         foreach (var (k, v) in env ?? []) info.Environment[k] = v;
         return Process.Start(info)!;

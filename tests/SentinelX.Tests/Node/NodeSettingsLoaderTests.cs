@@ -13,9 +13,14 @@ public sealed class NodeSettingsLoaderTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private NodeHost Host(bool root = false) => new(Path.Combine(_dir, "node.json"), root, Path.Combine(_dir, "home"));
+    private NodeHost Host(bool root = false) => new(Path.Combine(_dir, "node.toml"), root, Path.Combine(_dir, "home"));
 
-    private (NodeSettings? Settings, IReadOnlyList<string> Errors) Load(params string[] args) =>
+    private string Toml => Path.Combine(_dir, "node.toml");
+
+    /// <summary>An older install's file, beside where node.toml would be.</summary>
+    private string Json => Path.Combine(_dir, "node.json");
+
+    private NodeSettingsResult Load(params string[] args) =>
         NodeSettingsLoader.Load(args, name => _env.GetValueOrDefault(name), Host());
 
     [Fact]
@@ -39,15 +44,13 @@ public sealed class NodeSettingsLoaderTests : IDisposable
     [Fact]
     public void Flags_override_environment_which_overrides_the_file()
     {
-        File.WriteAllText(Path.Combine(_dir, "node.json"), """
-            {
-              // written by the install script
-              "core": "http://file:5080",
-              "key": "file-key",
-              "name": "file-name",
-              "dataDir": "/tmp/file-data",
-              "sampleIntervalMs": 2000,
-            }
+        File.WriteAllText(Toml, """
+            # written by the install script
+            core = "http://file:5080"
+            key = "file-key"
+            name = "file-name"
+            dataDir = "/tmp/file-data"
+            sampleIntervalMs = 2000
             """);
         _env["SENTINELX_NODE_KEY"] = "env-key";
         _env["SENTINELX_NODE_NAME"] = "env-name";
@@ -93,7 +96,7 @@ public sealed class NodeSettingsLoaderTests : IDisposable
             .And.Contain("\"ftp://core\" must be an absolute http:// or https:// URL")
             .And.Contain("enrollment key is required")
             .And.Contain("name must be 1 to 64 characters")
-            .And.Contain("sample interval 10 ms must be within 250 to 60000 ms");
+            .And.Contain("--interval-ms: 10 must be within 250 to 60000 ms");
     }
 
     [Fact]
@@ -103,11 +106,11 @@ public sealed class NodeSettingsLoaderTests : IDisposable
         Load("--core", "http://a", "--key", "k", "--interval-ms", "fast").Errors.Should()
             .ContainSingle().Which.Should().Contain("\"fast\" is not a whole number");
 
-        File.WriteAllText(Path.Combine(_dir, "node.json"), "{ \"core\": ");
-        Load("--core", "http://a", "--key", "k").Errors.Should().ContainSingle().Which.Should().Contain("is not valid");
+        File.WriteAllText(Toml, "core = ");
+        Load("--core", "http://a", "--key", "k").Errors.Should().ContainSingle().Which.Should().StartWith(Toml + ":1:8: ");
 
-        File.WriteAllText(Path.Combine(_dir, "node.json"), """{"core":"http://a","key":"k","sampleInterval":500}""");
-        Load("--core", "http://a", "--key", "k").Errors.Should().ContainSingle().Which.Should().Contain("'sampleInterval'");
+        File.WriteAllText(Toml, "core = \"http://a\"\nkey = \"k\"\nsampleInterval = 500\n");
+        Load("--core", "http://a", "--key", "k").Errors.Should().ContainSingle().Which.Should().StartWith(Toml + ":3: unknown key sampleInterval");
     }
 
     [Fact]
@@ -125,10 +128,10 @@ public sealed class NodeSettingsLoaderTests : IDisposable
     public void Nothing_but_monitoring_is_allowed_unless_the_owner_says_otherwise()
     {
         Load("--core", "http://a", "--key", "k").Settings!.Allow.Should().BeEmpty("a Node is closed by default");
-        File.WriteAllText(Path.Combine(_dir, "node.json"), """{"core":"http://a","key":"k"}""");
-        Load().Settings!.Allow.Should().BeEmpty("a config without \"allow\" is monitor-only too");
+        File.WriteAllText(Toml, "core = \"http://a\"\nkey = \"k\"\n");
+        Load().Settings!.Allow.Should().BeEmpty("a config without allow is monitor-only too");
         new NodeSettings { Core = new Uri("http://a"), DataDir = _dir }.Allow.Should().BeEmpty();
-        File.Delete(Path.Combine(_dir, "node.json"));
+        File.Delete(Toml);
         Load("--core", "http://a", "--key", "k", "--monitor-only").Settings!.Allow.Should().BeEmpty();
         Load("--core", "http://a", "--key", "k", "--allow", "files, EXEC").Settings!.Allow.Should().BeEquivalentTo(["exec", "files"]);
         Load("--core", "http://a", "--key", "k", "--allow", "none").Settings!.Allow.Should().BeEmpty();
@@ -137,10 +140,16 @@ public sealed class NodeSettingsLoaderTests : IDisposable
     [Fact]
     public void The_allow_list_comes_from_the_file_unless_a_flag_or_the_environment_says_otherwise()
     {
-        File.WriteAllText(Path.Combine(_dir, "node.json"), """{"core":"http://a","key":"k","allow":[],"fileRoots":["/srv/www/","/home"],"dockerSocket":"/run/podman/podman.sock"}""");
+        File.WriteAllText(Toml, """
+            core = "http://a"
+            key = "k"
+            allow = []
+            fileRoots = ["/srv/www/", "/home"]
+            dockerSocket = "/run/podman/podman.sock"
+            """);
         var (settings, errors) = Load();
         errors.Should().BeEmpty();
-        settings!.Allow.Should().BeEmpty("[] in node.json is monitor-only");
+        settings!.Allow.Should().BeEmpty("[] in node.toml is monitor-only");
         settings.FileRoots.Should().Equal("/srv/www", "/home");
         settings.DockerSocket.Should().Be("/run/podman/podman.sock");
 
@@ -150,14 +159,26 @@ public sealed class NodeSettingsLoaderTests : IDisposable
     }
 
     [Fact]
-    public void Only_a_key_read_from_the_config_file_is_marked_for_removal_from_it()
+    public void Only_a_key_read_from_a_file_is_marked_for_removal_from_it()
     {
-        var path = Path.Combine(_dir, "node.json");
-        File.WriteAllText(path, """{"core":"http://a","key":"from-file"}""");
-        Load().Settings!.KeyFile.Should().Be(path);
+        File.WriteAllText(Toml, "core = \"http://a\"\nkey = \"from-file\"\n");
+        Load().Settings!.KeyFile.Should().Be(Toml);
         Load("--key", "from-flag").Settings!.KeyFile.Should().BeNull("a key given as a flag is never written anywhere");
         _env["SENTINELX_NODE_KEY"] = "from-env";
         Load().Settings!.KeyFile.Should().BeNull();
+
+        // The install script's way: the key waits in the data directory, never in the config.
+        _env.Remove("SENTINELX_NODE_KEY");
+        var data = Path.Combine(_dir, "data");
+        Directory.CreateDirectory(data);
+        File.WriteAllText(Toml, $"core = \"http://a\"\ndataDir = \"{data}\"\n");
+        File.WriteAllText(Path.Combine(data, "enrollment.key"), "sxk_waiting\n");
+        var waiting = Load().Settings!;
+        waiting.Key.Should().Be("sxk_waiting");
+        waiting.KeyFile.Should().Be(Path.Combine(data, "enrollment.key"));
+        Load("--key", "from-flag").Settings!.KeyFile.Should().BeNull("a flag wins over the waiting file, which stays");
+        File.WriteAllText(Path.Combine(data, "enrollment.key"), "sxk\u0001bad");
+        Load().Errors.Should().ContainSingle().Which.Should().Contain("enrollment.key").And.Contain("control characters");
     }
 
     [Fact]
@@ -167,8 +188,8 @@ public sealed class NodeSettingsLoaderTests : IDisposable
             .Which.Should().Contain("unknown capability \"root\"");
         Load("--core", "http://a", "--key", "k", "--allow", "exec", "--monitor-only").Errors.Should().ContainSingle()
             .Which.Should().Contain("cannot be used together");
-        File.WriteAllText(Path.Combine(_dir, "node.json"), """{"core":"http://a","key":"k","fileRoots":["srv"]}""");
-        Load().Errors.Should().ContainSingle().Which.Should().Contain("must be an absolute path");
+        File.WriteAllText(Toml, "core = \"http://a\"\nkey = \"k\"\nfileRoots = [\"srv\"]\n");
+        Load().Errors.Should().ContainSingle().Which.Should().Be($"{Toml}:3: fileRoots: entry \"srv\" must be an absolute path");
     }
 
     [Fact]
@@ -177,7 +198,7 @@ public sealed class NodeSettingsLoaderTests : IDisposable
         var defaults = Load("--core", "http://a", "--key", "k").Settings!.UdpSessions;
         (defaults.PerRule, defaults.PerSource).Should().Be((1024, 256));
 
-        File.WriteAllText(Path.Combine(_dir, "node.json"), """{"core":"http://a","key":"k","udpMaxSessions":4000,"udpMaxSessionsPerSource":64}""");
+        File.WriteAllText(Toml, "core = \"http://a\"\nkey = \"k\"\nudpMaxSessions = 4000\nudpMaxSessionsPerSource = 64\n");
         var fromFile = Load().Settings!.UdpSessions;
         (fromFile.PerRule, fromFile.PerSource).Should().Be((4000, 64));
         _env["SENTINELX_NODE_UDP_MAX_SESSIONS"] = "50";
@@ -191,10 +212,10 @@ public sealed class NodeSettingsLoaderTests : IDisposable
         }
 
         _env.Remove("SENTINELX_NODE_UDP_MAX_SESSIONS");
-        File.WriteAllText(Path.Combine(_dir, "node.json"), """{"core":"http://a","key":"k","udpMaxSessionsPerSource":0}""");
-        Load().Errors.Should().ContainSingle().Which.Should().Contain("udpMaxSessionsPerSource 0 must be within 1 to 65536");
-        File.WriteAllText(Path.Combine(_dir, "node.json"), """{"core":"http://a","key":"k","udpMaxSessions":"many"}""");
-        Load().Errors.Should().Contain(e => e.Contains("is not valid") && e.Contains("udpMaxSessions"));
+        File.WriteAllText(Toml, "core = \"http://a\"\nkey = \"k\"\nudpMaxSessionsPerSource = 0\n");
+        Load().Errors.Should().ContainSingle().Which.Should().Be($"{Toml}:3: udpMaxSessionsPerSource: 0 must be within 1 to 65536");
+        File.WriteAllText(Toml, "core = \"http://a\"\nkey = \"k\"\nudpMaxSessions = \"many\"\n");
+        Load().Errors.Should().ContainSingle().Which.Should().Be($"{Toml}:3: udpMaxSessions: must be a whole number, not a string");
     }
 
     [Fact]
@@ -204,10 +225,17 @@ public sealed class NodeSettingsLoaderTests : IDisposable
         defaults.ForwardTargets.Allow.Should().BeEmpty();
         defaults.ForwardTargets.Deny.Should().BeEmpty();
         defaults.ForwardPrivilegedPorts.Should().BeFalse();
-        defaults.ConfigPath.Should().Be(Path.Combine(_dir, "node.json"));
+        defaults.ConfigPath.Should().Be(Toml);
 
-        File.WriteAllText(Path.Combine(_dir, "node.json"),
-            """{"core":"http://a","key":"k","forwardTargets":{"allow":["127.0.0.0/8","::1"],"deny":["10.0.0.0/8"]},"forwardPrivilegedPorts":true}""");
+        File.WriteAllText(Toml, """
+            core = "http://a"
+            key = "k"
+            forwardPrivilegedPorts = true
+
+            [forwardTargets]
+            allow = ["127.0.0.0/8", "::1"]
+            deny = ["10.0.0.0/8"]
+            """);
         var fromFile = Load().Settings!;
         fromFile.ForwardTargets.Allow.Select(n => n.ToString()).Should().Equal("127.0.0.0/8", "::1/128");
         fromFile.ForwardTargets.Deny.Select(n => n.ToString()).Should().Equal("10.0.0.0/8");
@@ -239,7 +267,7 @@ public sealed class NodeSettingsLoaderTests : IDisposable
     {
         var errors = Load("--core", "http://a", "--key", "k", "--forward-targets-allow", entry).Errors;
         errors.Should().ContainSingle().Which.Should().Be(
-            $"forwardTargets.allow entry \"{entry}\" is not an IP address or a CIDR with its host bits zero (e.g. 127.0.0.0/8, ::1/128)");
+            $"--forward-targets-allow: entry \"{entry}\" is not an IP address or a CIDR with its host bits zero (e.g. 127.0.0.0/8, ::1/128)");
     }
 
     [Fact]
@@ -250,12 +278,13 @@ public sealed class NodeSettingsLoaderTests : IDisposable
             .Which.Length.Should().BeLessThan(200, "a hostile value is not echoed whole");
         var many = string.Join(',', Enumerable.Range(0, 300).Select(i => $"10.{i / 256}.{i % 256}.0/24"));
         Load("--core", "http://a", "--key", "k", "--forward-targets-allow", many).Errors.Should().ContainSingle()
-            .Which.Should().Be("forwardTargets.allow holds more than 256 entries");
+            .Which.Should().Be("--forward-targets-allow: holds 300 entries, more than 256");
         _env["SENTINELX_NODE_FORWARD_PRIVILEGED_PORTS"] = "maybe";
         Load("--core", "http://a", "--key", "k").Errors.Should().ContainSingle()
-            .Which.Should().Be("SENTINELX_NODE_FORWARD_PRIVILEGED_PORTS \"maybe\" must be true or false");
-        File.WriteAllText(Path.Combine(_dir, "node.json"), """{"forwardTargets":{"allow":"127.0.0.0/8"}}""");
+            .Which.Should().Be("SENTINELX_NODE_FORWARD_PRIVILEGED_PORTS: \"maybe\" must be true or false");
+        File.WriteAllText(Toml, "[forwardTargets]\nallow = \"127.0.0.0/8\"\n");
         _env.Remove("SENTINELX_NODE_FORWARD_PRIVILEGED_PORTS");
-        Load("--core", "http://a", "--key", "k").Errors.Should().Contain(e => e.Contains("is not valid") && e.Contains("forwardTargets.allow"));
+        Load("--core", "http://a", "--key", "k").Errors.Should().ContainSingle()
+            .Which.Should().Be($"{Toml}:2: forwardTargets.allow: must be an array of strings, not a string");
     }
 }

@@ -312,7 +312,7 @@ public sealed class KernelForwarderTests : IAsyncLifetime
     {
         var strict = new KernelForwarder(_lab.InRouter);
         (await strict.ApplyAsync([Rule("ssh", ForwardProtocols.Tcp, 22, $"{Target}:22")], CancellationToken.None))["ssh"].Should().Be(
-            "listen port 22 is below 1024, where system services live; set \"forwardPrivilegedPorts\": true in /etc/sentinelx/node.json to allow kernel-mode forwards there");
+            "listen port 22 is below 1024, where system services live; set forwardPrivilegedPorts = true in /etc/sentinelx/node.toml to allow kernel-mode forwards there");
 
         var allowing = new KernelForwarder(_lab.InRouter, guards: KernelGuards.Defaults() with { PrivilegedPorts = true });
         (await allowing.ApplyAsync([Rule("web", ForwardProtocols.Tcp, 80, $"{Target}:8080")], CancellationToken.None)).Should().BeEmpty();
@@ -333,8 +333,8 @@ public sealed class KernelForwarderTests : IAsyncLifetime
 
         errors.Should().BeEquivalentTo(new Dictionary<string, string>
         {
-            ["meta"] = "target 169.254.169.254:80 is refused by this Node's forwardTargets policy (link-local); allow it in /etc/sentinelx/node.json",
-            ["own"] = $"target {RouterTargetSide}:22 is refused by this Node's forwardTargets policy (an address of this Node); allow it in /etc/sentinelx/node.json",
+            ["meta"] = "target 169.254.169.254:80 is refused by this Node's forwardTargets policy (link-local); allow it in /etc/sentinelx/node.toml",
+            ["own"] = $"target {RouterTargetSide}:22 is refused by this Node's forwardTargets policy (an address of this Node); allow it in /etc/sentinelx/node.toml",
         });
         (await forwarder.ReadCountersAsync(CancellationToken.None)).Keys.Should().Equal("ok");
     }

@@ -11,11 +11,11 @@ namespace SentinelX.Tests.Forwarding.Targets;
 
 /// <summary>
 /// The Node's own lock on forward targets: what a Core (or whoever holds it) may not point a public
-/// port at, unless the server's owner allowed it in node.json.
+/// port at, unless the server's owner allowed it in node.toml.
 /// </summary>
 public sealed class ForwardTargetPolicyTests : IAsyncLifetime
 {
-    private const string Config = "/etc/sentinelx/node.json";
+    private const string Config = "/etc/sentinelx/node.toml";
     private static readonly IPAddress Own = IPAddress.Parse("198.51.100.7");
     private readonly string _data = TempDir();
     private readonly List<IAsyncDisposable> _cleanup = [];
@@ -93,9 +93,9 @@ public sealed class ForwardTargetPolicyTests : IAsyncLifetime
     {
         var policy = Policy();
         (await policy.RefusalAsync("127.0.0.1:2375", IPAddress.Loopback, null, default)).Should().Be(
-            "target 127.0.0.1:2375 is refused by this Node's forwardTargets policy (loopback); allow it in /etc/sentinelx/node.json");
+            "target 127.0.0.1:2375 is refused by this Node's forwardTargets policy (loopback); allow it in /etc/sentinelx/node.toml");
         (await policy.RefusalAsync("metadata.example:80", IPAddress.Parse("169.254.169.254"), null, default)).Should().Be(
-            "target metadata.example:80 (169.254.169.254) is refused by this Node's forwardTargets policy (link-local); allow it in /etc/sentinelx/node.json");
+            "target metadata.example:80 (169.254.169.254) is refused by this Node's forwardTargets policy (link-local); allow it in /etc/sentinelx/node.toml");
     }
 
     [Theory]
@@ -148,7 +148,7 @@ public sealed class ForwardTargetPolicyTests : IAsyncLifetime
             (_, _) => Task.FromResult(answers));
 
         (await pool.FindRefusedAsync(default)).Should().Be(
-            "target metadata.example:80 (169.254.169.254) is refused by this Node's forwardTargets policy (link-local); allow it in /etc/sentinelx/node.json");
+            "target metadata.example:80 (169.254.169.254) is refused by this Node's forwardTargets policy (link-local); allow it in /etc/sentinelx/node.toml");
         var dialing = () => pool.ConnectAsync(CancellationToken.None);
         (await dialing.Should().ThrowAsync<SocketException>()).Which.Message.Should().Contain("(link-local)");
         var picking = () => pool.PickDatagramTargetAsync(CancellationToken.None);
