@@ -1,3 +1,6 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
 namespace SentinelX.App.Features.Audit;
 
 /// <summary>One control action as stored: who did what to which Node, from where, and how it ended.</summary>
@@ -81,4 +84,15 @@ public static class AuditResults
     public const string Ok = "ok";
     public const string Refused = "refused";
     public const string Failed = "failed";
+}
+
+internal sealed class AuditEntryMapping : IEntityTypeConfiguration<AuditEntry>
+{
+    public void Configure(EntityTypeBuilder<AuditEntry> e)
+    {
+        e.ToTable("audit_log");
+        e.HasKey(x => x.Id);
+        e.HasIndex(x => x.At);
+        e.HasIndex(x => new { x.NodeId, x.Id });
+    }
 }

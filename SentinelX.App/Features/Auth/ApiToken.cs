@@ -1,3 +1,6 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
 namespace SentinelX.App.Features.Auth;
 
 /// <summary>An API token as stored. The token itself is shown once; only its SHA-256 is kept.</summary>
@@ -30,4 +33,14 @@ public static class Roles
     public static readonly IReadOnlyList<string> All = [Admin, Operator, Viewer];
 
     public static bool IsValid(string? role) => role is Admin or Operator or Viewer;
+}
+
+internal sealed class ApiTokenMapping : IEntityTypeConfiguration<ApiToken>
+{
+    public void Configure(EntityTypeBuilder<ApiToken> e)
+    {
+        e.ToTable("api_tokens");
+        e.HasKey(x => x.Id);
+        e.HasIndex(x => x.TokenHash).IsUnique();
+    }
 }

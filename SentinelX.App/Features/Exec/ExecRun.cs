@@ -1,3 +1,6 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
 namespace SentinelX.App.Features.Exec;
 
 /// <summary>One command run on one Node, with its captured output (each stream capped at <see cref="MaxOutputBytes"/>).</summary>
@@ -39,4 +42,15 @@ public sealed class ExecRun
 
     /// <summary>Why it failed, when it did.</summary>
     public string Error { get; set; } = "";
+}
+
+internal sealed class ExecRunMapping : IEntityTypeConfiguration<ExecRun>
+{
+    public void Configure(EntityTypeBuilder<ExecRun> e)
+    {
+        e.ToTable("exec_runs");
+        e.HasKey(x => x.Id);
+        e.HasIndex(x => new { x.NodeId, x.StartedAt });
+        e.HasIndex(x => x.BatchId);
+    }
 }

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace SentinelX.App.Features.Forwards;
 
@@ -112,4 +114,36 @@ public sealed class ForwardHour
 internal static class ForwardJson
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+}
+
+internal sealed class ForwardRuleMapping : IEntityTypeConfiguration<ForwardRule>
+{
+    public void Configure(EntityTypeBuilder<ForwardRule> e)
+    {
+        e.ToTable("forward_rules");
+        e.HasKey(x => x.Id);
+        e.HasIndex(x => x.NodeId);
+        e.Ignore(x => x.Targets);
+        e.Ignore(x => x.Chain);
+    }
+}
+
+internal sealed class ForwardMinuteMapping : IEntityTypeConfiguration<ForwardMinute>
+{
+    public void Configure(EntityTypeBuilder<ForwardMinute> e)
+    {
+        e.ToTable("forward_traffic_1m");
+        e.HasKey(x => new { x.RuleId, x.Bucket });
+        e.HasIndex(x => x.Bucket);
+    }
+}
+
+internal sealed class ForwardHourMapping : IEntityTypeConfiguration<ForwardHour>
+{
+    public void Configure(EntityTypeBuilder<ForwardHour> e)
+    {
+        e.ToTable("forward_traffic_1h");
+        e.HasKey(x => new { x.RuleId, x.Bucket });
+        e.HasIndex(x => x.Bucket);
+    }
 }

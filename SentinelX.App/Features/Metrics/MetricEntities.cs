@@ -112,41 +112,65 @@ public sealed class DirtyHour
     public long HourMs { get; set; }
 }
 
-internal static class MetricModel
+internal sealed class SampleRowMapping : IEntityTypeConfiguration<SampleRow>
 {
-    public static void Configure(ModelBuilder model)
+    public void Configure(EntityTypeBuilder<SampleRow> e)
     {
-        model.Entity<SampleRow>(e =>
-        {
-            e.ToTable("samples");
-            e.HasKey(x => new { x.NodeId, x.Seq });
-            e.Property(x => x.Seq).ValueGeneratedNever();
-            e.HasIndex(x => new { x.NodeId, x.Ts });
-            e.HasIndex(x => x.Ts);
-        });
-        model.Entity<MinuteRollup>(e => ConfigureRollup(e, "rollups_1m"));
-        model.Entity<HourRollup>(e => ConfigureRollup(e, "rollups_1h"));
-        model.Entity<RollupWatermark>(e =>
-        {
-            e.ToTable("rollup_state");
-            e.HasKey(x => x.Name);
-            e.HasData(
-                new RollupWatermark { Name = RollupWatermark.Minute, WatermarkMs = 0 },
-                new RollupWatermark { Name = RollupWatermark.Hour, WatermarkMs = 0 });
-        });
-        model.Entity<DirtyHour>(e =>
-        {
-            e.ToTable("rollup_dirty");
-            e.HasKey(x => new { x.NodeId, x.HourMs });
-            e.Property(x => x.HourMs).ValueGeneratedNever();
-        });
+        e.ToTable("samples");
+        e.HasKey(x => new { x.NodeId, x.Seq });
+        e.Property(x => x.Seq).ValueGeneratedNever();
+        e.HasIndex(x => new { x.NodeId, x.Ts });
+        e.HasIndex(x => x.Ts);
     }
+}
 
-    private static void ConfigureRollup<T>(EntityTypeBuilder<T> e, string table) where T : RollupRow
+internal sealed class MinuteRollupMapping : IEntityTypeConfiguration<MinuteRollup>
+{
+    public void Configure(EntityTypeBuilder<MinuteRollup> e) => RollupMapping.Configure(e, "rollups_1m");
+}
+
+internal sealed class HourRollupMapping : IEntityTypeConfiguration<HourRollup>
+{
+    public void Configure(EntityTypeBuilder<HourRollup> e) => RollupMapping.Configure(e, "rollups_1h");
+}
+
+internal static class RollupMapping
+{
+    public static void Configure<T>(EntityTypeBuilder<T> e, string table) where T : RollupRow
     {
         e.ToTable(table);
         e.HasKey(x => new { x.NodeId, x.Bucket });
         e.Property(x => x.Bucket).ValueGeneratedNever();
         e.HasIndex(x => x.Bucket);
+        // The snake_case convention joins a digit to the word after it ("load1avg"); these columns
+        // have been load1_avg... since 0.1.0, and the rollup SQL (RollupSql) uses those names.
+        e.Property(x => x.Load1Avg).HasColumnName("load1_avg");
+        e.Property(x => x.Load1Max).HasColumnName("load1_max");
+        e.Property(x => x.Load5Avg).HasColumnName("load5_avg");
+        e.Property(x => x.Load5Max).HasColumnName("load5_max");
+        e.Property(x => x.Load15Avg).HasColumnName("load15_avg");
+        e.Property(x => x.Load15Max).HasColumnName("load15_max");
+    }
+}
+
+internal sealed class RollupWatermarkMapping : IEntityTypeConfiguration<RollupWatermark>
+{
+    public void Configure(EntityTypeBuilder<RollupWatermark> e)
+    {
+        e.ToTable("rollup_state");
+        e.HasKey(x => x.Name);
+        e.HasData(
+            new RollupWatermark { Name = RollupWatermark.Minute, WatermarkMs = 0 },
+            new RollupWatermark { Name = RollupWatermark.Hour, WatermarkMs = 0 });
+    }
+}
+
+internal sealed class DirtyHourMapping : IEntityTypeConfiguration<DirtyHour>
+{
+    public void Configure(EntityTypeBuilder<DirtyHour> e)
+    {
+        e.ToTable("rollup_dirty");
+        e.HasKey(x => new { x.NodeId, x.HourMs });
+        e.Property(x => x.HourMs).ValueGeneratedNever();
     }
 }

@@ -1,3 +1,6 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
 namespace SentinelX.App.Features.Nodes;
 
 /// <summary>
@@ -40,4 +43,15 @@ public static class JoinStates
     public const string Approved = "approved";
     public const string Completed = "completed";
     public const string Rejected = "rejected";
+}
+
+internal sealed class NodeJoinRequestMapping : IEntityTypeConfiguration<NodeJoinRequest>
+{
+    public void Configure(EntityTypeBuilder<NodeJoinRequest> e)
+    {
+        e.ToTable("node_join_requests");
+        e.HasKey(x => x.Id);
+        e.HasIndex(x => new { x.State, x.CreatedAt });
+        e.HasIndex(x => x.MachineId);
+    }
 }

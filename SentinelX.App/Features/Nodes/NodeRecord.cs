@@ -1,3 +1,6 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
 namespace SentinelX.App.Features.Nodes;
 
 /// <summary>A Node as stored: identity, credentials and the last known facts about it.</summary>
@@ -49,4 +52,21 @@ public sealed class NodeRecord
     /// for none, which is how every Node starts. The Node's own allow list is the second lock.
     /// </summary>
     public string Capabilities { get; set; } = "";
+}
+
+internal sealed class NodeRecordMapping : IEntityTypeConfiguration<NodeRecord>
+{
+    public void Configure(EntityTypeBuilder<NodeRecord> e)
+    {
+        e.ToTable("nodes");
+        e.HasKey(x => x.Id);
+        e.HasIndex(x => x.MachineId).IsUnique();
+        // Defaults, because these columns were added to a table that already had rows.
+        e.Property(x => x.Tags).HasDefaultValue("");
+        e.Property(x => x.GroupName).HasDefaultValue("");
+        e.Property(x => x.Region).HasDefaultValue("");
+        e.Property(x => x.Notes).HasDefaultValue("");
+        e.Property(x => x.TrafficResetDay).HasDefaultValue(1);
+        e.Property(x => x.Capabilities).HasDefaultValue("");
+    }
 }

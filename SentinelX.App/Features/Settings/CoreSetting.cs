@@ -1,3 +1,6 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
 namespace SentinelX.App.Features.Settings;
 
 /// <summary>One setting changed from the UI (public URL, retention, theme...), stored as text.</summary>
@@ -8,4 +11,13 @@ public sealed class CoreSetting
 
     /// <summary>Unix ms.</summary>
     public long UpdatedAt { get; set; }
+}
+
+internal sealed class CoreSettingMapping : IEntityTypeConfiguration<CoreSetting>
+{
+    public void Configure(EntityTypeBuilder<CoreSetting> e)
+    {
+        e.ToTable("settings");
+        e.HasKey(x => x.Key);
+    }
 }

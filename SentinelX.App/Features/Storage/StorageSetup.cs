@@ -35,7 +35,8 @@ public static class StorageSetup
 
     /// <summary>
     /// Validates every option registered with ValidateOnStart (reporting all problems of all
-    /// sections at once, before anything touches the database), then applies pending migrations.
+    /// sections at once, before anything touches the database), then applies pending migrations
+    /// (a 0.1.0 database first has its migration history rewritten, see <see cref="HandWrittenMigrations"/>).
     /// Call once at start-up, before the host starts.
     /// </summary>
     public static async Task MigrateAsync(this IServiceProvider services, CancellationToken ct = default)
@@ -43,14 +44,18 @@ public static class StorageSetup
         services.GetService<IStartupValidator>()?.Validate();
         var factory = services.GetRequiredService<IDbContextFactory<SentinelDb>>();
         await using var db = await factory.CreateDbContextAsync(ct);
-        await db.Database.MigrateAsync(ct);
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("SentinelX.Storage");
+        await HandWrittenMigrations.MigrateAsync(db, logger, ct);
     }
 
     private static void AddStorageServices(IServiceCollection services, string dataDir)
     {
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DatabaseOptions>, DatabaseOptionsValidator>();
-        services.AddDbContextFactory<SentinelDb>((sp, options) =>
+        // SentinelDb is abstract: a scoped context comes from the factory, as the provider's subclass
+        // (registered first, so AddDbContextFactory does not register the abstract type itself).
+        services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<SentinelDb>>().CreateDbContext());
+        services.AddDbContextFactory<SentinelDb, SentinelDbFactory>((sp, options) =>
             SentinelDb.Configure(options, sp.GetRequiredService<IOptions<DatabaseOptions>>().Value, dataDir));
     }
 }

@@ -38,7 +38,7 @@ public sealed class ForwardServiceTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var options = await _databases.CreateAsync();
-        await using (var db = new SentinelDb(options)) await db.Database.MigrateAsync();
+        await using (var db = SentinelDb.Create(options)) await db.Database.MigrateAsync();
         var factory = new TestDbFactory(options);
         var time = TimeProvider.System;
         _registry = ForwardTestNodes.Registry();

@@ -18,7 +18,7 @@ public abstract class ForwardTrafficTests(ITestDatabases databases) : IAsyncLife
     public async Task InitializeAsync()
     {
         var options = await databases.CreateAsync();
-        await using var db = new SentinelDb(options);
+        await using var db = SentinelDb.Create(options);
         await db.Database.MigrateAsync();
         _factory = new TestDbFactory(options);
     }

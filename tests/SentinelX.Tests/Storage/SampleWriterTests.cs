@@ -67,7 +67,7 @@ public abstract class SampleWriterTests(ITestDatabases databases) : IAsyncLifeti
             await writer.Writer.EnqueueAsync(node, Run(1, T0, 10), acked =>
             {
                 // A separate connection sees only committed rows.
-                using var other = new SentinelDb(_options);
+                using var other = SentinelDb.Create(_options);
                 var visible = other.Samples.Count(s => s.NodeId == node && s.Seq <= acked);
                 seenInCallback.Add((acked, visible));
                 done.Signal();

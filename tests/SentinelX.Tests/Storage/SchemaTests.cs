@@ -1,4 +1,3 @@
-using System.Data.Common;
 using FluentAssertions;
 using Microsoft.EntityFrameworkCore;
 using SentinelX.App.Features.Metrics;
@@ -8,8 +7,8 @@ using Xunit;
 namespace SentinelX.Tests.Storage;
 
 /// <summary>
-/// The hand-written migrations must build exactly the schema of the current model: a database
-/// created by Migrate() is compared with one created by EnsureCreated() by introspection.
+/// The migrations must build exactly the schema of the current model: a database created by
+/// Migrate() is compared with one created by EnsureCreated() by introspection.
 /// </summary>
 public abstract class SchemaTests(ITestDatabases databases) : IAsyncLifetime
 {
@@ -26,10 +25,10 @@ public abstract class SchemaTests(ITestDatabases databases) : IAsyncLifetime
     public async Task Migrated_schema_equals_the_model_schema()
     {
         var migratedOptions = await databases.CreateAsync();
-        await using (var migrated = new SentinelDb(migratedOptions))
+        await using (var migrated = SentinelDb.Create(migratedOptions))
             await migrated.Database.MigrateAsync();
         var createdOptions = await databases.CreateAsync();
-        await using (var created = new SentinelDb(createdOptions))
+        await using (var created = SentinelDb.Create(createdOptions))
             (await created.Database.EnsureCreatedAsync()).Should().BeTrue();
 
         var fromMigrations = await DescribeAsync(migratedOptions);
@@ -47,7 +46,7 @@ public abstract class SchemaTests(ITestDatabases databases) : IAsyncLifetime
     public async Task Samples_table_has_one_column_per_scalar_metric_and_no_generated_keys()
     {
         var options = await databases.CreateAsync();
-        await using var db = new SentinelDb(options);
+        await using var db = SentinelDb.Create(options);
         await db.Database.MigrateAsync();
         var lines = await DescribeAsync(options);
 
@@ -69,86 +68,7 @@ public abstract class SchemaTests(ITestDatabases databases) : IAsyncLifetime
 
     public Task DisposeAsync() => databases.DisposeAsync().AsTask();
 
-    /// <summary>The schema as sorted lines: tables, columns (type, nullability, default, generation), keys, indexes.</summary>
-    private static async Task<List<string>> DescribeAsync(DbContextOptions<SentinelDb> options)
-    {
-        await using var db = new SentinelDb(options);
-        await db.Database.OpenConnectionAsync();
-        var connection = db.Database.GetDbConnection();
-        var lines = db.IsPostgres ? await DescribePostgresAsync(connection) : await DescribeSqliteAsync(connection);
-        lines.Sort(StringComparer.Ordinal);
-        return lines;
-    }
-
-    private static async Task<List<string>> DescribeSqliteAsync(DbConnection c)
-    {
-        var lines = new List<string>();
-        var tables = await QueryAsync(c, "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '!_!_EF%' ESCAPE '!'");
-        foreach (var t in tables)
-        {
-            var table = t[0];
-            lines.Add("table " + table);
-            if (t[1].Contains("AUTOINCREMENT", StringComparison.OrdinalIgnoreCase))
-                lines.Add($"autoincrement {table}");
-            var pk = new SortedDictionary<int, string>();
-            foreach (var col in await QueryAsync(c, $"SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info('{table}')"))
-            {
-                lines.Add($"column {table}.{col[0]} {col[1]} {(col[2] == "1" ? "NOT NULL" : "NULL")}{(col[3] == "" ? "" : " default " + col[3])}");
-                if (col[4] != "0")
-                    pk[int.Parse(col[4], System.Globalization.CultureInfo.InvariantCulture)] = col[0];
-            }
-            lines.Add($"pk {table} ({string.Join(',', pk.Values)})");
-            foreach (var index in await QueryAsync(c, $"SELECT name, \"unique\", origin FROM pragma_index_list('{table}')"))
-            {
-                var columns = await QueryAsync(c, $"SELECT name FROM pragma_index_info('{index[0]}') ORDER BY seqno");
-                lines.Add($"index {table} {index[0]} {(index[1] == "1" ? "UNIQUE" : "")} {index[2]} ({string.Join(',', columns.Select(x => x[0]))})");
-            }
-        }
-        return lines;
-    }
-
-    private static async Task<List<string>> DescribePostgresAsync(DbConnection c)
-    {
-        var lines = new List<string>();
-        foreach (var t in await QueryAsync(c, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name NOT LIKE '!_!_EF%' ESCAPE '!'"))
-            lines.Add("table " + t[0]);
-        foreach (var col in await QueryAsync(c,
-                     "SELECT table_name, column_name, data_type, is_nullable, coalesce(column_default, ''), is_identity, is_generated " +
-                     "FROM information_schema.columns WHERE table_schema = 'public' AND table_name NOT LIKE '!_!_EF%' ESCAPE '!'"))
-        {
-            lines.Add($"column {col[0]}.{col[1]} {col[2]} {(col[3] == "YES" ? "NULL" : "NOT NULL")}" +
-                      $"{(col[4] == "" ? "" : " default " + col[4])}{(col[5] == "YES" ? " identity" : "")}{(col[6] == "NEVER" ? "" : " generated")}");
-        }
-        foreach (var pk in await QueryAsync(c,
-                     "SELECT tc.table_name, string_agg(k.column_name, ',' ORDER BY k.ordinal_position) " +
-                     "FROM information_schema.table_constraints tc JOIN information_schema.key_column_usage k " +
-                     "ON k.constraint_name = tc.constraint_name AND k.table_name = tc.table_name AND k.table_schema = tc.table_schema " +
-                     "WHERE tc.table_schema = 'public' AND tc.constraint_type = 'PRIMARY KEY' AND tc.table_name NOT LIKE '!_!_EF%' ESCAPE '!' GROUP BY tc.table_name"))
-            lines.Add($"pk {pk[0]} ({pk[1]})");
-        foreach (var index in await QueryAsync(c, "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename NOT LIKE '!_!_EF%' ESCAPE '!'"))
-        {
-            var def = index[2];
-            var columns = def[(def.LastIndexOf('(') + 1)..def.LastIndexOf(')')].Replace(" ", "", StringComparison.Ordinal);
-            lines.Add($"index {index[0]} {index[1]} {(def.StartsWith("CREATE UNIQUE", StringComparison.Ordinal) ? "UNIQUE" : "")} {def} ({columns})");
-        }
-        return lines;
-    }
-
-    private static async Task<List<string[]>> QueryAsync(DbConnection c, string sql)
-    {
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        await using var reader = await cmd.ExecuteReaderAsync();
-        var rows = new List<string[]>();
-        while (await reader.ReadAsync())
-        {
-            var row = new string[reader.FieldCount];
-            for (var i = 0; i < row.Length; i++)
-                row[i] = reader.IsDBNull(i) ? "" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)!;
-            rows.Add(row);
-        }
-        return rows;
-    }
+    private static Task<List<string>> DescribeAsync(DbContextOptions<SentinelDb> options) => SchemaDump.DescribeAsync(options);
 }
 
 public sealed class SqliteSchemaTests() : SchemaTests(new SqliteDatabases());

@@ -74,7 +74,7 @@ public sealed class StorageSetupTests : IDisposable
             db.ApiTokens.Add(new App.Features.Auth.ApiToken { Id = "t1", Name = "ci", Role = "viewer", TokenHash = "abc", Prefix = "sx_" });
             await db.SaveChangesAsync();
         }
-        await using var direct = new SentinelDb(SentinelDb.CreateOptions(new DatabaseOptions(), _dataDir));
+        await using var direct = SentinelDb.Create(SentinelDb.CreateOptions(new DatabaseOptions(), _dataDir));
         (await direct.ApiTokens.Select(t => t.Name).ToListAsync()).Should().Equal("ci");
     }
 
@@ -82,7 +82,7 @@ public sealed class StorageSetupTests : IDisposable
     public async Task Sqlite_maintenance_checkpoints_the_wal()
     {
         var options = SentinelDb.CreateOptions(new DatabaseOptions(), _dataDir);
-        await using (var db = new SentinelDb(options))
+        await using (var db = SentinelDb.Create(options))
         {
             await db.Database.MigrateAsync();
             await using var writer = await RunningWriter.StartAsync(new TestDbFactory(options));

@@ -49,7 +49,7 @@ public sealed class PostgresDatabases(PostgresServer server) : ITestDatabases
 
 internal sealed class TestDbFactory(DbContextOptions<SentinelDb> options) : IDbContextFactory<SentinelDb>
 {
-    public SentinelDb CreateDbContext() => new(options);
+    public SentinelDb CreateDbContext() => SentinelDb.Create(options);
 }
 
 /// <summary>A clock the test sets.</summary>
