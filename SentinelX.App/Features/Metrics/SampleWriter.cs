@@ -76,6 +76,25 @@ public sealed partial class SampleWriter : BackgroundService
         }
     }
 
+    /// <summary>
+    /// A barrier: completes once every submission queued before this call is committed and
+    /// acknowledged. It also cuts the batch delay short, so it waits for one commit at most.
+    /// Throws <see cref="OperationCanceledException"/> when the writer stops before that.
+    /// </summary>
+    public async Task FlushAsync(CancellationToken ct)
+    {
+        var barrier = new Submission("", [], null, Stopwatch.GetTimestamp(), new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        try
+        {
+            await _queue.Writer.WriteAsync(barrier, ct);
+        }
+        catch (ChannelClosedException)
+        {
+            throw new OperationCanceledException("The sample writer is stopping.");
+        }
+        await barrier.Flushed!.Task.WaitAsync(ct);
+    }
+
     public SampleWriterStats Stats
     {
         get
@@ -110,10 +129,9 @@ public sealed partial class SampleWriter : BackgroundService
         while (await reader.WaitToReadAsync(CancellationToken.None))
         {
             await GatherAsync(reader, batch);
-            if (!await WriteWithRetryAsync(batch, stoppingToken))
+            if (batch.Any(s => s.Samples.Count > 0) && !await WriteWithRetryAsync(batch, stoppingToken))
             {
-                var left = batch.Count + reader.Count;
-                LogAbandoned(left);
+                Abandon(batch, reader);
                 return;
             }
             Acknowledge(batch);
@@ -130,6 +148,9 @@ public sealed partial class SampleWriter : BackgroundService
             if (reader.TryRead(out var next))
             {
                 batch.Add(next);
+                // Whoever waits at a barrier waits for this commit: no point gathering more.
+                if (next.Flushed is not null)
+                    return;
                 rows += next.Samples.Count;
                 continue;
             }
@@ -245,18 +266,34 @@ public sealed partial class SampleWriter : BackgroundService
     {
         foreach (var submission in batch)
         {
+            if (submission.Flushed is { } flushed)
+            {
+                flushed.TrySetResult();
+                continue;
+            }
+
             var highest = long.MinValue;
             foreach (var sample in submission.Samples)
                 highest = Math.Max(highest, sample.Seq);
             try
             {
-                submission.OnStored(highest);
+                submission.OnStored!(highest);
             }
             catch (Exception ex)
             {
                 LogCallbackFailed(ex, submission.NodeId);
             }
         }
+    }
+
+    /// <summary>The host is stopping with submissions not stored: their Nodes resend them; barriers are cancelled.</summary>
+    private void Abandon(List<Submission> batch, ChannelReader<Submission> reader)
+    {
+        while (reader.TryRead(out var queued))
+            batch.Add(queued);
+        foreach (var submission in batch)
+            submission.Flushed?.TrySetCanceled();
+        LogAbandoned(batch.Count(s => s.Flushed is null));
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Storing {Samples} samples failed (attempt {Attempt}); retrying in {DelayMs} ms")]
@@ -268,7 +305,8 @@ public sealed partial class SampleWriter : BackgroundService
     [LoggerMessage(Level = LogLevel.Error, Message = "The stored-callback for node {NodeId} threw")]
     private partial void LogCallbackFailed(Exception ex, string nodeId);
 
-    private sealed record Submission(string NodeId, IReadOnlyList<MetricSample> Samples, Action<long> OnStored, long EnqueuedAt);
+    /// <summary>Samples of one node to store, or (with <see cref="Flushed"/> and no samples) a barrier from <see cref="FlushAsync"/>.</summary>
+    private sealed record Submission(string NodeId, IReadOnlyList<MetricSample> Samples, Action<long>? OnStored, long EnqueuedAt, TaskCompletionSource? Flushed = null);
 
     /// <summary>The writer's own long-lived connection with its prepared commands.</summary>
     private sealed class Connection : IDisposable

@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using SentinelX.App.Features.Audit;
-using SentinelX.App.Features.Settings;
+using SentinelX.App.Features.Metrics;
 using SentinelX.App.Features.Storage;
 using SentinelX.Shared.Validation;
 
@@ -50,11 +50,9 @@ public sealed record NodeChanges
 }
 
 /// <summary>Edits and removes Nodes: the database row and the live <see cref="NodeState"/> together.</summary>
-public sealed class NodeEditor(IDbContextFactory<SentinelDb> dbFactory, NodeRegistry registry, TimeProvider time, AuditLog audit, ILogger<NodeEditor> logger)
+public sealed class NodeEditor(IDbContextFactory<SentinelDb> dbFactory, NodeRegistry registry, SampleWriter writer, TimeProvider time, AuditLog audit,
+    ILogger<NodeEditor> logger)
 {
-    /// <summary>Settings key prefix remembering removed Node ids, so their Nodes are told "gone" rather than re-enrolling.</summary>
-    public const string RemovedKeyPrefix = "nodes.removed.";
-
     /// <summary>Applies valid <paramref name="changes"/> (call <see cref="NodeChanges.Validate"/> first) and tells subscribers.</summary>
     public async Task UpdateAsync(NodeState node, NodeChanges changes, AuditActor actor, CancellationToken ct)
     {
@@ -96,22 +94,27 @@ public sealed class NodeEditor(IDbContextFactory<SentinelDb> dbFactory, NodeRegi
         await audit.RecordAsync(actor, AuditActions.NodeRemove, node.Id, node.Name, AuditResults.Ok, null, ct);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var key = RemovedKeyPrefix + node.Id;
-        if (!await db.Settings.AnyAsync(s => s.Key == key, ct))
+        if (!await db.NodeTombstones.AnyAsync(t => t.NodeId == node.Id, ct))
         {
-            db.Settings.Add(new CoreSetting { Key = key, Value = node.Name, UpdatedAt = now });
+            db.NodeTombstones.Add(new NodeTombstone { NodeId = node.Id, Name = node.Name, RemovedAt = now });
             await db.SaveChangesAsync(ct);
         }
 
         registry.Remove(node.Id, removed: true);
         if (node.Session is { } session)
         {
-            session.Peer.Abort();
-            // Samples the session already handed to the writer are committed within its batch delay
-            // (100 ms); waiting for the detach and a little more keeps them from outliving the delete.
-            for (var i = 0; i < 50 && node.Session is not null; i++) await Task.Delay(100, ct);
-            await Task.Delay(500, ct);
+            // Samples arrive as notifications handled inside the session's receive loop: once the
+            // loop has ended (Closed), the session queues no more of them.
+            var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await using (session.Peer.Closed.Register(() => ended.TrySetResult()))
+            {
+                session.Peer.Abort();
+                await ended.Task.WaitAsync(ct);
+            }
         }
+
+        // Whatever this Node's sessions queued before is now committed, so none of it outlives the delete.
+        await writer.FlushAsync(ct);
 
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
@@ -140,7 +143,6 @@ public sealed class NodeEditor(IDbContextFactory<SentinelDb> dbFactory, NodeRegi
     }
 
     /// <summary>Ids of removed Nodes, for <see cref="NodeRegistry.LoadAsync"/>.</summary>
-    internal static async Task<List<string>> LoadRemovedIdsAsync(SentinelDb db, CancellationToken ct) =>
-        (await db.Settings.AsNoTracking().Where(s => s.Key.StartsWith(RemovedKeyPrefix)).Select(s => s.Key).ToListAsync(ct))
-        .Select(k => k[RemovedKeyPrefix.Length..]).ToList();
+    internal static Task<List<string>> LoadRemovedIdsAsync(SentinelDb db, CancellationToken ct) =>
+        db.NodeTombstones.AsNoTracking().Select(t => t.NodeId).ToListAsync(ct);
 }

@@ -39,6 +39,7 @@ public abstract class SentinelDb : IdentityUserContext<SentinelUser>
     public DbSet<ForwardMinute> ForwardMinutes => Set<ForwardMinute>();
     public DbSet<ForwardHour> ForwardHours => Set<ForwardHour>();
     public DbSet<NodeJoinRequest> NodeJoinRequests => Set<NodeJoinRequest>();
+    public DbSet<NodeTombstone> NodeTombstones => Set<NodeTombstone>();
 
     /// <summary>True when this context talks to PostgreSQL (raw SQL differs in a few places).</summary>
     public bool IsPostgres => Database.IsNpgsql();

@@ -42,6 +42,34 @@ public abstract class SampleWriterTests(ITestDatabases databases) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task Flush_returns_once_every_sample_queued_before_it_is_committed()
+    {
+        // A batch delay far beyond the test: only the barrier can make the writer commit now.
+        await using var writer = await RunningWriter.StartAsync(_factory, new SampleWriterSettings { MaxBatchDelay = TimeSpan.FromMinutes(5) });
+        var acked = new ConcurrentBag<long>();
+        await writer.Writer.EnqueueAsync("n1", Run(1, T0, 40), acked.Add, CancellationToken.None);
+        await writer.Writer.EnqueueAsync("n2", Run(1, T0, 10), acked.Add, CancellationToken.None);
+
+        await writer.Writer.FlushAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        await using var db = _factory.CreateDbContext();
+        (await db.Samples.CountAsync()).Should().Be(50);
+        acked.Order().Should().Equal(10, 40);
+    }
+
+    [Fact]
+    public async Task Flush_of_an_idle_writer_returns_and_one_after_stop_is_refused()
+    {
+        var writer = await RunningWriter.StartAsync(_factory);
+        await writer.Writer.FlushAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        await writer.DisposeAsync();
+
+        var flush = () => writer.Writer.FlushAsync(CancellationToken.None);
+
+        await flush.Should().ThrowAsync<OperationCanceledException>();
+    }
+
+    [Fact]
     public async Task Replay_after_writer_restart_is_stored_once()
     {
         var batch = Run(100, T0, 30);

@@ -1,6 +1,8 @@
 using FluentAssertions;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -48,8 +50,15 @@ public abstract class SchemaUpgradeTests : IAsyncLifetime
 
         await database.MigrateAsync();
 
+        // Removed-Node tombstones move from magic settings keys into their own table; everything else stays as it was.
+        var tombstoneSettings = before["settings"].Where(r => r.Contains("key=nodes.removed.", StringComparison.Ordinal)).ToList();
+        tombstoneSettings.Should().HaveCount(2);
+        before["settings"] = [.. before["settings"].Except(tombstoneSettings)];
         foreach (var table in Release010Tables)
             (await SchemaDump.RowsAsync(database.Options, table)).Should().Equal(before[table], $"every row of {table} survives");
+        (await SchemaDump.RowsAsync(database.Options, "node_tombstones")).Should().Equal(
+            "name=lab \"2\" | node_id=n-gone2 | removed_at=1795305606000",
+            "name=old-box | node_id=n-gone1 | removed_at=1795305605000");
         await using (var db = SentinelDb.Create(database.Options))
         {
             var all = db.Database.GetMigrations().ToList();
@@ -69,6 +78,19 @@ public abstract class SchemaUpgradeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Migrating_down_to_the_baseline_puts_the_tombstones_back_into_settings()
+    {
+        var database = await Create010DatabaseAsync();
+        var settings = await SchemaDump.RowsAsync(database.Options, "settings");
+        await database.MigrateAsync();
+
+        await using (var db = SentinelDb.Create(database.Options))
+            await db.GetService<IMigrator>().MigrateAsync(db.Database.GetMigrations().First());
+
+        (await SchemaDump.RowsAsync(database.Options, "settings")).Should().Equal(settings);
+    }
+
+    [Fact]
     public async Task An_upgraded_0_1_0_database_has_the_schema_of_a_new_one()
     {
         var upgraded = await Create010DatabaseAsync();
@@ -82,6 +104,7 @@ public abstract class SchemaUpgradeTests : IAsyncLifetime
         expected.Should().Contain(l => l.StartsWith("index rollups_1m IX_rollups_1m_bucket ", StringComparison.Ordinal));
         expected.Should().Contain(l => l.StartsWith("column rollups_1h.load15_avg ", StringComparison.Ordinal));
         expected.Should().Contain(l => l.StartsWith("column __EFMigrationsHistory.migration_id ", StringComparison.Ordinal));
+        expected.Should().Contain("pk node_tombstones (node_id)");
     }
 
     [Fact]

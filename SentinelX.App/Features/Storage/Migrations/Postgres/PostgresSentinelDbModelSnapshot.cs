@@ -1221,6 +1221,26 @@ namespace SentinelX.App.Features.Storage.Migrations.Postgres
                     b.ToTable("nodes", (string)null);
                 });
 
+            modelBuilder.Entity("SentinelX.App.Features.Nodes.NodeTombstone", b =>
+                {
+                    b.Property<string>("NodeId")
+                        .HasColumnType("text")
+                        .HasColumnName("node_id");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("name");
+
+                    b.Property<long>("RemovedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("removed_at");
+
+                    b.HasKey("NodeId");
+
+                    b.ToTable("node_tombstones", (string)null);
+                });
+
             modelBuilder.Entity("SentinelX.App.Features.Settings.CoreSetting", b =>
                 {
                     b.Property<string>("Key")

@@ -1212,6 +1212,26 @@ namespace SentinelX.App.Features.Storage.Migrations.Sqlite
                     b.ToTable("nodes", (string)null);
                 });
 
+            modelBuilder.Entity("SentinelX.App.Features.Nodes.NodeTombstone", b =>
+                {
+                    b.Property<string>("NodeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("node_id");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<long>("RemovedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("removed_at");
+
+                    b.HasKey("NodeId");
+
+                    b.ToTable("node_tombstones", (string)null);
+                });
+
             modelBuilder.Entity("SentinelX.App.Features.Settings.CoreSetting", b =>
                 {
                     b.Property<string>("Key")
