@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using SentinelX.App.Features.Jobs;
 
@@ -44,7 +45,7 @@ public static class StorageSetup
         services.GetService<IStartupValidator>()?.Validate();
         var factory = services.GetRequiredService<IDbContextFactory<SentinelDb>>();
         await using var db = await factory.CreateDbContextAsync(ct);
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("SentinelX.Storage");
+        var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("SentinelX.Storage");
         await HandWrittenMigrations.MigrateAsync(db, logger, ct);
     }
 
