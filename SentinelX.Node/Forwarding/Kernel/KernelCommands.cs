@@ -1,5 +1,7 @@
-using System.Diagnostics;
 using System.ComponentModel;
+using System.Text;
+using CliWrap;
+using CliWrap.Buffered;
 
 namespace SentinelX.Node.Forwarding.Kernel;
 
@@ -25,9 +27,12 @@ internal readonly record struct CommandResult(int ExitCode, string Output, strin
 /// process cannot switch its own network namespace per call, so tests (and operators who keep
 /// forwarding in a namespace of its own) run every command, and every /proc read, through the prefix.
 /// </summary>
-internal sealed class KernelCommands(IReadOnlyList<string> prefix)
+internal sealed class KernelCommands(IReadOnlyList<string> prefix, TimeSpan? timeout = null)
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
+    /// <summary>How long one command may run before it is killed: nft or iptables waiting on a held xtables lock must not stall the Node.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(15);
+
+    private readonly TimeSpan _timeout = timeout ?? DefaultTimeout;
 
     public IReadOnlyList<string> Prefix { get; } = prefix;
 
@@ -39,56 +44,40 @@ internal sealed class KernelCommands(IReadOnlyList<string> prefix)
         return dirs.Any(d => File.Exists(Path.Combine(d, tool)));
     }
 
+    /// <summary>
+    /// Runs <paramref name="argv"/> (behind the prefix) to completion, feeding it <paramref name="stdin"/> when given.
+    /// A tool that cannot start is exit code 127 and one that overruns the timeout is killed and reported as 124,
+    /// both with the reason in <see cref="CommandResult.Error"/>; only <paramref name="ct"/> itself throws.
+    /// </summary>
     public async Task<CommandResult> RunAsync(IReadOnlyList<string> argv, string? stdin, CancellationToken ct)
     {
         var all = Prefix.Concat(argv).ToList();
-        var start = new ProcessStartInfo(all[0])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in all.Skip(1)) start.ArgumentList.Add(arg);
-        // The tools' messages are parsed and shown to users; keep them untranslated.
-        start.Environment["LC_ALL"] = "C";
+        var program = all[0];
+        var command = Cli.Wrap(program)
+            // One list element per argument (CliWrap quotes each one and the runtime splits them back): addresses and comments never pass through a shell.
+            .WithArguments(args => args.Add(all.Skip(1)))
+            // The tools' messages are parsed and shown to users; keep them untranslated.
+            .WithEnvironmentVariables(env => env.Set("LC_ALL", "C"))
+            .WithStandardInputPipe(stdin is null ? PipeSource.Null : PipeSource.FromString(stdin, Encoding.UTF8))
+            // nft and iptables report failures through exit codes the callers tell apart (e.g. "-C" exits 1 for "no such rule").
+            .WithValidation(CommandResultValidation.None);
 
-        Process process;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(_timeout);
         try
         {
-            process = Process.Start(start) ?? throw new InvalidOperationException($"{all[0]} did not start");
+            var result = await command.ExecuteBufferedAsync(Encoding.UTF8, timeout.Token);
+            return new CommandResult(result.ExitCode, result.StandardOutput, result.StandardError);
         }
         catch (Win32Exception ex)
         {
-            return new CommandResult(127, "", $"{all[0]}: {ex.Message}");
+            // CliWrap wraps the runtime's exception; the inner one says why (usually "No such file or directory").
+            return new CommandResult(127, "", $"{program}: {(ex.InnerException ?? ex).Message}");
         }
-
-        using (process)
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(Timeout);
-            var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
-            var error = process.StandardError.ReadToEndAsync(timeout.Token);
-            try
-            {
-                if (stdin is not null) await process.StandardInput.WriteAsync(stdin.AsMemory(), timeout.Token);
-                process.StandardInput.Close();
-                await process.WaitForExitAsync(timeout.Token);
-                return new CommandResult(process.ExitCode, await output, await error);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                ct.ThrowIfCancellationRequested();
-                return new CommandResult(124, "", $"{all[0]} did not finish within {Timeout.TotalSeconds:0} s");
-            }
-            catch (IOException ex)
-            {
-                // The tool exited before reading its script (e.g. a usage error); report what it said.
-                await process.WaitForExitAsync(CancellationToken.None);
-                var said = await error;
-                return new CommandResult(process.ExitCode == 0 ? 1 : process.ExitCode, "", said.Length > 0 ? said : ex.Message);
-            }
+            // CliWrap has killed the process tree by now, so a hung tool cannot hold the forwarding loop.
+            return new CommandResult(124, "", $"{program} did not finish within {_timeout.TotalSeconds:0.###} s");
         }
     }
 
