@@ -54,6 +54,15 @@ for _ in $(seq "$SECONDS_RUN"); do
   [ "$n" -gt "$npeak" ] && npeak=$n; [ "$e" -gt "$epeak" ] && epeak=$e
 done
 n1=$(ticks $NODE); e1=$(ticks $EXPORTER)
+# Where each one's RSS lies (at the end of the window): its own binary's pages (on this kernel the whole
+# file is mapped in once read), shared libraries (OpenSSL comes with the Node's WebSocket handshake,
+# which hashes with SHA-1 even over http), and anonymous memory (heap, stacks, NativeAOT's rehydrated data).
+breakdown() { # pid binary
+  awk -v bin="$(readlink -f "$2")" '/^[0-9a-f]+-[0-9a-f]+ / { path = $6 } /^Rss:/ {
+      if (path == bin) b += $2; else if (path ~ /^\//) { l += $2; if (path ~ /lib(ssl|crypto)/) o += $2 } else a += $2 }
+    END { printf "binary %.1f MB, libraries %.1f MB (OpenSSL %.1f), anonymous %.1f MB", b/1024, l/1024, o/1024, a/1024 }' "/proc/$1/smaps"
+}
+NODE_PARTS=$(breakdown $NODE $NODE_BIN); EXPORTER_PARTS=$(breakdown $EXPORTER "$EXPORTER_BIN")
 ONLINE=$(curl -fs -H "$AUTH" "$API/nodes/$ID" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("online"))' || true)
 [ "$ONLINE" = True ] || { echo "the Node is not online at the end of the window"; cat "$WORK/node.log"; exit 1; }
 
@@ -64,6 +73,8 @@ report() { # name ticks_used rss_sum rss_peak binary
 echo "Footprint over $SECONDS_RUN s after $WARMUP s of warm-up, 1 s sampling, every capability on:"
 report "sentinelx-node (native)" $((n1 - n0)) $nsum $npeak $NODE_BIN
 report "prometheus-node-exporter" $((e1 - e0)) $esum $epeak "$EXPORTER_BIN"
+echo "  RSS by kind: node: $NODE_PARTS"
+echo "               exporter: $EXPORTER_PARTS"
 awk -v ns="$nsum" -v es="$esum" -v nt=$((n1 - n0)) -v et=$((e1 - e0)) \
     -v nb="$(stat -L -c %s $NODE_BIN)" -v eb="$(stat -L -c %s "$EXPORTER_BIN")" \
   'BEGIN { printf "  node / exporter: RSS %.2f, CPU %s, binary %.2f\n", ns/es, (et > 0 ? sprintf("%.2f", nt/et) : "n/a"), nb/eb }'
