@@ -69,11 +69,39 @@ use_systemd() {
   [ -z "$prefix" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1
 }
 
+# The C library this system runs on, glibc or musl (Alpine), from what its own programs use and not
+# from what happens to be installed: a Debian server with the musl package has /lib/ld-musl-*.so.1
+# too, and still needs the glibc build. SENTINELX_LIBC_PROBE_ROOT probes another root (for tests).
+detect_libc() {
+  local root="${SENTINELX_LIBC_PROBE_ROOT:-}" interp version ldd=ldd
+  # The ELF interpreter of /bin/sh: /lib/ld-musl-x86_64.so.1 or /lib64/ld-linux-x86-64.so.2 (the
+  # .interp section lies in the first few hundred bytes; tr keeps only path characters).
+  interp="$(head -c 4096 "$root/bin/sh" 2>/dev/null | tr -c 'A-Za-z0-9/._-' '\n' | grep -m 1 -E '^/[A-Za-z0-9/._-]*/ld-' || true)"
+  case "$interp" in
+    */ld-musl-*) echo musl; return ;;
+    */ld-linux*) echo glibc; return ;;
+  esac
+  # A static /bin/sh (busybox-static) names none: ask ldd, which each C library ships
+  # ("ldd (Debian GLIBC 2.36-9) 2.36", or "musl libc (x86_64)" on stderr).
+  if [ -n "$root" ]; then ldd="$root/usr/bin/ldd"; fi
+  version="$("$ldd" --version 2>&1 || true)"
+  case "$version" in
+    *musl*) echo musl; return ;;
+    *GLIBC* | *"GNU libc"* | *"GNU C Library"*) echo glibc; return ;;
+  esac
+  # Last resort: a musl loader and no glibc loader at all.
+  if ls "$root"/lib/ld-musl-*.so.1 >/dev/null 2>&1 && ! ls "$root"/lib*/ld-linux*.so.* "$root"/lib/*/ld-linux*.so.* >/dev/null 2>&1; then
+    echo musl
+  else
+    echo glibc
+  fi
+}
+
 detect_rid() {
   local machine libc=""
   machine="$(uname -m)"
-  # The Node is published per C library: a glibc build does not start on musl (Alpine).
-  if ls /lib/ld-musl-*.so.1 >/dev/null 2>&1; then libc="musl-"; fi
+  # The Node is published per C library: a glibc build does not start on musl (Alpine), nor the reverse.
+  if [ "$(detect_libc)" = musl ]; then libc="musl-"; fi
   case "$machine" in
     x86_64 | amd64) echo "linux-${libc}x64" ;;
     aarch64 | arm64) echo "linux-${libc}arm64" ;;

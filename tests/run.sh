@@ -32,6 +32,16 @@ command -v socat >/dev/null 2>&1 || missing+=(socat)
 command -v nft >/dev/null 2>&1 || missing+=(nftables)
 command -v iptables >/dev/null 2>&1 || missing+=(iptables)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+# The Node is built NativeAOT (the ILCompiler links with clang), for this machine and, cross-compiled,
+# for arm64, which NodeBinaryTests runs under qemu-user. The install tests run on a Debian that also has
+# the musl package, which must not make install.sh pick the musl build.
+command -v clang >/dev/null 2>&1 || command -v clang-14 >/dev/null 2>&1 || missing+=(clang-14)
+if [ "$(uname -m)" = x86_64 ]; then
+  [ -e /usr/aarch64-linux-gnu/lib/libc.so ] || missing+=(libc6-dev-arm64-cross libgcc-12-dev-arm64-cross libstdc++-12-dev-arm64-cross)
+  command -v aarch64-linux-gnu-objcopy >/dev/null 2>&1 || missing+=(binutils-aarch64-linux-gnu)
+  [ -x /usr/bin/qemu-aarch64-static ] || missing+=(qemu-user-static)
+fi
+ls /lib/ld-musl-*.so.1 >/dev/null 2>&1 || missing+=(musl)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     log "missing packages: ${missing[*]} (run as root, or install them, to run every test)"
@@ -52,9 +62,10 @@ log "building"
 dotnet build SentinelX.sln -c Release -nologo -v quiet -clp:ErrorsOnly || fail_build "build failed"
 log "publishing the Core and the Node for the end-to-end tests"
 dotnet publish SentinelX.App -c Release -nologo -v quiet -clp:ErrorsOnly -o "$ROOT/artifacts/core" || fail_build "publishing the Core failed"
-bash packaging/build-node.sh >/dev/null || fail_build "publishing the Node failed"
+case "$(uname -m)" in aarch64 | arm64) node_rids=(--rid linux-arm64) ;; *) node_rids=(--rid linux-x64 --rid linux-arm64) ;; esac
+bash packaging/build-node.sh "${node_rids[@]}" || fail_build "publishing the Node failed"
 export SENTINELX_CORE_BIN="$ROOT/artifacts/core/sentinelx"
-export SENTINELX_NODE_BIN="$ROOT/artifacts/node/linux-x64/sentinelx-node"
+export SENTINELX_NODE_BIN="$ROOT/artifacts/node/${node_rids[1]}/sentinelx-node"
 
 # --- tests -----------------------------------------------------------------------------------
 status=0

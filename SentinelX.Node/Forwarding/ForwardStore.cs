@@ -14,6 +14,9 @@ internal sealed class ForwardStore(string dataDir)
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private readonly string _directory = Path.Combine(dataDir, "forwards");
 
+    /// <summary>What counters.json holds now, as last written by this store.</summary>
+    private byte[]? _savedCounters;
+
     public string PlacementsPath => Path.Combine(_directory, "placements.json");
     public string CountersPath => Path.Combine(_directory, "counters.json");
 
@@ -21,9 +24,18 @@ internal sealed class ForwardStore(string dataDir)
 
     public ForwardCountersFile LoadCounters() => Load(CountersPath, ForwardJsonContext.Default.ForwardCountersFile) ?? new ForwardCountersFile();
 
-    public void SavePlacements(ForwardSyncParams placements) => Save(PlacementsPath, placements, ProtocolJsonContext.Default.ForwardSyncParams);
+    public void SavePlacements(ForwardSyncParams placements) =>
+        Save(PlacementsPath, JsonSerializer.SerializeToUtf8Bytes(placements, ProtocolJsonContext.Default.ForwardSyncParams));
 
-    public void SaveCounters(ForwardCountersFile counters) => Save(CountersPath, counters, ForwardJsonContext.Default.ForwardCountersFile);
+    /// <summary>Writes the counters unless the file already holds exactly these: the engine flushes every
+    /// 2 s, and an idle Node (no rules, or no traffic) should not rewrite and fsync a file each time.</summary>
+    public void SaveCounters(ForwardCountersFile counters)
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(counters, ForwardJsonContext.Default.ForwardCountersFile);
+        if (_savedCounters is not null && bytes.AsSpan().SequenceEqual(_savedCounters)) return;
+        Save(CountersPath, bytes);
+        _savedCounters = bytes;
+    }
 
     private static T? Load<T>(string path, JsonTypeInfo<T> info) where T : class
     {
@@ -39,7 +51,7 @@ internal sealed class ForwardStore(string dataDir)
         }
     }
 
-    private void Save<T>(string path, T value, JsonTypeInfo<T> info)
+    private void Save(string path, byte[] json)
     {
         Directory.CreateDirectory(_directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var temp = path + ".tmp";
@@ -50,7 +62,7 @@ internal sealed class ForwardStore(string dataDir)
             UnixCreateMode = OwnerOnly,
         }))
         {
-            JsonSerializer.Serialize(file, value, info);
+            file.Write(json);
             file.Flush(flushToDisk: true);
         }
 

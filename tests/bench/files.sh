@@ -5,6 +5,7 @@
 # usage: tests/bench/files.sh [SIZE_MB=1024]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source tests/bench/lib.sh
 SIZE_MB=${1:-1024}
 [ -x artifacts/core/sentinelx ] || dotnet publish SentinelX.App -c Release -nologo -v quiet -o artifacts/core
 [ -x artifacts/node/linux-x64/sentinelx-node ] || bash packaging/build-node.sh >/dev/null
@@ -24,12 +25,7 @@ artifacts/node/linux-x64/sentinelx-node run --core "http://127.0.0.1:$PORT" --ke
 NODE=$!
 API="http://127.0.0.1:$PORT/api/v1"
 AUTH="Authorization: Bearer $TOKEN"
-ID=""
-for _ in $(seq 150); do
-  ID=$(curl -fs -H "$AUTH" "$API/nodes" | python3 -c 'import json,sys; n=[x for x in json.load(sys.stdin) if x.get("online")]; print(n[0]["id"] if n else "")' || true)
-  [ -n "$ID" ] && break; sleep 0.2
-done
-[ -n "$ID" ] || { echo "node did not come online"; cat "$WORK/node.log"; exit 1; }
+ID=$(online_node_id "$API" "$AUTH" "$WORK/node.log")
 curl -fs -X PUT -H "$AUTH" -H "Content-Type: application/json" -d '{"files":true}' "$API/nodes/$ID/capabilities" >/dev/null
 
 head -c $((SIZE_MB * 1024 * 1024)) /dev/urandom >"$WORK/root/source.bin"

@@ -8,8 +8,9 @@ public sealed class DownloadsOptions
     public const string Section = "Downloads";
 
     /// <summary>
-    /// A directory laid out as <c>DIR/&lt;rid&gt;/sentinelx-node</c>. Unset: <c>node/</c> next to the Core,
-    /// then <c>artifacts/node/</c> in the working directory (where <c>packaging/build-node.sh</c> writes).
+    /// A directory laid out as <c>DIR/&lt;rid&gt;/sentinelx-node</c>. Unset: <c>node/</c> next to the Core (where
+    /// <c>dotnet run</c> builds the Node for its machine), then <c>artifacts/node/</c> in the working directory
+    /// (where <c>packaging/build-node.sh</c> writes).
     /// </summary>
     public string? NodeDirectory { get; set; }
 

@@ -29,8 +29,9 @@ public sealed class NodeBinaries
     /// <summary>Where binaries are looked for, in order, each laid out as <c>DIR/&lt;rid&gt;/sentinelx-node</c>.</summary>
     public IReadOnlyList<string> SearchDirectories { get; }
 
-    /// <summary><c>Downloads:NodeDirectory</c> alone when set; else <c>node/</c> beside the Core (a release),
-    /// then <c>artifacts/node/</c> in the working directory (<c>dotnet run</c> after <c>packaging/build-node.sh</c>).</summary>
+    /// <summary><c>Downloads:NodeDirectory</c> alone when set; else <c>node/</c> beside the Core (a release, or
+    /// <c>dotnet run</c>, which builds the Node for its own machine there: build/DevNode.targets), then
+    /// <c>artifacts/node/</c> in the working directory (where <c>packaging/build-node.sh</c> writes).</summary>
     internal static IReadOnlyList<string> SearchDirectoriesFor(string? configured, string baseDirectory, string workingDirectory) =>
         !string.IsNullOrWhiteSpace(configured)
             ? [Path.GetFullPath(configured)]

@@ -7,7 +7,10 @@ public static class Binaries
 
     public static string Core => Find("SENTINELX_CORE_BIN", Path.Combine(RepoRoot, "artifacts", "core", "sentinelx"));
 
-    public static string Node => Find("SENTINELX_NODE_BIN", Path.Combine(RepoRoot, "artifacts", "node", "linux-x64", "sentinelx-node"));
+    public static string Node => Find("SENTINELX_NODE_BIN", NodeFor("linux-x64"));
+
+    /// <summary>Where <c>packaging/build-node.sh --rid RID</c> puts the Node (it may not have been built).</summary>
+    public static string NodeFor(string rid) => Path.Combine(RepoRoot, "artifacts", "node", rid, "sentinelx-node");
 
     private static string Find(string variable, string fallback)
     {

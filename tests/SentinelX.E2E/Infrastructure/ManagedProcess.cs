@@ -49,6 +49,20 @@ public sealed partial class ManagedProcess : IAsyncDisposable
         return managed;
     }
 
+    /// <summary>Runs a command to its end (at most <paramref name="timeout"/>, default 2 minutes) and returns its exit code and output.</summary>
+    public static async Task<(int Code, string Stdout, string Stderr)> RunAsync(string file, IEnumerable<string> args, string? workingDirectory = null, TimeSpan? timeout = null)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (workingDirectory is not null) info.WorkingDirectory = workingDirectory;
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(cts.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
     /// <summary>Sends a POSIX signal (SIGTERM 15, SIGKILL 9, SIGSTOP 19, SIGCONT 18).</summary>
     public void Signal(int signal)
     {
