@@ -84,6 +84,13 @@ for trx in $(find "$RESULTS" -name '*.trx'); do
   passed=$((passed + $(count "$trx" passed)))
   for field in failed error timeout aborted; do failed=$((failed + $(count "$trx" $field))); done
 done
-if [ "${failed:-0}" -gt 0 ]; then status=1; fi
+if [ "${failed:-0}" -gt 0 ]; then
+  status=1
+  # Name the failures next to the count: a log read from its tail should still say what broke.
+  for trx in $(find "$RESULTS" -name '*.trx'); do
+    grep -o '<UnitTestResult [^>]*outcome="\(Failed\|Error\|Timeout\|Aborted\)"' "$trx" \
+      | sed -n 's/.* testName="\([^"]*\)".*/failed: \1/p'
+  done
+fi
 echo "${passed:-0} passed, ${failed:-0} failed"
 exit $status
