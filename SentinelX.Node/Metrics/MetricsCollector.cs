@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SentinelX.Shared.Metrics;
 
 namespace SentinelX.Node.Metrics;
@@ -17,6 +16,7 @@ internal sealed class MetricsCollector
     private readonly string _sys;
     private readonly ProcFileReader _reader = new();
     private readonly TemperatureSensors _temperatures;
+    private readonly TimeProvider _time;
 
     private readonly List<CpuTimes> _cores = [];
     private CpuTimes[] _previousCores = [];
@@ -44,11 +44,13 @@ internal sealed class MetricsCollector
 
     /// <param name="procRoot">Where procfs is mounted; tests point it at fixtures.</param>
     /// <param name="sysRoot">Where sysfs is mounted.</param>
-    public MetricsCollector(string procRoot = "/proc", string sysRoot = "/sys")
+    /// <param name="time">The clock rates are measured against; tests pass a fake one.</param>
+    public MetricsCollector(string procRoot = "/proc", string sysRoot = "/sys", TimeProvider? time = null)
     {
         _proc = procRoot;
         _sys = sysRoot;
-        _temperatures = new TemperatureSensors(sysRoot, _reader);
+        _time = time ?? TimeProvider.System;
+        _temperatures = new TemperatureSensors(sysRoot, _reader, _time);
         _interfaceLookup = _interfaces.GetAlternateLookup<ReadOnlySpan<char>>();
         _diskLookup = _disks.GetAlternateLookup<ReadOnlySpan<char>>();
         _visitInterface = VisitInterface;
@@ -58,8 +60,8 @@ internal sealed class MetricsCollector
     /// <summary>Reads everything once and returns the sample numbered <paramref name="seq"/>.</summary>
     public MetricSample Collect(long seq, DateTimeOffset timestamp)
     {
-        var now = Stopwatch.GetTimestamp();
-        _seconds = _primed ? Stopwatch.GetElapsedTime(_previousTicks, now).TotalSeconds : 0;
+        var now = _time.GetTimestamp();
+        _seconds = _primed ? _time.GetElapsedTime(_previousTicks, now).TotalSeconds : 0;
         _previousTicks = now;
 
         // CPU, total and per core.
@@ -87,7 +89,7 @@ internal sealed class MetricsCollector
         (_previousNetRx, _previousNetTx) = (_netRx, _netTx);
 
         // Disk IO over whole disks only: partitions would count the same bytes twice.
-        if (Stopwatch.GetElapsedTime(_wholeDisksReadAt, now) >= DeviceRefresh || _wholeDisksReadAt == long.MinValue)
+        if (_time.GetElapsedTime(_wholeDisksReadAt, now) >= DeviceRefresh || _wholeDisksReadAt == long.MinValue)
         {
             _wholeDisks = FindWholeDisks(_sys);
             _wholeDisksReadAt = now;
@@ -100,7 +102,7 @@ internal sealed class MetricsCollector
         (_previousDiskRead, _previousDiskWrite) = (_diskRead, _diskWrite);
 
         // File systems: the mount table changes rarely, statvfs is one syscall each.
-        if (_mountsReadAt == long.MinValue || Stopwatch.GetElapsedTime(_mountsReadAt, now) >= MountRefresh)
+        if (_mountsReadAt == long.MinValue || _time.GetElapsedTime(_mountsReadAt, now) >= MountRefresh)
         {
             _mounts = ProcParsers.ParseMounts(_reader.Read(_proc + "/self/mounts"));
             _mountsReadAt = now;

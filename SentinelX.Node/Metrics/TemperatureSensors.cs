@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SentinelX.Shared.Metrics;
 
 namespace SentinelX.Node.Metrics;
@@ -7,16 +6,17 @@ namespace SentinelX.Node.Metrics;
 /// Temperature sensors from /sys/class/thermal and /sys/class/hwmon. The sensor list is discovered
 /// once a minute; each sample only reads the value files.
 /// </summary>
-internal sealed class TemperatureSensors(string sysRoot, ProcFileReader reader)
+internal sealed class TemperatureSensors(string sysRoot, ProcFileReader reader, TimeProvider time)
 {
     private static readonly TimeSpan Rediscover = TimeSpan.FromSeconds(60);
     private List<(string Name, string Path)> _sensors = [];
     private long _discoveredAt = long.MinValue;
 
     /// <summary>Current readings in °C; empty on machines (most VMs) without sensors.</summary>
+    /// <param name="now">A timestamp of the same <see cref="TimeProvider"/>.</param>
     public IReadOnlyList<TemperatureReading> Read(long now)
     {
-        if (_discoveredAt == long.MinValue || Stopwatch.GetElapsedTime(_discoveredAt, now) >= Rediscover)
+        if (_discoveredAt == long.MinValue || time.GetElapsedTime(_discoveredAt, now) >= Rediscover)
         {
             _sensors = Discover(sysRoot, reader);
             _discoveredAt = now;

@@ -46,6 +46,9 @@ public sealed class JsonRpcPeer : IAsyncDisposable
     /// </summary>
     public int MaxConcurrentRequests { get; init; } = int.MaxValue;
 
+    /// <summary>The clock request timeouts run on; tests pass a fake one.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary><see cref="Environment.TickCount64"/> when the last message arrived; liveness checks read it.</summary>
     public long LastReceivedTicks => Volatile.Read(ref _lastReceivedTicks);
 
@@ -112,8 +115,8 @@ public sealed class JsonRpcPeer : IAsyncDisposable
         var response = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[id] = response;
         var limit = timeout ?? ProtocolInfo.DefaultRequestTimeout;
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct, _closed.Token);
-        deadline.CancelAfter(limit);
+        using var expiry = new CancellationTokenSource(limit, Time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct, _closed.Token, expiry.Token);
         try
         {
             await SendAsync(w =>

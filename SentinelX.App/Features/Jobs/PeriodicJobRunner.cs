@@ -18,7 +18,7 @@ public interface IPeriodicJob
 /// Runs every registered <see cref="IPeriodicJob"/> on its own loop. A failing job is logged and
 /// retried at its next tick; it never stops the other jobs or the process.
 /// </summary>
-internal sealed class PeriodicJobRunner(IEnumerable<IPeriodicJob> jobs, ILogger<PeriodicJobRunner> log) : BackgroundService
+internal sealed class PeriodicJobRunner(IEnumerable<IPeriodicJob> jobs, TimeProvider time, ILogger<PeriodicJobRunner> log) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(jobs.Select(job => RunLoopAsync(job, stoppingToken)));
@@ -27,15 +27,15 @@ internal sealed class PeriodicJobRunner(IEnumerable<IPeriodicJob> jobs, ILogger<
     {
         try
         {
-            await Task.Delay(job.InitialDelay, ct);
-            using var timer = new PeriodicTimer(job.Interval);
+            await Task.Delay(job.InitialDelay, time, ct);
+            using var timer = new PeriodicTimer(job.Interval, time);
             do
             {
-                var started = Environment.TickCount64;
+                var started = time.GetTimestamp();
                 try
                 {
                     await job.RunAsync(ct);
-                    log.LogDebug("Job {Job} finished in {Ms} ms", job.Name, Environment.TickCount64 - started);
+                    log.LogDebug("Job {Job} finished in {Ms} ms", job.Name, (long)time.GetElapsedTime(started).TotalMilliseconds);
                 }
                 catch (OperationCanceledException) when (ct.IsCancellationRequested)
                 {
@@ -61,6 +61,7 @@ public static class PeriodicJobExtensions
     public static IServiceCollection AddPeriodicJob<TJob>(this IServiceCollection services)
         where TJob : class, IPeriodicJob
     {
+        services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<TJob>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPeriodicJob, TJob>(sp => sp.GetRequiredService<TJob>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PeriodicJobRunner>());

@@ -31,13 +31,15 @@ internal sealed class HopServer : IAsyncDisposable
     private readonly HopListen _listen;
     private readonly HopCredentials? _credentials;
     private readonly Func<Stream, HopPreamble, CancellationToken, Task> _handler;
+    private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<Socket, byte> _open = new();
     private readonly ConcurrentDictionary<Task, byte> _serving = new();
     private readonly Task _accepting;
 
-    private HopServer(Socket listener, string ruleId, HopListen listen, HopCredentials? credentials, Func<Stream, HopPreamble, CancellationToken, Task> handler)
+    private HopServer(Socket listener, string ruleId, HopListen listen, HopCredentials? credentials, Func<Stream, HopPreamble, CancellationToken, Task> handler, TimeProvider time)
     {
+        _time = time;
         _listener = listener;
         _ruleId = ruleId;
         _listen = listen;
@@ -49,7 +51,9 @@ internal sealed class HopServer : IAsyncDisposable
     /// <summary>The port the listener is bound to (the one the kernel chose when the rule named 0).</summary>
     public int Port => ((IPEndPoint)_listener.LocalEndPoint!).Port;
 
-    public static HopServer Start(string ruleId, HopListen listen, HopCredentials? credentials, Func<Stream, HopPreamble, CancellationToken, Task> handler)
+    /// <param name="time">The clock the handshake timeout runs on; tests pass a fake one.</param>
+    public static HopServer Start(string ruleId, HopListen listen, HopCredentials? credentials, Func<Stream, HopPreamble, CancellationToken, Task> handler,
+        TimeProvider? time = null)
     {
         if (!HopTransports.IsKnown(listen.Transport))
             throw new NotSupportedException($"hop transport {listen.Transport} is not available in this build");
@@ -73,7 +77,7 @@ internal sealed class HopServer : IAsyncDisposable
             throw;
         }
 
-        return new HopServer(socket, ruleId, listen, credentials, handler);
+        return new HopServer(socket, ruleId, listen, credentials, handler, time ?? TimeProvider.System);
     }
 
     private async Task AcceptLoopAsync()
@@ -111,8 +115,8 @@ internal sealed class HopServer : IAsyncDisposable
             try
             {
                 client.NoDelay = true;
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-                timeout.CancelAfter(HopTransport.HandshakeTimeout);
+                using var expiry = new CancellationTokenSource(HopTransport.HandshakeTimeout, _time);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, expiry.Token);
                 var opened = await OpenAsync(plain, timeout.Token);
                 if (opened is null) return;
                 stream = opened;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.Versioning;
 using FluentAssertions;
+using Microsoft.Extensions.Time.Testing;
 using SentinelX.Node.Metrics;
 using SentinelX.Shared.Validation;
 using Xunit;
@@ -74,7 +75,8 @@ public sealed class MetricsCollectorTests : IDisposable
         var proc = Path.Combine(_root, "proc");
         var sys = Path.Combine(_root, "sys");
         WriteFixture(proc, sys, netRx: 1_000_000, netTx: 500, sectorsRead: 100, cpuUser: 1000, cpuIdle: 9000);
-        var collector = new MetricsCollector(proc, sys);
+        var time = new FakeTimeProvider();
+        var collector = new MetricsCollector(proc, sys, time);
 
         var first = collector.Collect(1, DateTimeOffset.UtcNow);
         first.NetRxTotal.Should().Be(1_000_000 + 70); // eth0 + wg0, not lo
@@ -87,23 +89,57 @@ public sealed class MetricsCollectorTests : IDisposable
         first.SwapUsedBytes.Should().Be(512 * 1024L);
         first.Temperatures!.Select(t => (t.Sensor, t.Celsius)).Should().Equal(("acpitz", 41.5), ("coretemp_package_id_0", 55.0));
 
-        Thread.Sleep(250);
+        time.Advance(TimeSpan.FromSeconds(2));
         // +2,000,000 rx on eth0, +512 * 1000 read on vda (the partition and the loop device must not count), cpu 50 % busy.
         WriteFixture(proc, sys, netRx: 3_000_000, netTx: 500, sectorsRead: 1100, cpuUser: 1100, cpuIdle: 9100);
         var second = collector.Collect(2, DateTimeOffset.UtcNow);
         second.CpuPercent.Should().Be(50);
         second.CpuPerCore.Should().Equal(50.0);
-        second.NetRxBps.Should().BeInRange(2_000_000 / 2.0, 2_000_000 / 0.25);
+        second.NetRxBps.Should().Be(1_000_000, "2,000,000 bytes arrived over 2 s");
         second.NetTxBps.Should().Be(0);
         second.Interfaces!.Single(i => i.Name == "eth0").RxBps.Should().Be(second.NetRxBps);
-        second.DiskReadBps.Should().BeInRange(512_000 / 2.0, 512_000 / 0.25);
+        second.DiskReadBps.Should().Be(256_000);
 
-        Thread.Sleep(100);
+        time.Advance(TimeSpan.FromSeconds(1));
         // Interface re-created / counter wrapped: lower than before.
         WriteFixture(proc, sys, netRx: 10, netTx: 0, sectorsRead: 5, cpuUser: 5, cpuIdle: 5);
         var third = collector.Collect(3, DateTimeOffset.UtcNow);
         (third.NetRxBps, third.NetTxBps, third.DiskReadBps, third.CpuPercent).Should().Be((0.0, 0.0, 0.0, 0.0));
         third.Interfaces!.Should().OnlyContain(i => i.RxBps >= 0 && i.TxBps >= 0);
+    }
+
+    [Fact]
+    public void Two_samples_at_the_same_instant_give_zero_rates_not_a_division_by_zero()
+    {
+        var proc = Path.Combine(_root, "proc");
+        var sys = Path.Combine(_root, "sys");
+        WriteFixture(proc, sys, netRx: 1_000, netTx: 0, sectorsRead: 1, cpuUser: 10, cpuIdle: 10);
+        var collector = new MetricsCollector(proc, sys, new FakeTimeProvider());
+        collector.Collect(1, DateTimeOffset.UtcNow);
+        WriteFixture(proc, sys, netRx: 9_000, netTx: 0, sectorsRead: 9, cpuUser: 20, cpuIdle: 20);
+
+        var second = collector.Collect(2, DateTimeOffset.UtcNow);
+
+        (second.NetRxBps, second.DiskReadBps).Should().Be((0.0, 0.0));
+        ProtocolValidation.Validate(second).Should().BeNull();
+    }
+
+    [Fact]
+    public void The_mount_table_is_read_again_only_after_thirty_seconds()
+    {
+        var proc = Path.Combine(_root, "proc");
+        var sys = Path.Combine(_root, "sys");
+        WriteFixture(proc, sys, netRx: 0, netTx: 0, sectorsRead: 0, cpuUser: 1, cpuIdle: 1);
+        var time = new FakeTimeProvider();
+        var collector = new MetricsCollector(proc, sys, time);
+        File.WriteAllText(Path.Combine(proc, "self", "mounts"), $"/dev/vda / ext4 rw 0 0\n/dev/vdb {_root} ext4 rw 0 0\n");
+        collector.Collect(1, DateTimeOffset.UtcNow).Mounts!.Select(m => m.Mount).Should().Equal("/", _root);
+        File.WriteAllText(Path.Combine(proc, "self", "mounts"), "/dev/vda / ext4 rw 0 0\n");
+
+        time.Advance(TimeSpan.FromSeconds(29));
+        collector.Collect(2, DateTimeOffset.UtcNow).Mounts!.Select(m => m.Mount).Should().Equal("/", _root);
+        time.Advance(TimeSpan.FromSeconds(1));
+        collector.Collect(3, DateTimeOffset.UtcNow).Mounts!.Select(m => m.Mount).Should().Equal("/");
     }
 
     private static void WriteFixture(string proc, string sys, long netRx, long netTx, long sectorsRead, long cpuUser, long cpuIdle)

@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using FluentAssertions;
+using Microsoft.Extensions.Time.Testing;
 using SentinelX.Shared.Metrics;
 using SentinelX.Shared.Protocol;
 using Xunit;
@@ -46,21 +47,29 @@ public sealed class JsonRpcPeerTests : IAsyncLifetime
     [Fact]
     public async Task A_request_without_an_answer_times_out_after_10_seconds_by_default()
     {
+        var asked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var silent = new JsonRpcPeer(_serverSocket, new JsonRpcMethods().OnRequest(Methods.GetSystemInfo, ProtocolJsonContext.Default.EmptyParams,
             ProtocolJsonContext.Default.SystemInfo, async (_, ct) =>
             {
+                asked.TrySetResult();
                 await Task.Delay(Timeout.Infinite, ct);
                 throw new InvalidOperationException("unreachable");
             }));
-        var asker = new JsonRpcPeer(_clientSocket, new JsonRpcMethods());
+        var time = new FakeTimeProvider();
+        var asker = new JsonRpcPeer(_clientSocket, new JsonRpcMethods()) { Time = time };
         _ = silent.RunAsync(CancellationToken.None);
         _ = asker.RunAsync(CancellationToken.None);
-        var started = DateTime.UtcNow;
 
-        var act = () => asker.RequestAsync(Methods.GetSystemInfo, new EmptyParams(), ProtocolJsonContext.Default.EmptyParams, ProtocolJsonContext.Default.SystemInfo);
+        var request = asker.RequestAsync(Methods.GetSystemInfo, new EmptyParams(), ProtocolJsonContext.Default.EmptyParams, ProtocolJsonContext.Default.SystemInfo);
+        await asked.Task.WaitAsync(TimeSpan.FromSeconds(10)); // the request is on the wire, so its deadline is set
+        time.Advance(TimeSpan.FromSeconds(9.9));
+        await Task.Delay(50);
+        request.IsCompleted.Should().BeFalse("the default timeout is 10 s");
+        time.Advance(TimeSpan.FromSeconds(0.1));
 
-        (await act.Should().ThrowAsync<JsonRpcException>()).Which.Code.Should().Be(JsonRpcErrorCodes.Timeout);
-        (DateTime.UtcNow - started).Should().BeCloseTo(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(2));
+        var failure = (await FluentActions.Awaiting(() => request).Should().ThrowAsync<JsonRpcException>()).Which;
+        failure.Code.Should().Be(JsonRpcErrorCodes.Timeout);
+        failure.Message.Should().Be($"{Methods.GetSystemInfo} timed out after 10 s");
     }
 
     [Fact]

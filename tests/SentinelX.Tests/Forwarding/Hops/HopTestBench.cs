@@ -15,7 +15,7 @@ internal sealed class HopTestBench : IAsyncDisposable
 
     private int _admitted;
 
-    private HopTestBench(string transport, string path, HopCredentials? exitCredentials)
+    private HopTestBench(string transport, string path, HopCredentials? exitCredentials, TimeProvider? time)
     {
         Transport = transport;
         // Port 0: the kernel picks a free port at bind time. Probing for one first and binding it
@@ -29,7 +29,7 @@ internal sealed class HopTestBench : IAsyncDisposable
             Secret = HopPreamble.NewSecret(),
             PeerNodeId = EntryNode,
         };
-        Server = HopServer.Start(RuleId, listen, exitCredentials, EchoAsync);
+        Server = HopServer.Start(RuleId, listen, exitCredentials, EchoAsync, time);
         Listen = listen with { Port = Server.Port };
     }
 
@@ -40,8 +40,8 @@ internal sealed class HopTestBench : IAsyncDisposable
     /// <summary>How many connections the listener admitted to its handler.</summary>
     public int Admitted => Volatile.Read(ref _admitted);
 
-    public static HopTestBench Start(string transport, HopCredentials? exitCredentials, string path = "/sx-hop") =>
-        new(transport, path, exitCredentials);
+    public static HopTestBench Start(string transport, HopCredentials? exitCredentials, string path = "/sx-hop", TimeProvider? time = null) =>
+        new(transport, path, exitCredentials, time);
 
     public HopDial Dial(string? hostHeader = null, int? port = null, string? path = null) => new()
     {

@@ -4,6 +4,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using FluentAssertions;
+using Microsoft.Extensions.Time.Testing;
 using SentinelX.Node.Forwarding.Copy;
 using SentinelX.Node.Forwarding.Hops;
 using SentinelX.Shared.Protocol;
@@ -282,15 +283,20 @@ public sealed class HopTransportTests : IDisposable
     [Fact]
     public async Task A_connection_that_stays_silent_is_dropped_after_the_handshake_timeout()
     {
-        await using var bench = HopTestBench.Start(HopTransports.Tcp, _exit);
+        var time = new FakeTimeProvider();
+        await using var bench = HopTestBench.Start(HopTransports.Tcp, _exit, time: time);
         using var silent = new TcpClient();
         await silent.ConnectAsync(IPAddress.Loopback, bench.Listen.Port);
-        var started = DateTime.UtcNow;
+        var stream = silent.GetStream();
+        // The challenge is sent after the handshake's deadline is set, so the clock can move from here.
+        await stream.ReadExactlyAsync(new byte[4 + HopPreamble.NonceLength]).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
 
-        var read = await ReadUntilClosedAsync(silent.GetStream()).WaitAsync(TimeSpan.FromSeconds(20));
+        time.Advance(HopTransport.HandshakeTimeout - TimeSpan.FromMilliseconds(100));
+        var more = stream.ReadAsync(new byte[1]).AsTask();
+        (await Task.WhenAny(more, Task.Delay(200))).Should().NotBeSameAs(more, "the handshake may take 10 s");
+        time.Advance(TimeSpan.FromMilliseconds(100));
 
-        read.Should().Be(4 + HopPreamble.NonceLength, "the listener sends its challenge and nothing more");
-        (DateTime.UtcNow - started).Should().BeGreaterThan(TimeSpan.FromSeconds(9)).And.BeLessThan(TimeSpan.FromSeconds(15));
+        (await more.WaitAsync(TimeSpan.FromSeconds(10))).Should().Be(0, "the listener sends its challenge and nothing more, then closes");
     }
 
     [Fact]
