@@ -51,6 +51,7 @@ public sealed class FleetFixture : IAsyncLifetime
         (await CoreInstance.GetJsonAsync<List<NodeView>>(Viewer, "/api/v1/nodes")).Single(n => n.Name == name);
 }
 
+[Collection(SerialCollection.Name)]
 public sealed class FleetTests(FleetFixture fleet) : IClassFixture<FleetFixture>
 {
     [Fact]

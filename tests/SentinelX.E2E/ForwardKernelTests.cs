@@ -12,6 +12,7 @@ namespace SentinelX.E2E;
 /// behind a veth pair, the Node's nftables rules carry the traffic and count it, and deleting the
 /// rule (or stopping and restarting the Node) leaves no stale rules behind.
 /// </summary>
+[Collection(SerialCollection.Name)]
 public sealed class ForwardKernelTests : IAsyncLifetime
 {
     private readonly CoreInstance _core = new();

@@ -9,6 +9,7 @@ using Xunit;
 namespace SentinelX.E2E;
 
 /// <summary>Real bytes through real Node processes: TCP, UDP, every chain transport, limits, failover, restarts.</summary>
+[Collection(SerialCollection.Name)]
 public sealed class ForwardTrafficTests(ForwardFixture fx) : IClassFixture<ForwardFixture>
 {
     [Fact]

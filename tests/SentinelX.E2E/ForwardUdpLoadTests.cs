@@ -8,6 +8,7 @@ using Xunit;
 namespace SentinelX.E2E;
 
 /// <summary>The real Node under 2,000 UDP clients on one rule: it stays up, caps its sessions and stays small.</summary>
+[Collection(SerialCollection.Name)]
 public sealed class ForwardUdpLoadTests : IAsyncLifetime
 {
     private readonly CoreInstance _core = new();

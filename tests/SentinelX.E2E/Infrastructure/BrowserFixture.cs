@@ -24,6 +24,9 @@ public sealed class BrowserFixture : IAsyncLifetime
         if (!File.Exists(ChromiumPath))
             throw new FileNotFoundException($"{ChromiumPath} is missing: apt-get install chromium (tests/run.sh does this)");
         _playwright = await Playwright.CreateAsync();
+        // Other test classes run beside the browser, so a page may take longer than Playwright's
+        // default 5 s to show what a test expects; a real failure still ends the wait.
+        Assertions.SetDefaultExpectTimeout(15_000);
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = ChromiumPath,
