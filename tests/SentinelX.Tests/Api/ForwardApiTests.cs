@@ -1,40 +1,41 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using FluentAssertions;
-using SentinelX.E2E.Infrastructure;
 using Xunit;
 
-namespace SentinelX.E2E;
+namespace SentinelX.Tests.Api;
 
-/// <summary>One Core and two forward-enabled Nodes (entry and exit), one per test class: <see cref="ForwardApiTests"/>, <see cref="ForwardTrafficTests"/>.</summary>
-public sealed class ForwardFixture : IAsyncLifetime
+/// <summary>One Core and two in-process Nodes that allow forwarding (entry and exit), with a client per role.</summary>
+public sealed class ForwardApp : IAsyncLifetime
 {
-    public CoreInstance Core { get; } = new();
+    public CoreApp Core { get; } = new();
     public HttpClient Admin { get; private set; } = null!;
     public HttpClient Operator { get; private set; } = null!;
     public HttpClient Viewer { get; private set; } = null!;
-    public NodeInstance Entry { get; private set; } = null!;
-    public NodeInstance Exit { get; private set; } = null!;
-    public string EntryId { get; private set; } = "";
-    public string ExitId { get; private set; } = "";
+    public string EntryId => _entry.Id;
+    public string ExitId => _exit.Id;
 
-    /// <summary>What an owner passes to let forwards reach services on the server itself.</summary>
-    public static readonly string[] AllowLoopback = ["--forward-targets-allow", "127.0.0.0/8,::1"];
+    private TestNode _entry = null!;
+    private TestNode _exit = null!;
 
     public async Task InitializeAsync()
     {
-        await Core.StartAsync();
+        await Core.InitializeAsync();
         Admin = await Core.ClientAsync();
         Operator = await Core.ClientAsync("operator");
         Viewer = await Core.ClientAsync("viewer");
-        Entry = Core.NewNode("fwd-entry");
-        Exit = Core.NewNode("fwd-exit");
-        // Every target in these tests listens on loopback, which a Node refuses unless its owner allows it.
-        Entry.ExtraArgs.AddRange(AllowLoopback);
-        Exit.ExtraArgs.AddRange(AllowLoopback);
-        EntryId = await Core.StartOnlineNodeAsync(Entry, Admin, "forward");
-        ExitId = await Core.StartOnlineNodeAsync(Exit, Admin, "forward");
+        _entry = await StartForwardNodeAsync("fwd-entry");
+        _exit = await StartForwardNodeAsync("fwd-exit");
+    }
+
+    /// <summary>A Node whose owner allows forwarding (loopback targets too), with the Core's forward switch on.</summary>
+    internal async Task<TestNode> StartForwardNodeAsync(string name)
+    {
+        var node = await TestNode.StartOnlineAsync(Core, Admin, name, ["forward"], TestNode.AllowLoopback);
+        await CoreApp.SetCapabilitiesAsync(Admin, node.Id, new Dictionary<string, bool> { ["forward"] = true });
+        return node;
     }
 
     public async Task DisposeAsync()
@@ -42,16 +43,17 @@ public sealed class ForwardFixture : IAsyncLifetime
         Admin.Dispose();
         Operator.Dispose();
         Viewer.Dispose();
-        await Entry.DisposeAsync();
-        await Exit.DisposeAsync();
+        await _entry.DisposeAsync();
+        await _exit.DisposeAsync();
         await Core.DisposeAsync();
     }
 }
 
-/// <summary>The forwarding rules API against a real Core and real Nodes: storage, validation, refusals, roles, locks and audit.</summary>
-public sealed class ForwardApiTests(ForwardFixture fx) : IClassFixture<ForwardFixture>
+/// <summary>The forwarding rules API against the Core and two in-process Nodes: storage, validation, refusals, roles, locks and audit.</summary>
+[Trait("Tier", "Api")]
+public sealed class ForwardApiTests(ForwardApp fx) : IClassFixture<ForwardApp>
 {
-    private static readonly JsonSerializerOptions Json = CoreInstance.Json;
+    private static readonly JsonSerializerOptions Json = CoreApp.Json;
 
     [Fact]
     public async Task A_rule_is_created_listed_read_and_deleted()
@@ -65,23 +67,23 @@ public sealed class ForwardApiTests(ForwardFixture fx) : IClassFixture<ForwardFi
         (created.Balance, created.MaxConnections, created.Protocol, created.Mode).Should().Be(("failover", 20, "tcp", "userspace"));
         created.Stats.Should().Be(new StatsView(0, 0, 0, 0));
 
-        var list = await CoreInstance.GetJsonAsync<List<ForwardView>>(fx.Viewer, "/api/v1/forwards");
+        var list = await CoreApp.GetJsonAsync<List<ForwardView>>(fx.Viewer, "/api/v1/forwards");
         list.Should().Contain(r => r.Id == created.Id && r.ListenPort == 31080);
 
         // The entry Node answered the push: the rule is either running or shows the Node's exact reason.
         var settled = await Eventually.ValueAsync(async () =>
         {
-            var view = await CoreInstance.GetJsonAsync<ForwardView>(fx.Viewer, $"/api/v1/forwards/{created.Id}");
+            var view = await CoreApp.GetJsonAsync<ForwardView>(fx.Viewer, $"/api/v1/forwards/{created.Id}");
             return view.Status == "pending" ? null : view;
-        }, TimeSpan.FromSeconds(15), "rule status settled");
+        }, "rule status settled");
         if (settled.Status == "active") settled.Error.Should().BeNull();
         else settled.Should().Match<ForwardView>(v => v.Status == "error" && v.Error!.Contains("forward.sync"));
         settled.Placements.Should().ContainSingle().Which.Role.Should().Be("entry");
 
-        var history = await CoreInstance.GetJsonAsync<HistoryView>(fx.Viewer, $"/api/v1/forwards/{created.Id}/history?range=1h");
+        var history = await CoreApp.GetJsonAsync<HistoryView>(fx.Viewer, $"/api/v1/forwards/{created.Id}/history?range=1h");
         history.BucketSeconds.Should().Be(60);
         history.Points.Should().HaveCount(60).And.OnlyContain(p => p.BytesIn == 0 && p.BytesOut == 0);
-        var months = await CoreInstance.GetJsonAsync<List<MonthView>>(fx.Viewer, $"/api/v1/forwards/{created.Id}/months?count=3");
+        var months = await CoreApp.GetJsonAsync<List<MonthView>>(fx.Viewer, $"/api/v1/forwards/{created.Id}/months?count=3");
         months.Should().HaveCount(3);
         months[0].PeriodStart.Should().BeGreaterThan(months[1].PeriodStart);
         using (var badRange = await fx.Viewer.GetAsync($"/api/v1/forwards/{created.Id}/history?range=2y"))
@@ -94,7 +96,7 @@ public sealed class ForwardApiTests(ForwardFixture fx) : IClassFixture<ForwardFi
         using (var again = await fx.Operator.DeleteAsync($"/api/v1/forwards/{created.Id}"))
             again.StatusCode.Should().Be(HttpStatusCode.NotFound);
 
-        var audit = await CoreInstance.GetJsonAsync<List<AuditEntryView>>(fx.Admin, $"/api/v1/audit?node={fx.EntryId}");
+        var audit = await CoreApp.GetJsonAsync<List<AuditEntryView>>(fx.Admin, $"/api/v1/audit?node={fx.EntryId}");
         audit.Should().Contain(e => e.Action == "forward.create" && e.Target == "web" && e.Result == "ok" && e.Actor == "test-operator");
         audit.Should().Contain(e => e.Action == "forward.delete" && e.Target == "web" && e.Result == "ok");
     }
@@ -108,7 +110,7 @@ public sealed class ForwardApiTests(ForwardFixture fx) : IClassFixture<ForwardFi
             Rule("edited", 31181, "10.255.0.6:8080") with { Protocol = "udp", UdpIdleSeconds = 30 }, Json);
         response.StatusCode.Should().Be(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
 
-        var view = await CoreInstance.GetJsonAsync<ForwardView>(fx.Viewer, $"/api/v1/forwards/{created.Id}");
+        var view = await CoreApp.GetJsonAsync<ForwardView>(fx.Viewer, $"/api/v1/forwards/{created.Id}");
         (view.Name, view.ListenPort, view.Protocol, view.UdpIdleSeconds).Should().Be(("edited", 31181, "udp", 30));
         view.Targets.Should().Equal("10.255.0.6:8080");
         // Saving again on the same port is no conflict with itself.
@@ -137,6 +139,47 @@ public sealed class ForwardApiTests(ForwardFixture fx) : IClassFixture<ForwardFi
         kernel.Errors!["bandwidthMbps"].Should().Equal("kernel mode cannot limit bandwidth; use userspace mode");
     }
 
+    public static TheoryData<string, string> HostileFields => new()
+    {
+        { "listenPort", """{"listenPort":70000}""" },
+        { "listenPort", """{"listenPort":-1}""" },
+        { "name", $$"""{"name":"{{new string('n', 10_000)}}"}""" },
+        { "name", """{"name":"  \t "}""" },
+        { "listenAddress", """{"listenAddress":"0.0.0.0; rm -rf /"}""" },
+        { "bandwidthMbps", """{"bandwidthMbps":-1}""" },
+        { "maxConnections", """{"maxConnections":-5}""" },
+        { "udpIdleSeconds", """{"udpIdleSeconds":0}""" },
+        { "udpIdleSeconds", """{"udpIdleSeconds":100000}""" },
+        { "proxyProtocol", """{"proxyProtocol":3}""" },
+        { "balance", """{"balance":"random"}""" },
+        { "mode", """{"mode":"KERNEL"}""" },
+        { "targets", """{"targets":[]}""" },
+        { "targets[0]", """{"targets":["10.255.0.5:99999"]}""" },
+        { "targets[0]", """{"targets":["[::1"]}""" },
+        { "targets[0]", """{"targets":["a b.example:80"]}""" },
+        { "targets[0]", """{"targets":["evil.example:80\r\nX-Injected: 1"]}""" },
+        { "targets[1]", """{"targets":["10.255.0.5:80","10.255.0.5:0"]}""" },
+    };
+
+    [Theory]
+    [MemberData(nameof(HostileFields))]
+    public async Task A_hostile_value_gets_400_naming_its_field_and_stores_nothing(string field, string patch)
+    {
+        var name = "hostile-" + Guid.NewGuid().ToString("N")[..8];
+        var body = JsonSerializer.SerializeToNode(Rule(name, 31290, "10.255.0.5:80"), Json)!.AsObject();
+        foreach (var (key, value) in JsonNode.Parse(patch)!.AsObject()) body[key] = value?.DeepClone();
+        var before = await CoreApp.GetJsonAsync<List<ForwardView>>(fx.Viewer, "/api/v1/forwards");
+
+        using var response = await fx.Operator.PostAsync("/api/v1/forwards", new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+
+        var problem = JsonSerializer.Deserialize<Problem>(await response.Content.ReadAsStringAsync(), Json)!;
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        problem.Errors!.Keys.Should().Contain(field);
+        problem.Errors[field].Should().NotBeEmpty().And.OnlyContain(m => m.Length > 0 && m.Length < 300, "an error names the problem, not the whole input");
+        (await CoreApp.GetJsonAsync<List<ForwardView>>(fx.Viewer, "/api/v1/forwards")).Should().HaveCount(before.Count);
+    }
+
     [Fact]
     public async Task A_rule_that_forwards_to_itself_is_refused_as_a_loop()
     {
@@ -145,9 +188,9 @@ public sealed class ForwardApiTests(ForwardFixture fx) : IClassFixture<ForwardFi
         problem.Status.Should().Be(422);
         problem.Title.Should().Be("Forwarding loop");
         problem.Detail.Should().Be("target 127.0.0.1:31380 is this rule's own listen address (port 31380 on node fwd-entry): it would forward to itself");
-        var list = await CoreInstance.GetJsonAsync<List<ForwardView>>(fx.Viewer, "/api/v1/forwards");
+        var list = await CoreApp.GetJsonAsync<List<ForwardView>>(fx.Viewer, "/api/v1/forwards");
         list.Should().NotContain(r => r.Name == "loop");
-        var audit = await CoreInstance.GetJsonAsync<List<AuditEntryView>>(fx.Admin, $"/api/v1/audit?node={fx.EntryId}&action=forward.create");
+        var audit = await CoreApp.GetJsonAsync<List<AuditEntryView>>(fx.Admin, $"/api/v1/audit?node={fx.EntryId}&action=forward.create");
         audit.Should().Contain(e => e.Target == "loop" && e.Result == "refused" && e.Detail.StartsWith("422 "));
     }
 
@@ -190,9 +233,9 @@ public sealed class ForwardApiTests(ForwardFixture fx) : IClassFixture<ForwardFi
     [Fact]
     public async Task A_closed_forward_lock_and_the_viewer_role_are_refused()
     {
-        await using var node = fx.Core.NewNode("fwd-locked");
-        node.ExtraArgs.AddRange(["--allow", "forward"]); // so the Core's switch is the lock that refuses
-        var lockedId = await fx.Core.StartOnlineNodeAsync(node, fx.Admin);
+        // The Node allows forwarding, so the Core's switch (off) is the lock that refuses.
+        await using var node = await TestNode.StartOnlineAsync(fx.Core, fx.Admin, "fwd-locked", ["forward"]);
+        var lockedId = node.Id;
 
         var problem = await ProblemAsync(fx.Operator, HttpMethod.Post, "/api/v1/forwards", Rule("locked", 31680, "10.255.0.5:80") with { NodeId = lockedId });
         problem.Status.Should().Be(403);
@@ -208,37 +251,37 @@ public sealed class ForwardApiTests(ForwardFixture fx) : IClassFixture<ForwardFi
         problem.Lock.Should().Be("core");
         problem.Detail.Should().Contain("fwd-locked");
 
-        using (var response = await CoreInstance.PostJsonAsync(fx.Viewer, "/api/v1/forwards", Rule("viewer", 31682, "10.255.0.5:80")))
+        using (var response = await CoreApp.PostJsonAsync(fx.Viewer, "/api/v1/forwards", Rule("viewer", 31682, "10.255.0.5:80")))
             response.StatusCode.Should().Be(HttpStatusCode.Forbidden);
-        var audit = await CoreInstance.GetJsonAsync<List<AuditEntryView>>(fx.Admin, $"/api/v1/audit?node={lockedId}&action=forward.create");
+        var audit = await CoreApp.GetJsonAsync<List<AuditEntryView>>(fx.Admin, $"/api/v1/audit?node={lockedId}&action=forward.create");
         audit.Should().ContainSingle(e => e.Target == "locked" && e.Result == "refused" && e.Detail.StartsWith("lock core"));
     }
 
     [Fact]
     public async Task A_node_that_goes_away_shows_its_rules_pending_and_gets_them_again_after_hello()
     {
-        await using var node = fx.Core.NewNode("fwd-roaming");
-        var id = await fx.Core.StartOnlineNodeAsync(node, fx.Admin, "forward");
+        await using var node = await fx.StartForwardNodeAsync("fwd-roaming");
+        var id = node.Id;
         var created = await CreateAsync(fx.Operator, Rule("roaming", 31780, "10.255.0.5:80") with { NodeId = id });
         created.Status.Should().NotBe("pending", "the Node was online and answered the push");
 
         await node.StopAsync();
         var offline = await Eventually.ValueAsync(async () =>
         {
-            var view = await CoreInstance.GetJsonAsync<ForwardView>(fx.Viewer, $"/api/v1/forwards/{created.Id}");
+            var view = await CoreApp.GetJsonAsync<ForwardView>(fx.Viewer, $"/api/v1/forwards/{created.Id}");
             return view.Status == "pending" ? view : null;
-        }, TimeSpan.FromSeconds(20), "rule pending while its node is offline");
+        }, "rule pending while its node is offline");
         offline.Error.Should().Be("node offline");
 
         // While the Node is away the rule can still change; it is applied when the Node says hello.
         using (var response = await fx.Operator.PutAsJsonAsync($"/api/v1/forwards/{created.Id}", Rule("roaming", 31781, "10.255.0.5:80") with { NodeId = id }, Json))
             response.StatusCode.Should().Be(HttpStatusCode.OK);
-        await node.StartAsync();
+        await node.StartAsync(fx.Admin);
         var back = await Eventually.ValueAsync(async () =>
         {
-            var view = await CoreInstance.GetJsonAsync<ForwardView>(fx.Viewer, $"/api/v1/forwards/{created.Id}");
+            var view = await CoreApp.GetJsonAsync<ForwardView>(fx.Viewer, $"/api/v1/forwards/{created.Id}");
             return view.Status == "pending" ? null : view;
-        }, TimeSpan.FromSeconds(30), "rule pushed again after the node's hello");
+        }, "rule pushed again after the node's hello");
         back.ListenPort.Should().Be(31781);
         back.Error.Should().NotBe("node offline");
     }
@@ -247,7 +290,7 @@ public sealed class ForwardApiTests(ForwardFixture fx) : IClassFixture<ForwardFi
 
     private static async Task<ForwardView> CreateAsync(HttpClient client, InputView input)
     {
-        using var response = await CoreInstance.PostJsonAsync(client, "/api/v1/forwards", input);
+        using var response = await CoreApp.PostJsonAsync(client, "/api/v1/forwards", input);
         var body = await response.Content.ReadAsStringAsync();
         response.StatusCode.Should().Be(HttpStatusCode.Created, body);
         var view = JsonSerializer.Deserialize<ForwardView>(body, Json)!;
