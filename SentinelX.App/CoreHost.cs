@@ -30,7 +30,13 @@ public static class CoreHost
     public static async Task<WebApplication> CreateAsync(string dataDir, string? urls, IDictionary<string, string?>? settings = null, CancellationToken ct = default)
     {
         dataDir = Path.GetFullPath(dataDir);
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        // Named after the Core's own assembly, not the process's entry point: a Core hosted inside another
+        // process (the component tests) still finds its static assets manifest, sentinelx.staticwebassets.endpoints.json.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            ApplicationName = typeof(CoreHost).Assembly.GetName().Name,
+        });
         builder.AddDataDirectory(dataDir);
         CoreConfiguration.Apply(builder.Configuration, settings);
         urls ??= builder.Configuration["Urls"] ?? CoreConfiguration.DefaultUrls;
