@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.WebSockets;
 using System.Security.Claims;
 using Bunit;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
@@ -40,6 +41,8 @@ public sealed class ComponentTestContext : BunitContext
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddCascadingAuthenticationState();
         Services.AddSingleton<AuthenticationStateProvider>(_user);
+        // bunit puts a placeholder here; the Core's own service applies the real role policies.
+        Services.AddSingleton(_ => _circuit.ServiceProvider.GetRequiredService<IAuthorizationService>());
         Services.AddFallbackServiceProvider(_circuit.ServiceProvider);
     }
 
