@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Radzen;
 using SentinelX.App;
 using SentinelX.App.Features.Localization;
 using SentinelX.App.Features.Metrics;
@@ -43,6 +44,8 @@ public sealed class ComponentTestContext : BunitContext
         Services.AddSingleton<AuthenticationStateProvider>(_user);
         // bunit puts a placeholder here; the Core's own service applies the real role policies.
         Services.AddSingleton(_ => _circuit.ServiceProvider.GetRequiredService<IAuthorizationService>());
+        // Radzen's services as the Core registers them, but over bunit's NavigationManager: the Core's only works inside a real circuit.
+        Services.AddRadzenComponents();
         Services.AddFallbackServiceProvider(_circuit.ServiceProvider);
     }
 
