@@ -15,6 +15,7 @@ namespace SentinelX.Tests.Dashboard;
 
 /// <summary>The dashboard page as its first HTML shows it: empty fleet, live figures, traffic, search and the table view.</summary>
 [Trait("Tier", "Component")]
+[Collection(CoreInProcess.Name)]
 public sealed class DashboardTests : ComponentTest
 {
     private IRenderedComponent<App.Features.Dashboard.Dashboard> Page()

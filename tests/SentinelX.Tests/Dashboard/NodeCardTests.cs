@@ -10,6 +10,7 @@ namespace SentinelX.Tests.Dashboard;
 
 /// <summary>One Node as a dashboard card: what it shows online, offline and before its first sample.</summary>
 [Trait("Tier", "Component")]
+[Collection(CoreInProcess.Name)]
 public sealed class NodeCardTests : ComponentTest
 {
     internal static readonly MetricSample Busy = new()

@@ -9,6 +9,7 @@ namespace SentinelX.Tests.Dashboard;
 
 /// <summary>One Node as a row of the dashboard's table.</summary>
 [Trait("Tier", "Component")]
+[Collection(CoreInProcess.Name)]
 public sealed class NodeRowTests : ComponentTest
 {
     // A row renders inside the table it belongs to, so the parser keeps the <tr>.

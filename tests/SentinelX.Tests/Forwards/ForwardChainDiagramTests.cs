@@ -9,6 +9,7 @@ namespace SentinelX.Tests.Forwards;
 
 /// <summary>A rule's path as boxes: which Node does what, over which transport, and where it fails.</summary>
 [Trait("Tier", "Component")]
+[Collection(CoreInProcess.Name)]
 public sealed class ForwardChainDiagramTests : ComponentTest
 {
     internal static ForwardView Rule(IReadOnlyList<ForwardHopView>? chain = null, IReadOnlyList<ForwardPlacementView>? placements = null,

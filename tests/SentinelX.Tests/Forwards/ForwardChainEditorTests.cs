@@ -11,6 +11,7 @@ namespace SentinelX.Tests.Forwards;
 
 /// <summary>The relay chain part of the forward form: turning it on, adding, moving and removing hops.</summary>
 [Trait("Tier", "Component")]
+[Collection(CoreInProcess.Name)]
 public sealed class ForwardChainEditorTests : ComponentTest
 {
     private static readonly NodeChoice[] Nodes = [new("a", "entry-a"), new("b", "relay-b"), new("c", "exit-c (offline)")];

@@ -12,6 +12,7 @@ namespace SentinelX.Tests.Forwards;
 
 /// <summary>The new-forward form: its messages for hostile values, and what it saves through the real service.</summary>
 [Trait("Tier", "Component")]
+[Collection(CoreInProcess.Name)]
 public sealed class ForwardEditDialogTests : ComponentTest
 {
     private async Task<IRenderedComponent<ForwardEditDialog>> FormAsync(string role = Roles.Operator)

@@ -12,6 +12,7 @@ namespace SentinelX.Tests.Forwards;
 
 /// <summary>The forwards list: which actions each role gets, and the confirmation before a rule is removed.</summary>
 [Trait("Tier", "Component")]
+[Collection(CoreInProcess.Name)]
 public sealed class ForwardsPageTests : ComponentTest
 {
     private async Task<ForwardView> RuleAsync(string name = "web")

@@ -14,6 +14,7 @@ namespace SentinelX.Tests.RemoteAccess;
 
 /// <summary>What a Node tab shows when the Core's switch or the server's own config refuses a capability, per role.</summary>
 [Trait("Tier", "Component")]
+[Collection(CoreInProcess.Name)]
 public sealed class CapabilityGateTests : ComponentTest
 {
     private IRenderedComponent<CapabilityGate> Gate(NodeState node, string capability = Capabilities.Shell) =>

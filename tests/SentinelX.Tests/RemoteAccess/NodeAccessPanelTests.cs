@@ -10,6 +10,7 @@ namespace SentinelX.Tests.RemoteAccess;
 
 /// <summary>The Access tab: both locks per capability, and who may switch the Core's.</summary>
 [Trait("Tier", "Component")]
+[Collection(CoreInProcess.Name)]
 public sealed class NodeAccessPanelTests : ComponentTest
 {
     [Theory]
