@@ -2,7 +2,14 @@
 # Runs every SentinelX test on a fresh Debian machine with the .NET 10 SDK:
 # installs what the tests need, builds, publishes the real binaries, runs all test projects,
 # and ends with one line "N passed, N failed" counted from the test result files.
+# --fast runs only tests/SentinelX.Tests (unit, component and API tiers) and publishes nothing.
 set -uo pipefail
+fast=false
+case "${1:-}" in
+  --fast) fast=true ;;
+  "") ;;
+  *) echo "usage: tests/run.sh [--fast]" >&2; exit 2 ;;
+esac
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 RESULTS="$ROOT/tests/artifacts/results"
@@ -60,16 +67,20 @@ fail_build() { log "$1"; echo "0 passed, 0 failed"; exit 1; }
 
 log "building"
 dotnet build SentinelX.sln -c Release -nologo -v quiet -clp:ErrorsOnly || fail_build "build failed"
-log "publishing the Core and the Node for the end-to-end tests"
-dotnet publish SentinelX.App -c Release -nologo -v quiet -clp:ErrorsOnly -o "$ROOT/artifacts/core" || fail_build "publishing the Core failed"
-case "$(uname -m)" in aarch64 | arm64) node_rids=(--rid linux-arm64) ;; *) node_rids=(--rid linux-x64 --rid linux-arm64) ;; esac
-bash packaging/build-node.sh "${node_rids[@]}" || fail_build "publishing the Node failed"
-export SENTINELX_CORE_BIN="$ROOT/artifacts/core/sentinelx"
-export SENTINELX_NODE_BIN="$ROOT/artifacts/node/${node_rids[1]}/sentinelx-node"
+projects=(tests/SentinelX.Tests)
+if [ "$fast" = false ]; then
+  projects+=(tests/SentinelX.E2E)
+  log "publishing the Core and the Node for the end-to-end tests"
+  dotnet publish SentinelX.App -c Release -nologo -v quiet -clp:ErrorsOnly -o "$ROOT/artifacts/core" || fail_build "publishing the Core failed"
+  case "$(uname -m)" in aarch64 | arm64) node_rids=(--rid linux-arm64) ;; *) node_rids=(--rid linux-x64 --rid linux-arm64) ;; esac
+  bash packaging/build-node.sh "${node_rids[@]}" || fail_build "publishing the Node failed"
+  export SENTINELX_CORE_BIN="$ROOT/artifacts/core/sentinelx"
+  export SENTINELX_NODE_BIN="$ROOT/artifacts/node/${node_rids[1]}/sentinelx-node"
+fi
 
 # --- tests -----------------------------------------------------------------------------------
 status=0
-for project in tests/SentinelX.Tests tests/SentinelX.E2E; do
+for project in "${projects[@]}"; do
   name=$(basename "$project")
   log "testing $name"
   dotnet test "$project" -c Release --no-build -nologo \
