@@ -27,10 +27,18 @@ namespace SentinelX.App;
 public static class CoreHost
 {
     /// <summary>Builds the Core with its data directory prepared: key generated, database migrated, nodes loaded.</summary>
-    public static async Task<WebApplication> CreateAsync(string dataDir, string? urls, IDictionary<string, string?>? settings = null, CancellationToken ct = default)
+    /// <param name="configure">Runs on the finished builder before it builds: in-process tests add a log sink or leave out a background job here.</param>
+    public static async Task<WebApplication> CreateAsync(string dataDir, string? urls, IDictionary<string, string?>? settings = null,
+        Action<WebApplicationBuilder>? configure = null, CancellationToken ct = default)
     {
         dataDir = Path.GetFullPath(dataDir);
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        // The application name finds the UI's static asset manifest; named here, not taken from the
+        // entry assembly, the Core also serves its UI when a test process hosts it.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            ApplicationName = typeof(CoreHost).Assembly.GetName().Name,
+        });
         builder.AddDataDirectory(dataDir);
         CoreConfiguration.Apply(builder.Configuration, settings);
         urls ??= builder.Configuration["Urls"] ?? CoreConfiguration.DefaultUrls;
@@ -74,6 +82,7 @@ public static class CoreHost
         builder.AddFiles();
         builder.AddDocker();
         builder.AddTerminal();
+        configure?.Invoke(builder);
 
         var app = builder.Build();
         app.UseTransportSecurity();
