@@ -11,7 +11,7 @@ public static class DockerApi
 {
     public static IEndpointRouteBuilder MapDockerApi(this IEndpointRouteBuilder app)
     {
-        var docker = app.MapGroup("/api/v1/nodes/{id}/docker").WithTags("Docker").RequireAuthorization(Policies.Operator);
+        var docker = app.MapNodeGroup("/docker").WithTags("Docker").RequireAuthorization(Policies.Operator);
         docker.MapGet("", InfoAsync);
         docker.MapGet("/containers", ContainersAsync);
         docker.MapGet("/images", ImagesAsync);
@@ -22,33 +22,32 @@ public static class DockerApi
     }
 
     /// <summary>Whether Docker runs on the Node; <c>available: false</c> with the reason is a normal answer, not an error.</summary>
-    private static async Task<Results<Ok<DockerInfo>, ProblemHttpResult>> InfoAsync(string id, NodeRegistry registry, DockerOperations docker, CancellationToken ct) =>
-        registry.Find(id) is not { } node ? NodeNotFound(id) : Answer(await docker.InfoAsync(node, ct));
+    private static async Task<Results<Ok<DockerInfo>, ProblemHttpResult>> InfoAsync(RoutedNode target, DockerOperations docker, CancellationToken ct) =>
+        (await docker.InfoAsync(target.Node, ct)).ToHttp();
 
-    private static async Task<Results<Ok<DockerContainerList>, ProblemHttpResult>> ContainersAsync(string id, NodeRegistry registry, DockerOperations docker, CancellationToken ct) =>
-        registry.Find(id) is not { } node ? NodeNotFound(id) : Answer(await docker.ContainersAsync(node, ct));
+    private static async Task<Results<Ok<DockerContainerList>, ProblemHttpResult>> ContainersAsync(RoutedNode target, DockerOperations docker, CancellationToken ct) =>
+        (await docker.ContainersAsync(target.Node, ct)).ToHttp();
 
-    private static async Task<Results<Ok<DockerImageList>, ProblemHttpResult>> ImagesAsync(string id, NodeRegistry registry, DockerOperations docker, CancellationToken ct) =>
-        registry.Find(id) is not { } node ? NodeNotFound(id) : Answer(await docker.ImagesAsync(node, ct));
+    private static async Task<Results<Ok<DockerImageList>, ProblemHttpResult>> ImagesAsync(RoutedNode target, DockerOperations docker, CancellationToken ct) =>
+        (await docker.ImagesAsync(target.Node, ct)).ToHttp();
 
     private static async Task<Results<Ok<DockerActionResult>, ProblemHttpResult>> ActAsync(
-        string id, string cid, string action, HttpContext http, NodeRegistry registry, DockerOperations docker, CancellationToken ct) =>
-        registry.Find(id) is not { } node ? NodeNotFound(id) : Answer(await docker.ActAsync(node, cid, action, false, AuditActor.From(http), ct));
+        RoutedNode target, string cid, string action, HttpContext http, DockerOperations docker, CancellationToken ct) =>
+        (await docker.ActAsync(target.Node, cid, action, false, AuditActor.From(http), ct)).ToHttp();
 
     /// <summary><c>?force=true</c> removes a running container (the engine kills it first); without it a running one is a 409.</summary>
     private static async Task<Results<Ok<DockerActionResult>, ProblemHttpResult>> RemoveAsync(
-        string id, string cid, bool? force, HttpContext http, NodeRegistry registry, DockerOperations docker, CancellationToken ct) =>
-        registry.Find(id) is not { } node ? NodeNotFound(id) : Answer(await docker.ActAsync(node, cid, DockerNames.Remove, force ?? false, AuditActor.From(http), ct));
+        RoutedNode target, string cid, bool? force, HttpContext http, DockerOperations docker, CancellationToken ct) =>
+        (await docker.ActAsync(target.Node, cid, DockerNames.Remove, force ?? false, AuditActor.From(http), ct)).ToHttp();
 
     /// <summary>The log as text/plain, streamed as it arrives; with <c>follow=true</c> the response stays open until the client leaves.</summary>
     private static async Task<IResult> LogsAsync(
-        string id, string cid, int? tail, bool? follow, HttpContext http, NodeRegistry registry, DockerOperations docker, CancellationToken ct)
+        RoutedNode target, string cid, int? tail, bool? follow, HttpContext http, DockerOperations docker, CancellationToken ct)
     {
-        if (registry.Find(id) is not { } node) return NodeNotFound(id);
-        var opened = await docker.OpenLogsAsync(node, cid, tail ?? 200, follow ?? false, ct);
-        if (opened.Value is not { } log) return opened.Failure!.ToProblem();
+        var opened = await docker.OpenLogsAsync(target.Node, cid, tail ?? 200, follow ?? false, ct);
+        if (!opened.Succeeded) return opened.Failure.ToProblem();
 
-        using (log)
+        using (var log = opened.Value)
         {
             http.Response.ContentType = "text/plain; charset=utf-8";
             http.Response.Headers.CacheControl = "no-store";
@@ -69,10 +68,4 @@ public static class DockerApi
 
         return Results.Empty;
     }
-
-    private static Results<Ok<T>, ProblemHttpResult> Answer<T>(DockerOutcome<T> outcome) =>
-        outcome.Value is { } value ? TypedResults.Ok(value) : outcome.Failure!.ToProblem();
-
-    private static ProblemHttpResult NodeNotFound(string id) =>
-        TypedResults.Problem(title: "Node not found", detail: $"there is no node with id {id}", statusCode: 404);
 }

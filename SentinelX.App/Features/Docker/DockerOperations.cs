@@ -8,12 +8,6 @@ using SentinelX.Shared.Protocol;
 
 namespace SentinelX.App.Features.Docker;
 
-/// <summary>The value of an operation, or why there is none.</summary>
-public readonly record struct DockerOutcome<T>(T? Value, NodeFailure? Failure)
-{
-    public static implicit operator DockerOutcome<T>(NodeFailure failure) => new(default, failure);
-}
-
 /// <summary>
 /// Every Docker operation the API and the Docker tab perform on a Node: both capability locks are
 /// checked before anything is sent, Node errors become problems a user can read, and every action
@@ -29,21 +23,21 @@ public sealed class DockerOperations(NodeStreams streams, AuditLog audit, ILogge
 
     private static readonly TimeSpan StreamTimeout = TimeSpan.FromSeconds(15);
 
-    public Task<DockerOutcome<DockerInfo>> InfoAsync(NodeState node, CancellationToken ct) =>
-        RequestAsync(node, Methods.DockerInfo, new EmptyParams(), ProtocolJsonContext.Default.EmptyParams, ProtocolJsonContext.Default.DockerInfo, null, "container", ct);
+    public Task<NodeResult<DockerInfo>> InfoAsync(NodeState node, CancellationToken ct) =>
+        RequestAsync(node, Methods.DockerInfo, new EmptyParams(), ProtocolJsonContext.Default.EmptyParams, ProtocolJsonContext.Default.DockerInfo, null, ct);
 
-    public Task<DockerOutcome<DockerContainerList>> ContainersAsync(NodeState node, CancellationToken ct) =>
-        RequestAsync(node, Methods.DockerContainers, new EmptyParams(), ProtocolJsonContext.Default.EmptyParams, ProtocolJsonContext.Default.DockerContainerList, ListTimeout, "container", ct);
+    public Task<NodeResult<DockerContainerList>> ContainersAsync(NodeState node, CancellationToken ct) =>
+        RequestAsync(node, Methods.DockerContainers, new EmptyParams(), ProtocolJsonContext.Default.EmptyParams, ProtocolJsonContext.Default.DockerContainerList, ListTimeout, ct);
 
-    public Task<DockerOutcome<DockerImageList>> ImagesAsync(NodeState node, CancellationToken ct) =>
-        RequestAsync(node, Methods.DockerImages, new EmptyParams(), ProtocolJsonContext.Default.EmptyParams, ProtocolJsonContext.Default.DockerImageList, null, "image", ct);
+    public Task<NodeResult<DockerImageList>> ImagesAsync(NodeState node, CancellationToken ct) =>
+        RequestAsync(node, Methods.DockerImages, new EmptyParams(), ProtocolJsonContext.Default.EmptyParams, ProtocolJsonContext.Default.DockerImageList, null, ct);
 
     /// <summary>Starts, stops, restarts or removes a container and records it as <c>docker.&lt;action&gt;</c> with the container's name.</summary>
-    public async Task<DockerOutcome<DockerActionResult>> ActAsync(NodeState node, string container, string action, bool force, AuditActor actor, CancellationToken ct)
+    public async Task<NodeResult<DockerActionResult>> ActAsync(NodeState node, string container, string action, bool force, AuditActor actor, CancellationToken ct)
     {
         var auditAction = $"{AuditActions.Docker}.{action}";
         if (!DockerNames.IsAction(action))
-            return new NodeFailure(400, "Unknown action", $"\"{action}\" is not a container action (known: {string.Join(", ", DockerNames.Actions)})");
+            return NodeFailure.BadRequest("Unknown action", $"\"{action}\" is not a container action (known: {string.Join(", ", DockerNames.Actions)})");
         if (!DockerNames.IsValidContainer(container))
             return InvalidContainer(container);
 
@@ -54,20 +48,20 @@ public sealed class DockerOperations(NodeStreams streams, AuditLog audit, ILogge
         }
 
         var outcome = await RequestAsync(node, Methods.DockerAction, new DockerActionParams { Id = container, Action = action, Force = force },
-            ProtocolJsonContext.Default.DockerActionParams, ProtocolJsonContext.Default.DockerActionResult, ActionTimeout, "container", ct);
-        if (outcome.Value is { } done)
-            await audit.RecordAsync(actor, auditAction, node.Id, done.Name, AuditResults.Ok, $"state: {done.State}" + (force ? ", forced" : ""), ct);
-        else if (outcome.Failure is { } failure)
-            await audit.RecordAsync(actor, auditAction, node.Id, container, failure.Lock is null ? AuditResults.Failed : AuditResults.Refused, failure.Detail, ct);
+            ProtocolJsonContext.Default.DockerActionParams, ProtocolJsonContext.Default.DockerActionResult, ActionTimeout, ct);
+        if (!outcome.Succeeded)
+            await audit.RecordAsync(actor, auditAction, node.Id, container, outcome.Failure.Lock is null ? AuditResults.Failed : AuditResults.Refused, outcome.Failure.Detail, ct);
+        else
+            await audit.RecordAsync(actor, auditAction, node.Id, outcome.Value.Name, AuditResults.Ok, $"state: {outcome.Value.State}" + (force ? ", forced" : ""), ct);
         return outcome;
     }
 
     /// <summary>Asks the Node for a container's log and waits for its data stream; the caller reads and disposes the result.</summary>
-    public async Task<DockerOutcome<DockerLogStream>> OpenLogsAsync(NodeState node, string container, int tail, bool follow, CancellationToken ct)
+    public async Task<NodeResult<DockerLogStream>> OpenLogsAsync(NodeState node, string container, int tail, bool follow, CancellationToken ct)
     {
         if (!DockerNames.IsValidContainer(container)) return InvalidContainer(container);
         if (tail is < 0 or > DockerNames.MaxTail)
-            return new NodeFailure(400, "Invalid tail", $"tail must be within 0 to {DockerNames.MaxTail} lines");
+            return NodeFailure.BadRequest("Invalid tail", $"tail must be within 0 to {DockerNames.MaxTail} lines");
         if (CapabilityLocks.Check(node, Capabilities.Docker) is { } refusal)
             return refusal;
         if (node.Session is not { } session) return NodeFailure.Offline(node);
@@ -79,13 +73,13 @@ public sealed class DockerOperations(NodeStreams streams, AuditLog audit, ILogge
             await session.Peer.RequestAsync(Methods.DockerLogs,
                 new DockerLogsParams { Id = container, Tail = tail, Follow = follow, StreamId = stream.Id },
                 ProtocolJsonContext.Default.DockerLogsParams, ProtocolJsonContext.Default.EmptyParams, StreamTimeout, ct);
-            return new DockerOutcome<DockerLogStream>(new DockerLogStream(stream, await connect), null);
+            return new DockerLogStream(stream, await connect);
         }
         catch (Exception ex) when (ex is JsonRpcException or IOException or TimeoutException)
         {
             stream.Dispose();
             await Quiet(connect);
-            return Map(node, ex, "container");
+            return Logged(node, NodeFailure.From(node, ex, Capabilities.Docker));
         }
         catch
         {
@@ -95,48 +89,25 @@ public sealed class DockerOperations(NodeStreams streams, AuditLog audit, ILogge
         }
     }
 
-    private async Task<DockerOutcome<TResult>> RequestAsync<TParams, TResult>(
+    private async Task<NodeResult<TResult>> RequestAsync<TParams, TResult>(
         NodeState node, string method, TParams parameters, JsonTypeInfo<TParams> paramsInfo, JsonTypeInfo<TResult> resultInfo,
-        TimeSpan? timeout, string what, CancellationToken ct)
+        TimeSpan? timeout, CancellationToken ct)
     {
         if (CapabilityLocks.Check(node, Capabilities.Docker) is { } refusal)
             return refusal;
-        if (node.Session is not { } session) return NodeFailure.Offline(node);
-        try
-        {
-            return new DockerOutcome<TResult>(await session.Peer.RequestAsync(method, parameters, paramsInfo, resultInfo, timeout, ct), null);
-        }
-        catch (Exception ex) when (ex is JsonRpcException or IOException)
-        {
-            return Map(node, ex, what);
-        }
+        var result = await node.RequestAsync(Capabilities.Docker, method, parameters, paramsInfo, resultInfo, timeout, ct);
+        return result.Failure is { } failure ? Logged(node, failure) : result;
     }
 
-    /// <summary>Node errors as problems: its lock, not found, bad input, an engine that refused, a timeout, a lost connection.</summary>
-    private NodeFailure Map(NodeState node, Exception ex, string what)
+    /// <summary>An error the Node could not name is worth a line in the Core's log: it is not one a user caused.</summary>
+    private NodeFailure Logged(NodeState node, NodeFailure failure)
     {
-        if (ex is not JsonRpcException rpc)
-        {
-            return ex is TimeoutException
-                ? new NodeFailure(504, "Node did not answer", ex.Message)
-                : new NodeFailure(503, "Node offline", $"node {node.Name} ({node.Id}) disconnected before it answered", CapabilityLocks.Offline);
-        }
-
-        var failure = rpc.Code switch
-        {
-            JsonRpcErrorCodes.NotFound when what == "container" => new NodeFailure(404, "Container not found", rpc.Message),
-            // The engine's 409 (e.g. removing a running container without force) stays a conflict.
-            JsonRpcErrorCodes.OperationFailed when rpc.ErrorData == "409" => new NodeFailure(409, "Docker refused", rpc.Message),
-            JsonRpcErrorCodes.OperationFailed => new NodeFailure(422, "Docker failed", rpc.Message),
-            _ => NodeFailure.FromNode(rpc, Capabilities.Docker),
-        };
-        if (failure.Status == 502) logger.LogWarning("Docker request to {Node} failed: {Code} {Message}", node.Id, rpc.Code, rpc.Message);
+        if (failure.Kind == NodeFailureKind.NodeError) logger.LogWarning("Docker request to {Node} failed: {Detail}", node.Id, failure.Detail);
         return failure;
     }
 
     private static NodeFailure InvalidContainer(string container) =>
-        new(400, "Invalid container", $"\"{container}\" is not a container id or name (letters, digits, _ . -; starting with a letter or digit)");
-
+        NodeFailure.BadRequest("Invalid container", $"\"{container}\" is not a container id or name (letters, digits, _ . -; starting with a letter or digit)");
 
     private static async Task Quiet(Task task)
     {

@@ -18,9 +18,10 @@ public static class ExecApi
 
     public static IEndpointRouteBuilder MapExecApi(this IEndpointRouteBuilder app)
     {
+        var node = app.MapNodeGroup("/exec").WithTags("Exec").RequireAuthorization(Policies.Operator);
+        node.MapPost("", RunAsync);
+        node.MapGet("", HistoryAsync);
         var group = app.MapGroup("/api/v1").WithTags("Exec").RequireAuthorization(Policies.Operator);
-        group.MapPost("/nodes/{id}/exec", RunAsync);
-        group.MapGet("/nodes/{id}/exec", HistoryAsync);
         group.MapPost("/exec", BatchAsync);
         group.MapGet("/exec/runs/{runId}", GetRunAsync);
         group.MapPost("/exec/runs/{runId}/cancel", CancelAsync);
@@ -28,14 +29,14 @@ public static class ExecApi
     }
 
     private static async Task<Results<Ok<ExecResultView>, ProblemHttpResult>> RunAsync(
-        string id, ExecRequest body, HttpContext http, NodeRegistry registry, ExecService exec)
+        RoutedNode target, ExecRequest body, HttpContext http, ExecService exec)
     {
-        if (registry.Find(id) is not { } node) return NodeNotFound(id);
+        var node = target.Node;
         if (body.Validate() is { } error) return Invalid(error);
-        var (run, failure) = await exec.StartAsync(node, body, AuditActor.From(http));
-        if (failure is not null) return failure.ToProblem();
+        var started = await exec.StartAsync(node, body, AuditActor.From(http));
+        if (!started.Succeeded) return started.Failure.ToProblem();
         // Not cancelled with the request: a caller that leaves does not stop the command (cancel does).
-        var record = await run!.Completion;
+        var record = await started.Value.Completion;
         return TypedResults.Ok(ExecResultView.Of(record, node.Name));
     }
 
@@ -60,39 +61,32 @@ public static class ExecApi
         var results = await Task.WhenAll(targets.Select(async target =>
         {
             if (target.Node is not { } node)
-                return new ExecResultView { NodeId = target.Id, Status = ExecStatuses.Failed, Error = $"there is no node with id {target.Id}" };
-            var (run, failure) = await exec.StartAsync(node, request, actor, batchId);
-            if (failure is not null)
+                return new ExecResultView { NodeId = target.Id, Status = ExecStatuses.Failed, Error = NodeFailure.UnknownNode(target.Id).Detail };
+            var started = await exec.StartAsync(node, request, actor, batchId);
+            if (!started.Succeeded)
             {
                 return new ExecResultView
                 {
-                    NodeId = node.Id, NodeName = node.Name, Status = ExecStatuses.Failed, Error = failure.Detail, Lock = failure.Lock,
+                    NodeId = node.Id, NodeName = node.Name, Status = ExecStatuses.Failed, Error = started.Failure.Detail, Lock = started.Failure.Lock,
                 };
             }
 
-            return ExecResultView.Of(await run!.Completion, node.Name);
+            return ExecResultView.Of(await started.Value.Completion, node.Name);
         }));
         return TypedResults.Ok(new ExecBatchView(batchId, results));
     }
 
-    private static async Task<Results<Ok<IReadOnlyList<ExecRunSummary>>, ProblemHttpResult>> HistoryAsync(
-        string id, NodeRegistry registry, ExecService exec, [FromQuery] int? limit, [FromQuery] long? before, CancellationToken ct)
-    {
-        if (registry.Find(id) is null) return NodeNotFound(id);
-        return TypedResults.Ok(await exec.HistoryAsync(id, limit ?? 50, before, ct));
-    }
+    private static async Task<Ok<IReadOnlyList<ExecRunSummary>>> HistoryAsync(
+        RoutedNode target, ExecService exec, [FromQuery] int? limit, [FromQuery] long? before, CancellationToken ct) =>
+        TypedResults.Ok(await exec.HistoryAsync(target.Node.Id, limit ?? 50, before, ct));
 
     private static async Task<Results<Ok<ExecRunView>, ProblemHttpResult>> GetRunAsync(string runId, ExecService exec, CancellationToken ct) =>
         await exec.FindAsync(runId, ct) is { } run
             ? TypedResults.Ok(ExecRunView.Of(run))
-            : TypedResults.Problem(title: "Run not found", detail: $"there is no run with id {runId}", statusCode: 404);
+            : ExecService.RunNotFound(runId).ToProblem();
 
     private static async Task<Results<Accepted, ProblemHttpResult>> CancelAsync(string runId, HttpContext http, ExecService exec, CancellationToken ct) =>
         await exec.CancelAsync(runId, AuditActor.From(http), ct) is { } failure ? failure.ToProblem() : TypedResults.Accepted((string?)null);
 
-    private static ProblemHttpResult NodeNotFound(string id) =>
-        TypedResults.Problem(title: "Node not found", detail: $"there is no node with id {id}", statusCode: 404);
-
-    private static ProblemHttpResult Invalid(string detail) =>
-        TypedResults.Problem(title: "Invalid command", detail: detail, statusCode: 400);
+    private static ProblemHttpResult Invalid(string detail) => NodeFailure.BadRequest("Invalid command", detail).ToProblem();
 }

@@ -42,13 +42,13 @@ public sealed class ExecService(
         });
 
     /// <summary>Starts <paramref name="request"/> on <paramref name="node"/>; the run's <see cref="LiveExecRun.Completion"/> says how it ended.</summary>
-    public async Task<(LiveExecRun? Run, NodeFailure? Failure)> StartAsync(
+    public async Task<NodeResult<LiveExecRun>> StartAsync(
         NodeState node, ExecRequest request, AuditActor actor, string? batchId = null, CancellationToken ct = default)
     {
         if (CapabilityLocks.Check(node, Capabilities.Exec) is { } refusal)
         {
             await audit.RecordAsync(actor, AuditActions.ExecRun, node.Id, request.Command, AuditResults.Refused, $"lock {refusal.Lock}: {refusal.Title}", ct);
-            return (null, refusal);
+            return refusal;
         }
 
         var session = node.Session;
@@ -74,27 +74,13 @@ public sealed class ExecService(
         // Registered before the request goes out: output can arrive before the answer does.
         var run = new LiveExecRun(record, node.Name, actor);
         _live[record.Id] = run;
-        NodeFailure? failure = null;
-        try
-        {
-            if (session is null) throw new IOException("not connected");
-            await session.Peer.RequestAsync(Methods.ExecStart, request.ToParams(record.Id),
-                ProtocolJsonContext.Default.ExecStartParams, ProtocolJsonContext.Default.ExecStartResult, ct: CancellationToken.None);
-        }
-        catch (JsonRpcException ex)
-        {
-            failure = NodeFailure.FromNode(ex, Capabilities.Exec);
-        }
-        catch (IOException)
-        {
-            failure = new NodeFailure(503, "Node offline", $"node {node.Name} ({node.Id}) disconnected before the command started", CapabilityLocks.Offline);
-        }
-
-        if (failure is not null)
+        var started = session is null ? NodeFailure.Offline(node) : await node.RequestAsync(Capabilities.Exec, Methods.ExecStart, request.ToParams(record.Id),
+            ProtocolJsonContext.Default.ExecStartParams, ProtocolJsonContext.Default.ExecStartResult, null, CancellationToken.None);
+        if (started.Failure is { } failure)
         {
             await FinishAsync(run, new ExecExit { RunId = record.Id, Status = ExecStatuses.Failed, Error = failure.Detail },
-                failure.Lock == CapabilityLocks.NodeLock ? AuditResults.Refused : AuditResults.Failed, actor);
-            return (null, failure);
+                failure.Kind == NodeFailureKind.NodeLock ? AuditResults.Refused : AuditResults.Failed, actor);
+            return failure;
         }
 
         logger.LogInformation("Exec {Run} started on {Node} by {Actor}", record.Id, node.Id, actor.Name);
@@ -111,7 +97,7 @@ public sealed class ExecService(
             deadline.Dispose();
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         RunsChanged?.Invoke(node.Id);
-        return (run, null);
+        return run;
     }
 
     /// <summary>Kills a running command's process group. Null when sent; else why not.</summary>
@@ -121,28 +107,24 @@ public sealed class ExecService(
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             return await db.ExecRuns.AnyAsync(r => r.Id == runId, ct)
-                ? new NodeFailure(409, "Run already finished", $"run {runId} is not running any more")
-                : new NodeFailure(404, "Run not found", $"there is no run with id {runId}");
+                ? NodeFailure.Conflict("Run already finished", $"run {runId} is not running any more")
+                : RunNotFound(runId);
         }
 
         var target = run.Record.Command;
-        if (registry.Find(run.NodeId) is not { } node) return new NodeFailure(404, "Node not found", $"node {run.NodeId} no longer exists");
+        if (registry.Find(run.NodeId) is not { } node) return NodeFailure.UnknownNode(run.NodeId);
         if (CapabilityLocks.Check(node, Capabilities.Exec) is { } refusal)
         {
             await audit.RecordAsync(actor, AuditActions.ExecCancel, node.Id, target, AuditResults.Refused, $"lock {refusal.Lock}: {refusal.Title}", ct);
             return refusal;
         }
 
-        try
+        var sent = await node.RequestAsync(Capabilities.Exec, Methods.ExecCancel, new ExecCancelParams { RunId = runId },
+            ProtocolJsonContext.Default.ExecCancelParams, ProtocolJsonContext.Default.ExecCancelResult, null, CancellationToken.None);
+        if (sent.Failure is { } failure)
         {
-            await node.Session!.Peer.RequestAsync(Methods.ExecCancel, new ExecCancelParams { RunId = runId },
-                ProtocolJsonContext.Default.ExecCancelParams, ProtocolJsonContext.Default.ExecCancelResult, ct: CancellationToken.None);
-        }
-        catch (Exception ex) when (ex is JsonRpcException or IOException or NullReferenceException)
-        {
-            var failure = ex is JsonRpcException { Code: JsonRpcErrorCodes.NotFound }
-                ? new NodeFailure(409, "Run already finished", $"run {runId} ended before the cancel arrived")
-                : new NodeFailure(ex is JsonRpcException { Code: JsonRpcErrorCodes.Timeout } ? 504 : 503, "Cancel not delivered", ex.Message);
+            // The Node no longer knows the run: it ended between the check above and the cancel.
+            if (failure.Kind == NodeFailureKind.NotFound) failure = NodeFailure.Conflict("Run already finished", $"run {runId} ended before the cancel arrived");
             await audit.RecordAsync(actor, AuditActions.ExecCancel, node.Id, target, AuditResults.Failed, failure.Detail, ct);
             return failure;
         }
@@ -205,6 +187,8 @@ public sealed class ExecService(
         await audit.RecordAsync(actor, AuditActions.ExecRun, record.NodeId, record.Command, result, detail);
         RunsChanged?.Invoke(record.NodeId);
     }
+
+    public static NodeFailure RunNotFound(string runId) => new(NodeFailureKind.NotFound, "Run not found", $"there is no run with id {runId}");
 
     private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
 }

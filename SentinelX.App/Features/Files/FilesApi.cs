@@ -19,7 +19,7 @@ public static class FilesApi
 {
     public static IEndpointRouteBuilder MapFilesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v1/nodes/{id}/files").WithTags("Files").RequireAuthorization(Policies.Operator);
+        var api = app.MapNodeGroup("/files").WithTags("Files").RequireAuthorization(Policies.Operator);
         api.MapGet("", ListAsync);
         api.MapDelete("", DeleteAsync);
         api.MapPost("/mkdir", MkdirAsync);
@@ -29,50 +29,43 @@ public static class FilesApi
         api.MapPut("/content", UploadAsync);
 
         // The browser's cookie does not open /api; these two carry the bytes the circuit cannot.
-        var ui = app.MapGroup("/ui/files/{id}").ExcludeFromDescription().RequireAuthorization(Policies.Operator);
+        var ui = app.MapGroup("/ui/files/{id}").RequireKnownNode().ExcludeFromDescription().RequireAuthorization(Policies.Operator);
         ui.MapGet("/content", DownloadAsync);
         ui.MapPut("/content", UiUploadAsync);
         return app;
     }
 
-    private static Task<IResult> ListAsync(string id, string? path, HttpContext http, NodeRegistry registry, FilesService files) =>
-        RunAsync(id, registry, path ?? "/", node => files.RunAsync(node, AuditActor.From(http), null, path ?? "/",
+    private static Task<IResult> ListAsync(RoutedNode target, string? path, HttpContext http, FilesService files) =>
+        RunAsync(target.Node, path ?? "/", node => files.RunAsync(node, AuditActor.From(http), null, path ?? "/",
             c => c.ListAsync(node, path ?? "", http.RequestAborted)));
 
-    private static Task<IResult> DeleteAsync(string id, string? path, bool? recursive, HttpContext http, NodeRegistry registry, FilesService files) =>
-        RunAsync(id, registry, path, node => files.RunAsync(node, AuditActor.From(http), AuditActions.FileDelete, path!,
+    private static Task<IResult> DeleteAsync(RoutedNode target, string? path, bool? recursive, HttpContext http, FilesService files) =>
+        RunAsync(target.Node, path, node => files.RunAsync(node, AuditActor.From(http), AuditActions.FileDelete, path!,
             c => c.DeleteAsync(node, path!, recursive == true, http.RequestAborted), _ => recursive == true ? "recursive" : null));
 
-    private static Task<IResult> MkdirAsync(string id, FilesMkdirParams body, HttpContext http, NodeRegistry registry, FilesService files) =>
-        RunAsync(id, registry, body.Path, node => files.RunAsync(node, AuditActor.From(http), AuditActions.FileMkdir, body.Path,
+    private static Task<IResult> MkdirAsync(RoutedNode target, FilesMkdirParams body, HttpContext http, FilesService files) =>
+        RunAsync(target.Node, body.Path, node => files.RunAsync(node, AuditActor.From(http), AuditActions.FileMkdir, body.Path,
             c => c.MkdirAsync(node, body.Path, http.RequestAborted)));
 
-    private static Task<IResult> RenameAsync(string id, FilesRenameParams body, HttpContext http, NodeRegistry registry, FilesService files) =>
-        RunAsync(id, registry, body.From, node => files.RunAsync(node, AuditActor.From(http), AuditActions.FileRename, body.From,
+    private static Task<IResult> RenameAsync(RoutedNode target, FilesRenameParams body, HttpContext http, FilesService files) =>
+        RunAsync(target.Node, body.From, node => files.RunAsync(node, AuditActor.From(http), AuditActions.FileRename, body.From,
             c => c.RenameAsync(node, body.From, body.To, http.RequestAborted), _ => "to " + body.To));
 
-    private static Task<IResult> ChmodAsync(string id, FilesChmodParams body, HttpContext http, NodeRegistry registry, FilesService files) =>
-        RunAsync(id, registry, body.Path, node => files.RunAsync(node, AuditActor.From(http), AuditActions.FileChmod, body.Path,
+    private static Task<IResult> ChmodAsync(RoutedNode target, FilesChmodParams body, HttpContext http, FilesService files) =>
+        RunAsync(target.Node, body.Path, node => files.RunAsync(node, AuditActor.From(http), AuditActions.FileChmod, body.Path,
             c => c.ChmodAsync(node, body.Path, body.Mode, http.RequestAborted), _ => "mode " + body.Mode));
 
     /// <summary>Streams the file straight from the Node's data stream into the response; nothing is buffered whole.</summary>
-    private static async Task<IResult> DownloadAsync(string id, string? path, HttpContext http, NodeRegistry registry, FilesService files)
+    private static async Task<IResult> DownloadAsync(RoutedNode target, string? path, HttpContext http, FilesService files)
     {
-        if (registry.Find(id) is not { } node) return NodeNotFound(id);
+        var node = target.Node;
         if (string.IsNullOrEmpty(path)) return MissingPath();
         var actor = AuditActor.From(http);
-        FileDownload download;
-        try
-        {
-            download = await files.RunAsync(node, actor, AuditActions.FileRead, path,
-                c => c.OpenReadAsync(node, path, 0, http.RequestAborted), d => $"{d.Size} bytes");
-        }
-        catch (FilesException ex)
-        {
-            return ex.ToProblem();
-        }
+        var opened = await files.RunAsync(node, actor, AuditActions.FileRead, path,
+            c => c.OpenReadAsync(node, path, 0, http.RequestAborted), d => $"{d.Size} bytes");
+        if (!opened.Succeeded) return opened.Failure.ToProblem();
 
-        using (download)
+        using (var download = opened.Value)
         {
             http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
             http.Response.ContentType = "application/octet-stream";
@@ -85,7 +78,7 @@ public static class FilesApi
             {
                 await download.CopyToAsync(http.Response.Body, http.RequestAborted);
             }
-            catch (Exception ex) when (ex is IOException or FilesException or OperationCanceledException)
+            catch (Exception ex) when (ex is IOException or OperationCanceledException)
             {
                 await files.RecordBrokenAsync(node, actor, AuditActions.FileRead, path, ex.Message);
                 // Headers are gone already: dropping the connection is how the client learns the body is incomplete.
@@ -96,22 +89,21 @@ public static class FilesApi
         return Results.Empty;
     }
 
-    private static Task<IResult> UploadAsync(string id, string? path, long? offset, HttpContext http, NodeRegistry registry, FilesService files) =>
-        WriteAsync(id, path, offset, http, registry, files);
+    private static Task<IResult> UploadAsync(RoutedNode target, string? path, long? offset, HttpContext http, FilesService files) =>
+        WriteAsync(target.Node, path, offset, http, files);
 
-    private static async Task<IResult> UiUploadAsync(string id, string? path, long? offset, HttpContext http, NodeRegistry registry, FilesService files, IAntiforgery antiforgery)
+    private static async Task<IResult> UiUploadAsync(RoutedNode target, string? path, long? offset, HttpContext http, FilesService files, IAntiforgery antiforgery)
     {
         if (!await antiforgery.IsRequestValidAsync(http))
-            return TypedResults.Problem(title: "Invalid request", detail: "the antiforgery token is missing or wrong; reload the page", statusCode: 400);
-        return await WriteAsync(id, path, offset, http, registry, files);
+            return NodeFailure.BadRequest("Invalid request", "the antiforgery token is missing or wrong; reload the page").ToProblem();
+        return await WriteAsync(target.Node, path, offset, http, files);
     }
 
     /// <summary>The request body goes to the Node as it arrives; <c>offset</c> continues an interrupted upload.</summary>
-    private static async Task<IResult> WriteAsync(string id, string? path, long? offset, HttpContext http, NodeRegistry registry, FilesService files)
+    private static async Task<IResult> WriteAsync(NodeState node, string? path, long? offset, HttpContext http, FilesService files)
     {
-        if (registry.Find(id) is not { } node) return NodeNotFound(id);
         if (string.IsNullOrEmpty(path)) return MissingPath();
-        if (offset is < 0) return TypedResults.Problem(title: "Invalid request", detail: "offset must not be negative", statusCode: 400);
+        if (offset is < 0) return NodeFailure.BadRequest("Invalid request", "offset must not be negative").ToProblem();
 
         // Files of several GB: no request size limit on this endpoint (the bytes are streamed, not held).
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = null;
@@ -119,38 +111,19 @@ public static class FilesApi
         var at = offset ?? 0;
         try
         {
-            var size = await files.RunAsync(node, actor, AuditActions.FileWrite, path,
+            var written = await files.RunAsync(node, actor, AuditActions.FileWrite, path,
                 c => c.WriteAsync(node, path, at, http.Request.Body, http.RequestAborted), s => $"{s} bytes" + (at > 0 ? $" (resumed at {at})" : ""));
-            return TypedResults.Ok(new FileWritten(path, size));
-        }
-        catch (FilesException ex)
-        {
-            return ex.ToProblem();
+            return written.Succeeded ? TypedResults.Ok(new FileWritten(path, written.Value)) : written.Failure.ToProblem();
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or BadHttpRequestException)
         {
             await files.RecordBrokenAsync(node, actor, AuditActions.FileWrite, path, "upload interrupted: " + ex.Message);
-            return TypedResults.Problem(title: "Upload interrupted", detail: ex.Message, statusCode: 400);
+            return NodeFailure.BadRequest("Upload interrupted", ex.Message).ToProblem();
         }
     }
 
-    private static async Task<IResult> RunAsync<T>(string id, NodeRegistry registry, string? path, Func<NodeState, Task<T>> operation)
-    {
-        if (registry.Find(id) is not { } node) return NodeNotFound(id);
-        if (string.IsNullOrEmpty(path)) return MissingPath();
-        try
-        {
-            return TypedResults.Ok(await operation(node));
-        }
-        catch (FilesException ex)
-        {
-            return ex.ToProblem();
-        }
-    }
+    private static async Task<IResult> RunAsync<T>(NodeState node, string? path, Func<NodeState, Task<NodeResult<T>>> operation) =>
+        string.IsNullOrEmpty(path) ? MissingPath() : (await operation(node)).ToHttp();
 
-    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult NodeNotFound(string id) =>
-        TypedResults.Problem(title: "Node not found", detail: $"there is no node with id {id}", statusCode: 404);
-
-    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult MissingPath() =>
-        TypedResults.Problem(title: "Invalid request", detail: "path is required, e.g. ?path=/var/log", statusCode: 400);
+    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult MissingPath() => NodeFailure.BadRequest("Invalid request", "path is required, e.g. ?path=/var/log").ToProblem();
 }

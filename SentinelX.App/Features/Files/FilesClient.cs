@@ -8,30 +8,10 @@ using SentinelX.Shared.Protocol;
 
 namespace SentinelX.App.Features.Files;
 
-/// <summary>A files operation that did not happen; thrown so a transfer can stop wherever it is.</summary>
-public sealed class FilesException(NodeFailure failure) : Exception(failure.Detail)
-{
-    public FilesException(int status, string title, string detail, string? lockName = null)
-        : this(new NodeFailure(status, title, detail, lockName))
-    {
-    }
-
-    public NodeFailure Failure { get; } = failure;
-
-    public int Status => Failure.Status;
-
-    public string Title => Failure.Title;
-
-    /// <summary>"core", "node" or "offline" when a capability lock refused the operation.</summary>
-    public string? Lock => Failure.Lock;
-
-    public IResult ToProblem() => Failure.ToProblem();
-}
-
 /// <summary>
 /// The Core's side of the files methods. Callers check the locks and the role first; this sends the
-/// request, moves bytes over a data stream for downloads and uploads, and turns every Node error into
-/// a <see cref="FilesException"/> with the status the API answers with.
+/// request, moves bytes over a data stream for downloads and uploads, and answers every Node error
+/// as a <see cref="NodeFailure"/>.
 /// </summary>
 public sealed class FilesClient(NodeStreams streams)
 {
@@ -44,35 +24,37 @@ public sealed class FilesClient(NodeStreams streams)
     private const int ChunkBytes = 256 * 1024;
     private static readonly ProtocolJsonContext Json = ProtocolJsonContext.Default;
 
-    public Task<FilesListResult> ListAsync(NodeState node, string path, CancellationToken ct) =>
+    public Task<NodeResult<FilesListResult>> ListAsync(NodeState node, string path, CancellationToken ct) =>
         CallAsync(node, Methods.FilesList, new FilesListParams { Path = path }, Json.FilesListParams, Json.FilesListResult, ct);
 
-    public Task<FilesDone> MkdirAsync(NodeState node, string path, CancellationToken ct) =>
+    public Task<NodeResult<FilesDone>> MkdirAsync(NodeState node, string path, CancellationToken ct) =>
         CallAsync(node, Methods.FilesMkdir, new FilesMkdirParams { Path = path }, Json.FilesMkdirParams, Json.FilesDone, ct);
 
-    public Task<FilesDone> RenameAsync(NodeState node, string from, string to, CancellationToken ct) =>
+    public Task<NodeResult<FilesDone>> RenameAsync(NodeState node, string from, string to, CancellationToken ct) =>
         CallAsync(node, Methods.FilesRename, new FilesRenameParams { From = from, To = to }, Json.FilesRenameParams, Json.FilesDone, ct);
 
-    public Task<FilesDone> DeleteAsync(NodeState node, string path, bool recursive, CancellationToken ct) =>
+    public Task<NodeResult<FilesDone>> DeleteAsync(NodeState node, string path, bool recursive, CancellationToken ct) =>
         // A recursive delete of a big tree takes a while; the Node answers when it is done.
         CallAsync(node, Methods.FilesDelete, new FilesDeleteParams { Path = path, Recursive = recursive }, Json.FilesDeleteParams, Json.FilesDone, ct,
             recursive ? TimeSpan.FromMinutes(5) : null);
 
-    public Task<FilesDone> ChmodAsync(NodeState node, string path, string mode, CancellationToken ct) =>
+    public Task<NodeResult<FilesDone>> ChmodAsync(NodeState node, string path, string mode, CancellationToken ct) =>
         CallAsync(node, Methods.FilesChmod, new FilesChmodParams { Path = path, Mode = mode }, Json.FilesChmodParams, Json.FilesDone, ct);
 
     /// <summary>
     /// Asks the Node for a file. The returned download knows the size (for Content-Length) before any
     /// byte moves; <see cref="FileDownload.CopyToAsync"/> then streams it. Dispose it in every case.
     /// </summary>
-    public async Task<FileDownload> OpenReadAsync(NodeState node, string path, long offset, CancellationToken ct)
+    public async Task<NodeResult<FileDownload>> OpenReadAsync(NodeState node, string path, long offset, CancellationToken ct)
     {
         var stream = streams.Expect(node.Id);
         try
         {
-            var result = await CallAsync(node, Methods.FilesRead, new FilesReadParams { Path = path, StreamId = stream.Id, Offset = offset },
+            var read = await CallAsync(node, Methods.FilesRead, new FilesReadParams { Path = path, StreamId = stream.Id, Offset = offset },
                 Json.FilesReadParams, Json.FilesReadResult, ct);
-            return new FileDownload(stream, result.Path, result.Size, offset);
+            if (read.Succeeded) return new FileDownload(stream, read.Value.Path, read.Value.Size, offset);
+            stream.Dispose();
+            return read.Failure;
         }
         catch
         {
@@ -82,12 +64,22 @@ public sealed class FilesClient(NodeStreams streams)
     }
 
     /// <summary>Streams <paramref name="source"/> to the Node into <paramref name="path"/> at <paramref name="offset"/>; returns the file's size afterwards.</summary>
-    public async Task<long> WriteAsync(NodeState node, string path, long offset, Stream source, CancellationToken ct)
+    /// <exception cref="IOException">Reading <paramref name="source"/> failed (the client's upload broke).</exception>
+    public async Task<NodeResult<long>> WriteAsync(NodeState node, string path, long offset, Stream source, CancellationToken ct)
     {
         using var stream = streams.Expect(node.Id);
-        await CallAsync(node, Methods.FilesWrite, new FilesWriteParams { Path = path, StreamId = stream.Id, Offset = offset, Truncate = true },
+        var accepted = await CallAsync(node, Methods.FilesWrite, new FilesWriteParams { Path = path, StreamId = stream.Id, Offset = offset, Truncate = true },
             Json.FilesWriteParams, Json.FilesWriteAccepted, ct);
-        var socket = await ConnectAsync(stream, ct);
+        if (!accepted.Succeeded) return accepted.Failure;
+        WebSocket socket;
+        try
+        {
+            socket = await stream.ConnectAsync(StreamTimeout, ct);
+        }
+        catch (TimeoutException ex)
+        {
+            return NodeFailure.TimedOut(ex.Message);
+        }
 
         // The Node may refuse mid-way (disk full); its answer is read alongside so it is not lost when sending fails.
         var outcome = ReadOutcomeAsync(socket, ct);
@@ -125,12 +117,12 @@ public sealed class FilesClient(NodeStreams streams)
         catch (TimeoutException)
         {
             socket.Abort();
-            throw new FilesException(504, "Node did not answer", $"node {node.Name} did not confirm the write within {ConfirmTimeout.TotalSeconds:0} s");
+            return NodeFailure.TimedOut($"node {node.Name} did not confirm the write within {ConfirmTimeout.TotalSeconds:0} s");
         }
 
         if (answer is { Size: { } size }) return size;
-        if (answer is { Code: { } code }) throw FromNode(new JsonRpcException(code, answer.Message ?? "write failed"));
-        throw new FilesException(502, "Upload failed", $"node {node.Name} closed the upload stream without confirming the write; the file was not replaced");
+        if (answer is { Code: { } code }) return NodeFailure.FromRpc(new JsonRpcException(code, answer.Message ?? "write failed"), Capabilities.Files);
+        return new NodeFailure(NodeFailureKind.NodeError, "Upload failed", $"node {node.Name} closed the upload stream without confirming the write; the file was not replaced");
     }
 
     private static async Task<FilesWriteOutcome?> ReadOutcomeAsync(WebSocket socket, CancellationToken ct)
@@ -162,6 +154,7 @@ public sealed class FilesClient(NodeStreams streams)
         }
     }
 
+    /// <summary>The data stream the Node dials for a transfer; one that never comes is a broken transfer.</summary>
     internal static async Task<WebSocket> ConnectAsync(PendingStream stream, CancellationToken ct)
     {
         try
@@ -170,45 +163,13 @@ public sealed class FilesClient(NodeStreams streams)
         }
         catch (TimeoutException ex)
         {
-            throw new FilesException(504, "Node did not answer", ex.Message);
+            throw new IOException(ex.Message, ex);
         }
     }
 
-    private static async Task<TResult> CallAsync<TParams, TResult>(NodeState node, string method, TParams parameters,
-        JsonTypeInfo<TParams> paramsInfo, JsonTypeInfo<TResult> resultInfo, CancellationToken ct, TimeSpan? timeout = null)
-    {
-        if (node.Session is not { } session)
-            throw new FilesException(NodeFailure.Offline(node));
-        try
-        {
-            return await session.Peer.RequestAsync(method, parameters, paramsInfo, resultInfo, timeout, ct);
-        }
-        catch (JsonRpcException ex)
-        {
-            throw FromNode(ex);
-        }
-        catch (IOException)
-        {
-            throw new FilesException(503, "Node offline", $"node {node.Name} disconnected before answering");
-        }
-    }
-
-    /// <summary>The HTTP status for a Node's error: 404 missing, 403 outside the roots, through a symlink or not permitted, 409 conflicts, 400 bad input.</summary>
-    public static FilesException FromNode(JsonRpcException ex) => ex.Code switch
-    {
-        JsonRpcErrorCodes.OperationFailed => ex.ErrorData switch
-        {
-            FilesErrorReasons.OutsideRoots => new FilesException(403, "Outside the allowed roots", ex.Message),
-            FilesErrorReasons.Permission => new FilesException(403, "Permission denied", ex.Message),
-            FilesErrorReasons.NotEmpty => new FilesException(409, "Directory not empty", ex.Message),
-            FilesErrorReasons.Exists => new FilesException(409, "Already exists", ex.Message),
-            FilesErrorReasons.NotAFile => new FilesException(422, "Wrong kind of file", ex.Message),
-            FilesErrorReasons.BadOffset => new FilesException(409, "Offset does not match the file", ex.Message),
-            FilesErrorReasons.Symlink => new FilesException(403, "Symbolic link refused", ex.Message),
-            _ => new FilesException(NodeFailure.FromNode(ex, Capabilities.Files)),
-        },
-        _ => new FilesException(NodeFailure.FromNode(ex, Capabilities.Files)),
-    };
+    private static Task<NodeResult<TResult>> CallAsync<TParams, TResult>(NodeState node, string method, TParams parameters,
+        JsonTypeInfo<TParams> paramsInfo, JsonTypeInfo<TResult> resultInfo, CancellationToken ct, TimeSpan? timeout = null) =>
+        node.RequestAsync(Capabilities.Files, method, parameters, paramsInfo, resultInfo, timeout, ct);
 }
 
 /// <summary>A file the Node agreed to send; the bytes flow on <see cref="CopyToAsync"/>.</summary>

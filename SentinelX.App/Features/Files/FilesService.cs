@@ -17,27 +17,22 @@ public sealed class FilesService(FilesClient client, AuditLog audit)
     /// Runs <paramref name="operation"/> when the capability is usable. With an <paramref name="action"/>
     /// the outcome is recorded: ok (with <paramref name="detail"/>), refused (a lock or a 403) or failed.
     /// </summary>
-    /// <exception cref="FilesException">A lock is closed or the Node refused; carries the HTTP status.</exception>
-    public async Task<T> RunAsync<T>(NodeState node, AuditActor actor, string? action, string target,
-        Func<FilesClient, Task<T>> operation, Func<T, string?>? detail = null)
+    public async Task<NodeResult<T>> RunAsync<T>(NodeState node, AuditActor actor, string? action, string target,
+        Func<FilesClient, Task<NodeResult<T>>> operation, Func<T, string?>? detail = null)
     {
         if (CapabilityLocks.Check(node, Capabilities.Files) is { } refusal)
         {
             if (action is not null) await audit.RecordAsync(actor, action, node.Id, target, AuditResults.Refused, refusal.Detail);
-            throw new FilesException(refusal);
+            return refusal;
         }
 
-        try
-        {
-            var result = await operation(client);
-            if (action is not null) await audit.RecordAsync(actor, action, node.Id, target, AuditResults.Ok, detail?.Invoke(result));
-            return result;
-        }
-        catch (FilesException ex)
-        {
-            if (action is not null) await audit.RecordAsync(actor, action, node.Id, target, ex.Status == 403 ? AuditResults.Refused : AuditResults.Failed, ex.Message);
-            throw;
-        }
+        var result = await operation(client);
+        if (action is null) return result;
+        if (result.Succeeded)
+            await audit.RecordAsync(actor, action, node.Id, target, AuditResults.Ok, detail?.Invoke(result.Value));
+        else
+            await audit.RecordAsync(actor, action, node.Id, target, result.Failure.Status == StatusCodes.Status403Forbidden ? AuditResults.Refused : AuditResults.Failed, result.Failure.Detail);
+        return result;
     }
 
     /// <summary>Records a transfer that was accepted but broke on the way.</summary>

@@ -45,6 +45,7 @@ public sealed partial class NodeFilesTab
     private bool busy;
     private string? message;
     private bool messageIsError;
+    private NodeFailure? failure;
     private Panel panel;
     private FileEntry? target;
     private string panelText = "";
@@ -93,9 +94,9 @@ public sealed partial class NodeFilesTab
     private async Task OpenAsync(string target)
     {
         var result = await RunAsync(null, target, (node, c) => c.ListAsync(node, target, CancellationToken.None), clearMessage: false);
-        if (result is null) return;
-        listing = result;
-        path = pathInput = result.Path;
+        if (!result.Succeeded) return;
+        listing = result.Value;
+        path = pathInput = listing.Path;
         if (messageIsError) message = null;
         panel = Panel.None;
         if (uploader is not null) await uploader.InvokeVoidAsync("setDirectory", path);
@@ -120,17 +121,17 @@ public sealed partial class NodeFilesTab
         switch (panel)
         {
             case Panel.Mkdir when ValidName(name):
-                if (await RunAsync(AuditActions.FileMkdir, Join(name), (node, c) => c.MkdirAsync(node, Join(name), CancellationToken.None)) is not null)
+                if ((await RunAsync(AuditActions.FileMkdir, Join(name), (node, c) => c.MkdirAsync(node, Join(name), CancellationToken.None))).Succeeded)
                     await RefreshAsync(T.Format("Created {0}", Join(name)));
                 break;
             case Panel.Rename when ValidName(name):
                 var from = Target;
-                if (await RunAsync(AuditActions.FileRename, from, (node, c) => c.RenameAsync(node, from, Join(name), CancellationToken.None), "to " + Join(name)) is not null)
+                if ((await RunAsync(AuditActions.FileRename, from, (node, c) => c.RenameAsync(node, from, Join(name), CancellationToken.None), "to " + Join(name))).Succeeded)
                     await RefreshAsync(T.Format("Renamed to {0}", Join(name)));
                 break;
             case Panel.Chmod:
                 var mode = name;
-                if (await RunAsync(AuditActions.FileChmod, Target, (node, c) => c.ChmodAsync(node, Target, mode, CancellationToken.None), "mode " + mode) is not null)
+                if ((await RunAsync(AuditActions.FileChmod, Target, (node, c) => c.ChmodAsync(node, Target, mode, CancellationToken.None), "mode " + mode)).Succeeded)
                     await RefreshAsync(T.Format("Permissions of {0} set to {1}", Target, mode));
                 break;
             case Panel.Delete:
@@ -147,16 +148,11 @@ public sealed partial class NodeFilesTab
     {
         var doomed = Target;
         var recursive = needsRecursive && recursiveConfirmed;
-        try
-        {
-            if (await RunAsync(AuditActions.FileDelete, doomed, (node, c) => c.DeleteAsync(node, doomed, recursive, CancellationToken.None),
-                    recursive ? "recursive" : null, rethrowConflict: !recursive) is not null)
-                await RefreshAsync(T.Format("Deleted {0}", doomed));
-        }
-        catch (FilesException ex) when (ex.Status == 409)
-        {
-            needsRecursive = true;
-        }
+        // A plain delete of a folder with something in it is a conflict: ask about recursion instead of failing.
+        var deleted = await RunAsync(AuditActions.FileDelete, doomed, (node, c) => c.DeleteAsync(node, doomed, recursive, CancellationToken.None),
+            recursive ? "recursive" : null, quietConflict: !recursive);
+        if (deleted.Succeeded) await RefreshAsync(T.Format("Deleted {0}", doomed));
+        else if (deleted.Failure.Kind == NodeFailureKind.Conflict && !recursive) needsRecursive = true;
     }
 
     private async Task EditAsync(FileEntry entry)
@@ -169,15 +165,18 @@ public sealed partial class NodeFilesTab
         }
 
         var file = Join(entry.Name);
-        var bytes = await RunAsync(AuditActions.FileRead, file, async (node, c) =>
+        var read = await RunAsync(AuditActions.FileRead, file, async (node, c) =>
         {
-            using var download = await c.OpenReadAsync(node, file, 0, CancellationToken.None);
-            if (download.Length > MaxEditBytes) throw new FilesException(413, "Too large", $"{file} is larger than 1 MB");
+            var opened = await c.OpenReadAsync(node, file, 0, CancellationToken.None);
+            if (!opened.Succeeded) return opened.Failure;
+            using var download = opened.Value;
+            if (download.Length > MaxEditBytes) return new NodeFailure(NodeFailureKind.Unprocessable, "Too large", $"{file} is larger than 1 MB");
             var buffer = new MemoryStream((int)download.Length);
             await download.CopyToAsync(buffer, CancellationToken.None);
-            return buffer.ToArray();
+            return (NodeResult<byte[]>)buffer.ToArray();
         }, null);
-        if (bytes is null) return;
+        if (!read.Succeeded) return;
+        var bytes = read.Value;
         if (Array.IndexOf(bytes, (byte)0) >= 0 || !TryDecode(bytes, out var text))
         {
             Fail(T.Format("{0} is not a text file; download it instead.", entry.Name));
@@ -192,10 +191,10 @@ public sealed partial class NodeFilesTab
     {
         var file = Target;
         var bytes = Encoding.UTF8.GetBytes(panelText);
-        var size = await RunAsync(AuditActions.FileWrite, file,
-            async (node, c) => (object)await c.WriteAsync(node, file, 0, new MemoryStream(bytes), CancellationToken.None),
+        var saved = await RunAsync(AuditActions.FileWrite, file,
+            (node, c) => c.WriteAsync(node, file, 0, new MemoryStream(bytes), CancellationToken.None),
             $"{bytes.Length} bytes (edited)");
-        if (size is not null) await RefreshAsync(T.Format("Saved {0}", file));
+        if (saved.Succeeded) await RefreshAsync(T.Format("Saved {0}", file));
     }
 
     [JSInvokable]
@@ -227,32 +226,27 @@ public sealed partial class NodeFilesTab
     /// <summary>
     /// Checks the role (a crafted circuit message can call any handler), then runs the operation
     /// through <see cref="FilesService"/>, which checks both locks and audits when there is an action.
+    /// A failure is shown, except a conflict when <paramref name="quietConflict"/> (the caller asks instead).
     /// </summary>
-    private async Task<TResult?> RunAsync<TResult>(string? action, string target, Func<NodeState, FilesClient, Task<TResult>> operation, string? detail = null,
-        bool clearMessage = true, bool rethrowConflict = false) where TResult : class
+    private async Task<NodeResult<TResult>> RunAsync<TResult>(string? action, string target, Func<NodeState, FilesClient, Task<NodeResult<TResult>>> operation,
+        string? detail = null, bool clearMessage = true, bool quietConflict = false)
     {
         if (!await CircuitAuthorization.IsAllowedAsync(Authorization, AuthState, Policies.Operator))
-        {
-            Fail(T["Only operators and administrators can use files."]);
-            return null;
-        }
+            return Fail(new NodeFailure(NodeFailureKind.Forbidden, T["Not allowed"], T["Only operators and administrators can use files."]));
 
         if (clearMessage) message = null;
         busy = true;
         try
         {
             var user = (await AuthState!).User;
-            return await Files.RunAsync(Node, AuditActor.From(user, Client.Address), action, target, c => operation(Node, c), _ => detail);
-        }
-        catch (FilesException ex) when (!(rethrowConflict && ex.Status == 409))
-        {
-            Fail(ex.Message);
-            return null;
+            var result = await Files.RunAsync(Node, AuditActor.From(user, Client.Address), action, target, c => operation(Node, c), _ => detail);
+            if (!result.Succeeded && !(quietConflict && result.Failure.Kind == NodeFailureKind.Conflict)) Fail(result.Failure);
+            return result;
         }
         catch (IOException ex)
         {
-            Fail(ex.Message);
-            return null;
+            // A transfer that broke half-way (the Node stopped sending).
+            return Fail(new NodeFailure(NodeFailureKind.NodeError, T["Transfer failed"], ex.Message));
         }
         finally
         {
@@ -271,6 +265,14 @@ public sealed partial class NodeFilesTab
     {
         message = text;
         messageIsError = true;
+        failure = null;
+    }
+
+    private NodeFailure Fail(NodeFailure shown)
+    {
+        Fail(shown.Detail);
+        failure = shown;
+        return shown;
     }
 
     private static bool TryDecode(byte[] bytes, out string text)

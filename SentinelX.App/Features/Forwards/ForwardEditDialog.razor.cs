@@ -5,6 +5,7 @@ using Radzen;
 using SentinelX.App.Features.Audit;
 using SentinelX.App.Features.Auth;
 using SentinelX.App.Features.Localization;
+using SentinelX.App.Features.Nodes;
 
 namespace SentinelX.App.Features.Forwards;
 
@@ -35,7 +36,7 @@ public sealed partial class ForwardEditDialog
     private List<NodeChoice> nodes = [];
     private Dictionary<string, string> errors = new(StringComparer.OrdinalIgnoreCase);
     private Dictionary<string, string> serverErrors = new(StringComparer.OrdinalIgnoreCase);
-    private ForwardProblem? problem;
+    private NodeFailure? problem;
     private bool busy;
 
     /// <summary>Opens the dialog for a new rule (<paramref name="rule"/> null) or an existing one; the saved rule, or null when cancelled.</summary>
@@ -99,7 +100,7 @@ public sealed partial class ForwardEditDialog
         // The dialog only opens for operators, but a crafted circuit message must still be refused here.
         if (!await CircuitAuthorization.IsAllowedAsync(Authorization, AuthState, Policies.Operator))
         {
-            problem = new ForwardProblem(403, T["Not allowed"], T["Your role does not allow changing forwards."]);
+            problem = new NodeFailure(NodeFailureKind.Forbidden, T["Not allowed"], T["Your role does not allow changing forwards."]);
             return;
         }
 
@@ -108,16 +109,16 @@ public sealed partial class ForwardEditDialog
         {
             var actor = AuditActor.From((await AuthState!).User, Client.Address);
             var input = form.ToInput();
-            var (view, refused) = Rule is null
+            var saved = Rule is null
                 ? await Forwards.CreateAsync(input, actor)
                 : await Forwards.UpdateAsync(Rule.Id, input, actor);
-            if (refused is not null)
+            if (!saved.Succeeded)
             {
-                problem = refused;
-                serverErrors = ServerErrors(refused);
+                problem = saved.Failure;
+                serverErrors = ServerErrors(saved.Failure);
                 return;
             }
-            Dialogs.Close(view);
+            Dialogs.Close(saved.Value);
         }
         finally
         {
@@ -126,7 +127,7 @@ public sealed partial class ForwardEditDialog
     }
 
     // The API names fields in camelCase and hops as chain[1].transport; a field may carry several messages.
-    private static Dictionary<string, string> ServerErrors(ForwardProblem refused)
+    private static Dictionary<string, string> ServerErrors(NodeFailure refused)
     {
         var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, messages) in refused.Errors ?? new Dictionary<string, string[]>())

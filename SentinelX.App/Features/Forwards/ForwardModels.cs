@@ -130,10 +130,3 @@ public sealed record ForwardHistoryPoint(long Time, long BytesIn, long BytesOut)
 
 /// <summary>Monthly totals of one rule, newest first, each month starting on the rule's reset day.</summary>
 public sealed record ForwardMonth(long PeriodStart, long BytesIn, long BytesOut);
-
-/// <summary>Why a request was refused: becomes a ProblemDetails; <see cref="Errors"/> maps field names to messages.</summary>
-public sealed record ForwardProblem(int Status, string Title, string Detail, IReadOnlyDictionary<string, string[]>? Errors = null)
-{
-    /// <summary>When a capability lock refused the rule: which one (<c>core</c> or <c>node</c>), as in <see cref="RemoteAccess.NodeFailure"/>.</summary>
-    public string? Lock { get; init; }
-}

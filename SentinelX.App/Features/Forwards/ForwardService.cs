@@ -85,22 +85,22 @@ public sealed class ForwardService : INodeSessionHandlers
         return ToView(rule, bytesIn, bytesOut);
     }
 
-    public async Task<(ForwardView? View, ForwardProblem? Problem)> CreateAsync(ForwardInput input, AuditActor actor, CancellationToken ct = default)
+    public async Task<NodeResult<ForwardView>> CreateAsync(ForwardInput input, AuditActor actor, CancellationToken ct = default)
     {
         await EnsureLoadedAsync(ct);
         await _edit.WaitAsync(ct);
         try
         {
-            var (rule, problem) = _validator.Validate(input, NewId(), null, _live.Rules());
-            problem ??= CheckLocks(rule!);
-            if (problem is not null)
+            var validated = _validator.Validate(input, NewId(), null, _live.Rules());
+            if ((validated.Failure ?? CheckLocks(validated.Value!)) is { } problem)
             {
                 await AuditAsync(actor, ForwardAudit.Create, input.NodeId, input.Name, AuditResults.Refused, problem, ct);
-                return (null, problem);
+                return problem;
             }
 
+            var rule = validated.Value!;
             var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-            rule!.CreatedAt = rule.UpdatedAt = now;
+            rule.CreatedAt = rule.UpdatedAt = now;
             rule.CreatedBy = rule.UpdatedBy = actor.Name;
             await using (var db = await _dbFactory.CreateDbContextAsync(ct))
             {
@@ -116,12 +116,12 @@ public sealed class ForwardService : INodeSessionHandlers
                 var refused = Refused(bindError);
                 await AuditAsync(actor, ForwardAudit.Create, rule.NodeId, rule.Name, AuditResults.Refused, refused, ct);
                 OnChanged();
-                return (null, refused);
+                return refused;
             }
 
             await _audit.RecordAsync(actor, ForwardAudit.Create, rule.NodeId, rule.Name, AuditResults.Ok, Describe(rule), ct);
             OnChanged();
-            return (await GetAsync(rule.Id, ct), null);
+            return (await GetAsync(rule.Id, ct))!;
         }
         finally
         {
@@ -129,22 +129,22 @@ public sealed class ForwardService : INodeSessionHandlers
         }
     }
 
-    public async Task<(ForwardView? View, ForwardProblem? Problem)> UpdateAsync(string id, ForwardInput input, AuditActor actor, CancellationToken ct = default)
+    public async Task<NodeResult<ForwardView>> UpdateAsync(string id, ForwardInput input, AuditActor actor, CancellationToken ct = default)
     {
         await EnsureLoadedAsync(ct);
         await _edit.WaitAsync(ct);
         try
         {
-            if (_live.Find(id) is not { } old) return (null, NotFound(id));
-            var (rule, problem) = _validator.Validate(input, id, old, _live.Rules());
-            problem ??= CheckLocks(rule!);
-            if (problem is not null)
+            if (_live.Find(id) is not { } old) return NotFound(id);
+            var validated = _validator.Validate(input, id, old, _live.Rules());
+            if ((validated.Failure ?? CheckLocks(validated.Value!)) is { } problem)
             {
                 await AuditAsync(actor, ForwardAudit.Update, old.NodeId, old.Name, AuditResults.Refused, problem, ct);
-                return (null, problem);
+                return problem;
             }
 
-            rule!.UpdatedAt = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            var rule = validated.Value!;
+            rule.UpdatedAt = _time.GetUtcNow().ToUnixTimeMilliseconds();
             rule.UpdatedBy = actor.Name;
             await SaveSettingsAsync(rule, ct);
             _live.Put(rule);
@@ -157,12 +157,12 @@ public sealed class ForwardService : INodeSessionHandlers
                 var refused = Refused(bindError);
                 await AuditAsync(actor, ForwardAudit.Update, old.NodeId, old.Name, AuditResults.Refused, refused, ct);
                 OnChanged();
-                return (null, refused);
+                return refused;
             }
 
             await _audit.RecordAsync(actor, ForwardAudit.Update, rule.NodeId, rule.Name, AuditResults.Ok, Describe(rule), ct);
             OnChanged();
-            return (await GetAsync(rule.Id, ct), null);
+            return (await GetAsync(rule.Id, ct))!;
         }
         finally
         {
@@ -170,7 +170,7 @@ public sealed class ForwardService : INodeSessionHandlers
         }
     }
 
-    public async Task<ForwardProblem?> DeleteAsync(string id, AuditActor actor, CancellationToken ct = default)
+    public async Task<NodeFailure?> DeleteAsync(string id, AuditActor actor, CancellationToken ct = default)
     {
         await EnsureLoadedAsync(ct);
         await _edit.WaitAsync(ct);
@@ -239,25 +239,24 @@ public sealed class ForwardService : INodeSessionHandlers
     }
 
     /// <summary>Every Node of the rule must allow forwarding on both locks; an offline Node is fine (the rule waits for it).</summary>
-    private ForwardProblem? CheckLocks(ForwardRule rule)
+    private NodeFailure? CheckLocks(ForwardRule rule)
     {
         foreach (var nodeId in rule.NodeIds())
         {
             if (_registry.Find(nodeId) is not { } node) continue;
-            if (CapabilityLocks.Check(node, Capabilities.Forward) is { } refusal && refusal.Lock != CapabilityLocks.Offline)
-                return new ForwardProblem(refusal.Status, refusal.Title, refusal.Detail) { Lock = refusal.Lock };
+            if (CapabilityLocks.Check(node, Capabilities.Forward) is { Kind: not NodeFailureKind.Offline } refusal) return refusal;
         }
 
         return null;
     }
 
     /// <summary>A port another process holds, or what the entry Node's owner does not allow (a target, a kernel-mode port).</summary>
-    private static ForwardProblem Refused(string error)
+    private static NodeFailure Refused(string error)
     {
         if (error.Contains(ForwardRefusals.TargetPolicy, StringComparison.Ordinal))
-            return new ForwardProblem(409, "Target refused by the Node", error, new Dictionary<string, string[]> { ["targets"] = [error] });
+            return NodeFailure.Conflict("Target refused by the Node", error) with { Errors = new Dictionary<string, string[]> { ["targets"] = [error] } };
         var title = IsBindError(error) || error.Contains(ForwardRefusals.HeldPort, StringComparison.Ordinal) ? "Port already in use" : "Port refused by the Node";
-        return new ForwardProblem(409, title, error, new Dictionary<string, string[]> { ["listenPort"] = [error] });
+        return NodeFailure.Conflict(title, error) with { Errors = new Dictionary<string, string[]> { ["listenPort"] = [error] } };
     }
 
     /// <summary>
@@ -316,7 +315,7 @@ public sealed class ForwardService : INodeSessionHandlers
     private ForwardView ToView(ForwardRule rule, long monthIn, long monthOut) =>
         ForwardViews.Of(rule, _registry, _live, monthIn, monthOut);
 
-    private Task AuditAsync(AuditActor actor, string action, string? nodeId, string? name, string result, ForwardProblem problem, CancellationToken ct) =>
+    private Task AuditAsync(AuditActor actor, string action, string? nodeId, string? name, string result, NodeFailure problem, CancellationToken ct) =>
         _audit.RecordAsync(actor, action, string.IsNullOrEmpty(nodeId) || _registry.Find(nodeId) is null ? null : nodeId,
             string.IsNullOrWhiteSpace(name) ? "(no name)" : name.Trim(), result,
             problem.Lock is { } lockName ? $"lock {lockName}: {problem.Title}" : $"{problem.Status} {problem.Detail}", ct);
@@ -327,7 +326,7 @@ public sealed class ForwardService : INodeSessionHandlers
         return $"{rule.Protocol} {rule.ListenAddress}:{rule.ListenPort} → {route}{string.Join(", ", rule.Targets)} ({rule.Mode})";
     }
 
-    private static ForwardProblem NotFound(string id) => new(404, "Forward not found", $"there is no forward with id {id}");
+    public static NodeFailure NotFound(string id) => new(NodeFailureKind.NotFound, "Forward not found", $"there is no forward with id {id}");
 
     private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
 }

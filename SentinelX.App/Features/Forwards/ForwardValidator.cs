@@ -20,7 +20,7 @@ public sealed class ForwardValidator(NodeRegistry registry)
     /// <param name="ruleId">The new rule's id, or the id of the rule being replaced.</param>
     /// <param name="existing">The stored rule an update replaces (its hop secrets and ports are kept), else null.</param>
     /// <param name="others">The stored rules (the one with <paramref name="ruleId"/> is skipped).</param>
-    public (ForwardRule? Rule, ForwardProblem? Problem) Validate(ForwardInput input, string ruleId, ForwardRule? existing, IReadOnlyCollection<ForwardRule> others)
+    public NodeResult<ForwardRule> Validate(ForwardInput input, string ruleId, ForwardRule? existing, IReadOnlyCollection<ForwardRule> others)
     {
         // JSON may carry explicit nulls where the record promises values.
         input = input with
@@ -57,7 +57,7 @@ public sealed class ForwardValidator(NodeRegistry registry)
 
         var entryId = ResolveEntry(input, errors);
         var (chain, autoPorts) = ResolveChain(input, existing, errors);
-        if (errors.Count > 0) return (null, errors.ToProblem());
+        if (errors.Count > 0) return errors.ToFailure();
 
         var rule = existing?.Clone() ?? new ForwardRule
         {
@@ -83,11 +83,11 @@ public sealed class ForwardValidator(NodeRegistry registry)
 
         rule.Chain = chain;
         if (ForwardLoops.Find(rule, others, registry) is { } loop)
-            return (null, new ForwardProblem(422, "Forwarding loop", loop, new Dictionary<string, string[]> { ["targets"] = [loop] }));
+            return new NodeFailure(NodeFailureKind.Unprocessable, "Forwarding loop", loop) { Errors = new Dictionary<string, string[]> { ["targets"] = [loop] } };
 
-        if (AssignPorts(rule, chain, autoPorts, others) is { } conflict) return (null, conflict);
+        if (AssignPorts(rule, chain, autoPorts, others) is { } conflict) return conflict;
         rule.Chain = chain;
-        return (rule, null);
+        return rule;
     }
 
     private static void ValidateTargets(IReadOnlyList<string>? targets, FieldErrors errors)
@@ -191,7 +191,7 @@ public sealed class ForwardValidator(NodeRegistry registry)
     }
 
     /// <summary>Refuses ports other rules hold on the same Node and gives every hop without one a free port.</summary>
-    private static ForwardProblem? AssignPorts(ForwardRule rule, List<ForwardHop> chain, HashSet<int> autoPorts, IReadOnlyCollection<ForwardRule> others)
+    private static NodeFailure? AssignPorts(ForwardRule rule, List<ForwardHop> chain, HashSet<int> autoPorts, IReadOnlyCollection<ForwardRule> others)
     {
         var taken = others.SelectMany(ForwardPorts.Of).ToList();
         var mine = new List<ForwardPorts.Use> { new(rule.NodeId, rule.ListenPort, rule.Protocol, rule.ListenAddress, rule.Name, false) };
@@ -206,7 +206,7 @@ public sealed class ForwardValidator(NodeRegistry registry)
             var what = holder.Hop ? $"the hop listener of rule \"{holder.RuleName}\"" : $"rule \"{holder.RuleName}\"";
             var detail = $"port {use.Port}/{use.Protocol} on node {use.NodeId} is already used by {what}";
             var field = use.Hop ? $"chain[{chain.FindIndex(h => h.NodeId == use.NodeId)}].port" : "listenPort";
-            return new ForwardProblem(409, "Port already in use", detail, new Dictionary<string, string[]> { [field] = [detail] });
+            return NodeFailure.Conflict("Port already in use", detail) with { Errors = new Dictionary<string, string[]> { [field] = [detail] } };
         }
 
         taken.AddRange(mine);
@@ -219,7 +219,7 @@ public sealed class ForwardValidator(NodeRegistry registry)
                 : Enumerable.Range(HopPortFirst, HopPortLast - HopPortFirst + 1)
                     .FirstOrDefault(p => !taken.Any(t => t.NodeId == hop.NodeId && t.Port == p));
             if (port == 0)
-                return new ForwardProblem(409, "No free hop port", $"node {hop.NodeId} has no free port within {HopPortFirst} to {HopPortLast}; set the hop's port");
+                return NodeFailure.Conflict("No free hop port", $"node {hop.NodeId} has no free port within {HopPortFirst} to {HopPortLast}; set the hop's port");
             chain[i] = hop with { Port = port };
             taken.Add(new(hop.NodeId, port, ForwardProtocols.Tcp, "0.0.0.0", rule.Name, true));
         }
@@ -242,18 +242,18 @@ public sealed class ForwardValidator(NodeRegistry registry)
 
         public void AddMissingNode(string field, string nodeId)
         {
-            Add(field, $"there is no node with id {nodeId}");
+            Add(field, NodeFailure.UnknownNode(nodeId).Detail);
             _missingNodeFields.Add(field);
         }
 
         /// <summary>404 when the only thing wrong is a Node that does not exist; 400 otherwise.</summary>
-        public ForwardProblem ToProblem()
+        public NodeFailure ToFailure()
         {
             var errors = _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
             var detail = string.Join("; ", _errors.SelectMany(e => e.Value));
             return _errors.Keys.All(_missingNodeFields.Contains)
-                ? new ForwardProblem(404, "Node not found", detail, errors)
-                : new ForwardProblem(400, "Invalid forward", detail, errors);
+                ? new NodeFailure(NodeFailureKind.UnknownNode, "Node not found", detail) { Errors = errors }
+                : new NodeFailure(NodeFailureKind.BadRequest, "Invalid forward", detail) { Errors = errors };
         }
     }
 }

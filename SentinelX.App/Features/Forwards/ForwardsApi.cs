@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using SentinelX.App.Features.Audit;
 using SentinelX.App.Features.Auth;
+using SentinelX.App.Features.Nodes;
 
 namespace SentinelX.App.Features.Forwards;
 
@@ -39,25 +40,24 @@ public static class ForwardsApi
     private static async Task<Results<Created<ForwardView>, ProblemHttpResult>> CreateAsync(
         ForwardInput body, HttpContext http, ForwardService forwards, CancellationToken ct)
     {
-        var (view, problem) = await forwards.CreateAsync(body, AuditActor.From(http), ct);
-        return problem is not null ? ToProblem(problem) : TypedResults.Created($"/api/v1/forwards/{view!.Id}", view);
+        var created = await forwards.CreateAsync(body, AuditActor.From(http), ct);
+        return created.Succeeded ? TypedResults.Created($"/api/v1/forwards/{created.Value.Id}", created.Value) : created.Failure.ToProblem();
     }
 
     private static async Task<Results<Ok<ForwardView>, ProblemHttpResult>> UpdateAsync(
         string id, ForwardInput body, HttpContext http, ForwardService forwards, CancellationToken ct)
     {
-        var (view, problem) = await forwards.UpdateAsync(id, body, AuditActor.From(http), ct);
-        return problem is not null ? ToProblem(problem) : TypedResults.Ok(view!);
+        return (await forwards.UpdateAsync(id, body, AuditActor.From(http), ct)).ToHttp();
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string id, HttpContext http, ForwardService forwards, CancellationToken ct) =>
-        await forwards.DeleteAsync(id, AuditActor.From(http), ct) is { } problem ? ToProblem(problem) : TypedResults.NoContent();
+        await forwards.DeleteAsync(id, AuditActor.From(http), ct) is { } problem ? problem.ToProblem() : TypedResults.NoContent();
 
     private static async Task<Results<Ok<ForwardHistory>, ProblemHttpResult>> HistoryAsync(
         string id, ForwardService forwards, [FromQuery] string? range, CancellationToken ct)
     {
         if (!Ranges.TryGetValue(range ?? "1h", out var span))
-            return TypedResults.Problem(title: "Invalid range", detail: "range must be 1h, 6h, 24h, 7d or 30d", statusCode: 400);
+            return NodeFailure.BadRequest("Invalid range", "range must be 1h, 6h, 24h, 7d or 30d").ToProblem();
         return await forwards.HistoryAsync(id, span, ct) is { } history ? TypedResults.Ok(history) : NotFound(id);
     }
 
@@ -68,15 +68,5 @@ public static class ForwardsApi
         return TypedResults.Ok(await forwards.MonthsAsync(id, count ?? 12, ct));
     }
 
-    /// <summary>The RFC 9457 problem: field errors as <c>errors</c>, a closed capability lock as <c>lock</c>.</summary>
-    public static ProblemHttpResult ToProblem(ForwardProblem problem)
-    {
-        var extensions = new Dictionary<string, object?>();
-        if (problem.Errors is { Count: > 0 } errors) extensions["errors"] = errors;
-        if (problem.Lock is { } lockName) extensions["lock"] = lockName;
-        return TypedResults.Problem(title: problem.Title, detail: problem.Detail, statusCode: problem.Status, extensions: extensions);
-    }
-
-    private static ProblemHttpResult NotFound(string id) =>
-        TypedResults.Problem(title: "Forward not found", detail: $"there is no forward with id {id}", statusCode: 404);
+    private static ProblemHttpResult NotFound(string id) => ForwardService.NotFound(id).ToProblem();
 }

@@ -34,13 +34,13 @@ public static class NodesApi
             DecideAsync(enrollment.ApproveAsync(id, AuditActor.From(http), ct))).RequireAuthorization(Policies.Admin);
         nodes.MapPost("/pending/{id}/reject", (string id, NodeEnrollment enrollment, HttpContext http, CancellationToken ct) =>
             DecideAsync(enrollment.RejectAsync(id, AuditActor.From(http), ct))).RequireAuthorization(Policies.Admin);
-        nodes.MapGet("/{id}", Results<Ok<NodeDetailView>, ProblemHttpResult> (string id, NodeRegistry registry) =>
-            registry.Find(id) is { } node ? TypedResults.Ok(ToDetail(node)) : NotFound(id));
-        nodes.MapGet("/{id}/metrics", GetMetricsAsync);
-        nodes.MapGet("/{id}/system", GetLiveSystemAsync);
-        nodes.MapPost("/{id}/revoke", RevokeAsync).RequireAuthorization(Policies.Admin);
-        nodes.MapPatch("/{id}", UpdateAsync).RequireAuthorization(Policies.Operator);
-        nodes.MapDelete("/{id}", RemoveAsync).RequireAuthorization(Policies.Admin);
+        var node = nodes.MapGroup("/{id}").RequireKnownNode();
+        node.MapGet("", (RoutedNode target) => TypedResults.Ok(ToDetail(target.Node)));
+        node.MapGet("/metrics", GetMetricsAsync);
+        node.MapGet("/system", GetLiveSystemAsync);
+        node.MapPost("/revoke", RevokeAsync).RequireAuthorization(Policies.Admin);
+        node.MapPatch("", UpdateAsync).RequireAuthorization(Policies.Operator);
+        node.MapDelete("", RemoveAsync).RequireAuthorization(Policies.Admin);
 
         app.MapGet("/api/v1/summary", (NodeRegistry registry) => Summarize(registry)).RequireAuthorization(Policies.Viewer).WithTags("Nodes");
         return app;
@@ -69,9 +69,9 @@ public static class NodesApi
     }
 
     private static async Task<Results<Ok<MetricSeries>, ProblemHttpResult>> GetMetricsAsync(
-        string id, string? from, string? to, string? step, NodeRegistry registry, MetricsQuery query, TimeProvider time, CancellationToken ct)
+        RoutedNode target, string? from, string? to, string? step, MetricsQuery query, TimeProvider time, CancellationToken ct)
     {
-        if (registry.Find(id) is null) return NotFound(id);
+        var id = target.Node.Id;
         var now = time.GetUtcNow();
         if (!TryParseTime(to, now, out var toTime)) return BadRequest("to", to);
         if (!TryParseTime(from, toTime.AddHours(-1), out var fromTime)) return BadRequest("from", from);
@@ -92,10 +92,10 @@ public static class NodesApi
         return TypedResults.Ok(await query.GetSeriesAsync(id, fromTime.ToUnixTimeMilliseconds(), toTime.ToUnixTimeMilliseconds(), stepSeconds, ct));
     }
 
-    private static async Task<Results<Ok<SystemInfo>, ProblemHttpResult>> GetLiveSystemAsync(string id, NodeRegistry registry, CancellationToken ct)
+    private static async Task<Results<Ok<SystemInfo>, ProblemHttpResult>> GetLiveSystemAsync(RoutedNode target, CancellationToken ct)
     {
-        if (registry.Find(id) is not { } node) return NotFound(id);
-        if (node.Session is not { } session) return TypedResults.Problem(title: "Node offline", detail: $"node {id} is not connected", statusCode: 409);
+        var node = target.Node;
+        if (node.Session is not { } session) return NodeFailure.Offline(node).ToProblem();
         try
         {
             var system = await session.GetSystemInfoAsync(ct);
@@ -104,7 +104,7 @@ public static class NodesApi
         }
         catch (Exception ex) when (ex is JsonRpcException or IOException)
         {
-            return TypedResults.Problem(title: "Node did not answer", detail: ex.Message, statusCode: 504);
+            return NodeFailure.From(node, ex, "system").ToProblem();
         }
     }
 
@@ -113,9 +113,10 @@ public static class NodesApi
             ? TypedResults.Problem(title: refused.Title, detail: refused.Detail, statusCode: refused.Status)
             : TypedResults.NoContent();
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeAsync(string id, NodeRegistry registry, SentinelDb db, AuditLog audit, HttpContext http, CancellationToken ct)
+    private static async Task<NoContent> RevokeAsync(RoutedNode target, SentinelDb db, AuditLog audit, HttpContext http, CancellationToken ct)
     {
-        if (registry.Find(id) is not { } node) return NotFound(id);
+        var node = target.Node;
+        var id = node.Id;
         await db.Nodes.Where(n => n.Id == id).ExecuteUpdateAsync(s => s.SetProperty(n => n.Revoked, true), ct);
         node.Revoked = true;
         node.Session?.Peer.Abort();
@@ -124,19 +125,18 @@ public static class NodesApi
     }
 
     private static async Task<Results<Ok<NodeDetailView>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
-        string id, NodeChanges? changes, NodeRegistry registry, NodeEditor editor, HttpContext http, CancellationToken ct)
+        RoutedNode target, NodeChanges? changes, NodeEditor editor, HttpContext http, CancellationToken ct)
     {
-        if (registry.Find(id) is not { } node) return NotFound(id);
+        var node = target.Node;
         if (changes is null) return TypedResults.Problem(title: "Invalid node changes", detail: "send a JSON object with the fields to change", statusCode: 400);
         if (changes.Validate() is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors, title: "Invalid node changes");
         await editor.UpdateAsync(node, changes, AuditActor.From(http), ct);
         return TypedResults.Ok(ToDetail(node));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> RemoveAsync(string id, NodeRegistry registry, NodeEditor editor, HttpContext http, CancellationToken ct)
+    private static async Task<NoContent> RemoveAsync(RoutedNode target, NodeEditor editor, HttpContext http, CancellationToken ct)
     {
-        if (registry.Find(id) is not { } node) return NotFound(id);
-        await editor.RemoveAsync(node, AuditActor.From(http), ct);
+        await editor.RemoveAsync(target.Node, AuditActor.From(http), ct);
         return TypedResults.NoContent();
     }
 
@@ -180,9 +180,6 @@ public static class NodesApi
         seconds = n * multiplier;
         return seconds is >= 1 and <= 86400;
     }
-
-    private static ProblemHttpResult NotFound(string id) =>
-        TypedResults.Problem(title: "Node not found", detail: $"no node with id {id}", statusCode: 404);
 
     private static ProblemHttpResult BadRequest(string name, string? value) =>
         TypedResults.Problem(title: $"Invalid {name}", detail: $"{name}='{value}' is not a time: use ISO 8601 or unix seconds/milliseconds", statusCode: 400);

@@ -29,41 +29,38 @@ public static class CapabilitiesApi
 {
     public static IEndpointRouteBuilder MapCapabilitiesApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/nodes/{id}/capabilities").WithTags("Capabilities");
+        var group = app.MapNodeGroup("/capabilities").WithTags("Capabilities");
         group.MapGet("", Get).RequireAuthorization(Policies.Viewer);
         group.MapPut("", PutAsync).RequireAuthorization(Policies.Admin);
         return app;
     }
 
-    private static Results<Ok<CapabilitiesView>, ProblemHttpResult> Get(string id, NodeRegistry registry) =>
-        registry.Find(id) is { } node ? TypedResults.Ok(CapabilitiesView.Of(node)) : NotFound(id);
+    private static Ok<CapabilitiesView> Get(RoutedNode target) => TypedResults.Ok(CapabilitiesView.Of(target.Node));
 
     /// <summary>Body: <c>{"exec":true,"files":false}</c>; capabilities not named keep their state.</summary>
     private static async Task<Results<Ok<CapabilitiesView>, ProblemHttpResult>> PutAsync(
-        string id, JsonElement body, HttpContext http, NodeRegistry registry, CapabilityLocks locks, CancellationToken ct)
+        RoutedNode target, JsonElement body, HttpContext http, CapabilityLocks locks, CancellationToken ct)
     {
-        if (registry.Find(id) is null) return NotFound(id);
-        if (body.ValueKind != JsonValueKind.Object)
-            return TypedResults.Problem(title: "Invalid capabilities", detail: "send an object such as {\"exec\":true,\"shell\":false}", statusCode: 400);
+        var id = target.Node.Id;
+        if (body.ValueKind != JsonValueKind.Object) return Invalid("send an object such as {\"exec\":true,\"shell\":false}");
 
         var changes = new Dictionary<string, bool>(StringComparer.Ordinal);
         foreach (var property in body.EnumerateObject())
         {
             if (!Shared.Protocol.Capabilities.IsKnown(property.Name))
             {
-                return TypedResults.Problem(title: "Invalid capabilities",
-                    detail: $"unknown capability \"{property.Name}\"; known: {string.Join(", ", Shared.Protocol.Capabilities.All)}", statusCode: 400);
+                return Invalid($"unknown capability \"{property.Name}\"; known: {string.Join(", ", Shared.Protocol.Capabilities.All)}");
             }
 
             if (property.Value.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
-                return TypedResults.Problem(title: "Invalid capabilities", detail: $"\"{property.Name}\" must be true or false", statusCode: 400);
+                return Invalid($"\"{property.Name}\" must be true or false");
             changes[property.Name] = property.Value.GetBoolean();
         }
 
-        if (await locks.SetAsync(id, changes, AuditActor.From(http), ct) is null) return NotFound(id);
-        return TypedResults.Ok(CapabilitiesView.Of(registry.Find(id)!));
+        // The Node may have been removed while the request was on its way.
+        if (await locks.SetAsync(id, changes, AuditActor.From(http), ct) is null) return NodeFailure.UnknownNode(id).ToProblem();
+        return TypedResults.Ok(CapabilitiesView.Of(target.Node));
     }
 
-    private static ProblemHttpResult NotFound(string id) =>
-        TypedResults.Problem(title: "Node not found", detail: $"there is no node with id {id}", statusCode: 404);
+    private static ProblemHttpResult Invalid(string detail) => NodeFailure.BadRequest("Invalid capabilities", detail).ToProblem();
 }

@@ -26,8 +26,8 @@ public sealed class CapabilityLocks(NodeRegistry registry, IDbContextFactory<Sen
         var nodeForbids = node.Allowed is { } allowed && !allowed.Contains(capability);
         if (!nodeForbids && !node.Enabled.Contains(capability))
         {
-            return new NodeFailure(403, $"{capability} is turned off for this node",
-                $"{capability} is off on node {node.Name} ({node.Id}); an admin can turn it on on the node's page or with PUT /api/v1/nodes/{node.Id}/capabilities", CoreLock);
+            return new NodeFailure(NodeFailureKind.CoreLock, $"{capability} is turned off for this node",
+                $"{capability} is off on node {node.Name} ({node.Id}); an admin can turn it on on the node's page or with PUT /api/v1/nodes/{node.Id}/capabilities");
         }
 
         if (!nodeForbids && !node.Online) return NodeFailure.Offline(node);
@@ -35,8 +35,8 @@ public sealed class CapabilityLocks(NodeRegistry registry, IDbContextFactory<Sen
         // Not reported (an older Node, or not connected since the Core started) counts as forbidden.
         if (nodeForbids || node.Allowed is null)
         {
-            return new NodeFailure(403, $"{capability} is not allowed by the server's own config",
-                $"node {node.Name} ({node.Id}) does not allow {capability} in its own config (\"allow\" in /etc/sentinelx/node.toml, or installed with --monitor-only); only someone with access to that server can change it", NodeLock);
+            return new NodeFailure(NodeFailureKind.NodeLock, $"{capability} is not allowed by the server's own config",
+                $"node {node.Name} ({node.Id}) does not allow {capability} in its own config (\"allow\" in /etc/sentinelx/node.toml, or installed with --monitor-only); only someone with access to that server can change it");
         }
 
         return null;

@@ -37,12 +37,12 @@ public static class TerminalEndpoint
         IOptions<TerminalOptions> options, TimeProvider time, ILoggerFactory logs, AccountSessions accounts, IOptions<IdentityOptions> identity)
     {
         var actor = AuditActor.From(http);
-        async Task<IResult> RefuseAsync(int status, string title, string detail, string? lockName = null)
+        async Task<IResult> RefuseAsync(NodeFailure refusal)
         {
             if (http.User.Identity?.IsAuthenticated == true)
-                await audit.RecordAsync(actor, AuditActions.ShellOpen, registry.Find(nodeId)?.Id, "terminal", AuditResults.Refused, lockName is null ? detail : $"lock {lockName}: {detail}");
-            return Results.Problem(title: title, detail: detail, statusCode: status,
-                extensions: lockName is null ? null : new Dictionary<string, object?> { ["lock"] = lockName });
+                await audit.RecordAsync(actor, AuditActions.ShellOpen, registry.Find(nodeId)?.Id, "terminal", AuditResults.Refused,
+                    refusal.Lock is { } lockName ? $"lock {lockName}: {refusal.Detail}" : refusal.Detail);
+            return refusal.ToProblem();
         }
 
         if (!http.WebSockets.IsWebSocketRequest)
@@ -54,37 +54,25 @@ public static class TerminalEndpoint
         if (!await accounts.IsCurrentAsync(userId, stamp, role, http.RequestAborted))
             return Results.Problem(statusCode: 401, title: "Sign in again", detail: "your account was changed since you signed in");
         if (!IsSameOrigin(http.Request))
-            return await RefuseAsync(403, "Cross-origin request refused", $"Origin \"{http.Request.Headers.Origin}\" does not match this server ({http.Request.Scheme}://{http.Request.Host})");
+            return await RefuseAsync(new NodeFailure(NodeFailureKind.Forbidden, "Cross-origin request refused", $"Origin \"{http.Request.Headers.Origin}\" does not match this server ({http.Request.Scheme}://{http.Request.Host})"));
         if (!(await authorization.AuthorizeAsync(http.User, Policies.Operator)).Succeeded)
-            return await RefuseAsync(403, "Operators only", "viewers cannot open terminals; an admin can make you an operator");
+            return await RefuseAsync(new NodeFailure(NodeFailureKind.Forbidden, "Operators only", "viewers cannot open terminals; an admin can make you an operator"));
         if (registry.Find(nodeId) is not { } node)
-            return Results.Problem(statusCode: 404, title: "No such node", detail: $"there is no node {nodeId}");
+            return NodeFailure.UnknownNode(nodeId).ToProblem();
         if (CapabilityLocks.Check(node, Capabilities.Shell) is { } refusal)
-            return await RefuseAsync(refusal.Status, refusal.Title, refusal.Detail, refusal.Lock);
+            return await RefuseAsync(refusal);
         if (sessions.CountFor(userId) >= options.Value.MaxPerUser)
-            return await RefuseAsync(429, "Too many terminals", $"you have {options.Value.MaxPerUser} terminals open; close one first");
-        if (node.Session is not { } nodeSession)
-            return await RefuseAsync(503, "Node offline", $"node {node.Name} ({node.Id}) is not connected", CapabilityLocks.Offline);
+            return await RefuseAsync(new NodeFailure(NodeFailureKind.TooMany, "Too many terminals", $"you have {options.Value.MaxPerUser} terminals open; close one first"));
+        if (node.Session is null)
+            return await RefuseAsync(NodeFailure.Offline(node));
 
         var sessionId = SecretText.New("sxt_");
         using var stream = streams.Expect(node.Id);
-        int pid;
-        try
-        {
-            var opened = await nodeSession.Peer.RequestAsync(Methods.ShellOpen,
-                new ShellOpenParams { SessionId = sessionId, StreamId = stream.Id, Cols = cols ?? 80, Rows = rows ?? 24 },
-                ProtocolJsonContext.Default.ShellOpenParams, ProtocolJsonContext.Default.ShellOpenResult, ct: http.RequestAborted);
-            pid = opened.Pid;
-        }
-        catch (JsonRpcException ex)
-        {
-            var failure = NodeFailure.FromNode(ex, Capabilities.Shell);
-            return await FailAsync(failure.Status, "The node could not open a terminal", failure.Detail, failure.Lock);
-        }
-        catch (IOException ex)
-        {
-            return await FailAsync(503, "Node disconnected", ex.Message, CapabilityLocks.Offline);
-        }
+        var opened = await node.RequestAsync(Capabilities.Shell, Methods.ShellOpen,
+            new ShellOpenParams { SessionId = sessionId, StreamId = stream.Id, Cols = cols ?? 80, Rows = rows ?? 24 },
+            ProtocolJsonContext.Default.ShellOpenParams, ProtocolJsonContext.Default.ShellOpenResult, null, http.RequestAborted);
+        if (!opened.Succeeded) return await FailAsync(opened.Failure with { Title = "The node could not open a terminal" });
+        var pid = opened.Value.Pid;
 
         WebSocket nodeSocket;
         try
@@ -93,7 +81,7 @@ public static class TerminalEndpoint
         }
         catch (TimeoutException ex)
         {
-            return await FailAsync(504, "The node did not connect the terminal", ex.Message, null);
+            return await FailAsync(NodeFailure.TimedOut(ex.Message) with { Title = "The node did not connect the terminal" });
         }
 
         using var browser = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.FromSeconds(20) });
@@ -119,11 +107,10 @@ public static class TerminalEndpoint
             string.Create(CultureInfo.InvariantCulture, $"{ended} after {seconds:0.#} s"));
         return Results.Empty;
 
-        async Task<IResult> FailAsync(int status, string title, string detail, string? lockName)
+        async Task<IResult> FailAsync(NodeFailure failure)
         {
-            await audit.RecordAsync(actor, AuditActions.ShellOpen, node.Id, "terminal", status == 403 ? AuditResults.Refused : AuditResults.Failed, detail);
-            return Results.Problem(title: title, detail: detail, statusCode: status,
-                extensions: lockName is null ? null : new Dictionary<string, object?> { ["lock"] = lockName });
+            await audit.RecordAsync(actor, AuditActions.ShellOpen, node.Id, "terminal", failure.Status == StatusCodes.Status403Forbidden ? AuditResults.Refused : AuditResults.Failed, failure.Detail);
+            return failure.ToProblem();
         }
     }
 

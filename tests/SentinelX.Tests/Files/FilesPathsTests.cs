@@ -1,5 +1,6 @@
 using FluentAssertions;
 using SentinelX.App.Features.Files;
+using SentinelX.App.Features.Nodes;
 using SentinelX.Node.Remote;
 using SentinelX.Shared.Protocol;
 using Xunit;
@@ -160,7 +161,7 @@ public sealed class FilesPathsTests : IDisposable
     [Fact]
     public void The_core_answers_a_refused_link_with_403_and_the_nodes_words()
     {
-        var failure = FilesClient.FromNode(FilesPaths.Failure(FilesNative.ELOOP, "/srv/a")).Failure;
+        var failure = NodeFailure.FromRpc(FilesPaths.Failure(FilesNative.ELOOP, "/srv/a"), Capabilities.Files);
         failure.Status.Should().Be(403);
         failure.Title.Should().Be("Symbolic link refused");
         failure.Detail.Should().Be("/srv/a goes through a symbolic link; file operations never follow links");

@@ -13,10 +13,10 @@ public sealed class ForwardPlacementTests
     [Fact]
     public void A_direct_rule_is_one_entry_placement_with_targets_limits_and_proxy_protocol()
     {
-        var (rule, _) = _validator.Validate(ForwardTestNodes.Direct("web", 10080, "10.0.0.5:80", "10.0.0.6:80") with
+        var rule = (_validator.Validate(ForwardTestNodes.Direct("web", 10080, "10.0.0.5:80", "10.0.0.6:80") with
         {
             BandwidthMbps = 100, MaxConnections = 50, ProxyProtocol = 1, QuotaBytes = 5_000_000, ResetDay = 3, UdpIdleSeconds = 30,
-        }, "r1", null, []);
+        }, "r1", null, [])).Value;
 
         var placements = ForwardPlacements.Compile(rule!);
 
@@ -35,11 +35,11 @@ public sealed class ForwardPlacementTests
     [Fact]
     public void A_two_hop_chain_puts_limits_on_the_entry_and_targets_on_the_exit()
     {
-        var (rule, _) = _validator.Validate(ForwardTestNodes.Direct("two", 10080, "10.0.0.5:80") with
+        var rule = (_validator.Validate(ForwardTestNodes.Direct("two", 10080, "10.0.0.5:80") with
         {
             BandwidthMbps = 20, ProxyProtocol = 2, Protocol = "tcp+udp",
             Chain = [new() { NodeId = "a" }, new() { NodeId = "c", Transport = "tls", Port = 24000 }],
-        }, "r1", null, []);
+        }, "r1", null, [])).Value;
 
         var placements = ForwardPlacements.Compile(rule!);
 
@@ -69,7 +69,7 @@ public sealed class ForwardPlacementTests
     [Fact]
     public void A_three_hop_chain_has_a_relay_that_listens_for_the_entry_and_dials_the_exit()
     {
-        var (rule, _) = _validator.Validate(ForwardTestNodes.Direct("three", 10080, "10.0.0.5:80") with
+        var rule = (_validator.Validate(ForwardTestNodes.Direct("three", 10080, "10.0.0.5:80") with
         {
             Chain =
             [
@@ -77,7 +77,7 @@ public sealed class ForwardPlacementTests
                 new() { NodeId = "b", Transport = "tcp" },
                 new() { NodeId = "c", Transport = "wss", Host = "exit.example.com", Port = 443, Path = "/ws", HostHeader = "cdn.example.net" },
             ],
-        }, "r1", null, []);
+        }, "r1", null, [])).Value;
 
         var placements = ForwardPlacements.Compile(rule!);
 

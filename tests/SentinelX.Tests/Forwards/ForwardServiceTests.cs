@@ -81,7 +81,9 @@ public sealed class ForwardServiceTests : IAsyncLifetime
     [Fact]
     public async Task A_created_rule_reaches_its_node_and_its_answer_becomes_the_status()
     {
-        var (view, problem) = await _service.CreateAsync(ForwardTestNodes.Direct("web", 10080, "10.0.0.5:80"), Actor);
+        var result = await _service.CreateAsync(ForwardTestNodes.Direct("web", 10080, "10.0.0.5:80"), Actor);
+        var view = result.Value;
+        var problem = result.Failure;
 
         problem.Should().BeNull();
         view!.Status.Should().Be("active");
@@ -105,7 +107,9 @@ public sealed class ForwardServiceTests : IAsyncLifetime
             })],
         };
 
-        var (view, problem) = await _service.CreateAsync(ForwardTestNodes.Direct("web", 10080, "10.0.0.5:80"), Actor);
+        var result = await _service.CreateAsync(ForwardTestNodes.Direct("web", 10080, "10.0.0.5:80"), Actor);
+        var view = result.Value;
+        var problem = result.Failure;
 
         view.Should().BeNull();
         problem!.Status.Should().Be(409);
@@ -120,7 +124,9 @@ public sealed class ForwardServiceTests : IAsyncLifetime
         {
             Placements = [.. request.Placements.Select(p => new ForwardPlacementStats { RuleId = p.RuleId, Status = ForwardStatuses.Error, Error = "target name did not resolve" })],
         };
-        (view, problem) = await _service.CreateAsync(ForwardTestNodes.Direct("web", 10080, "10.0.0.5:80"), Actor);
+        result = await _service.CreateAsync(ForwardTestNodes.Direct("web", 10080, "10.0.0.5:80"), Actor);
+        view = result.Value;
+        problem = result.Failure;
         problem.Should().BeNull();
         view!.Status.Should().Be("error");
         view.Error.Should().Be("target name did not resolve");
@@ -129,7 +135,7 @@ public sealed class ForwardServiceTests : IAsyncLifetime
     [Fact]
     public async Task Stats_from_the_node_move_the_counters_and_raise_changed()
     {
-        var (view, _) = await _service.CreateAsync(ForwardTestNodes.Direct("web", 10080, "10.0.0.5:80"), Actor);
+        var view = (await _service.CreateAsync(ForwardTestNodes.Direct("web", 10080, "10.0.0.5:80"), Actor)).Value;
         var changed = 0;
         _service.Changed += () => Interlocked.Increment(ref changed);
 
@@ -160,10 +166,12 @@ public sealed class ForwardServiceTests : IAsyncLifetime
         c.Enabled = new HashSet<string> { Capabilities.Forward };
         c.Allowed = new HashSet<string> { Capabilities.Forward };
 
-        var (view, problem) = await _service.CreateAsync(ForwardTestNodes.Direct("tls", 10443, "10.0.0.5:443") with
+        var result = await _service.CreateAsync(ForwardTestNodes.Direct("tls", 10443, "10.0.0.5:443") with
         {
             Chain = [new() { NodeId = "a" }, new() { NodeId = "c", Transport = "tls" }],
         }, Actor);
+        var view = result.Value;
+        var problem = result.Failure;
 
         problem.Should().BeNull();
         var sync = _syncs.Single();

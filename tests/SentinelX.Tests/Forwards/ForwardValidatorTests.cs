@@ -50,7 +50,9 @@ public sealed class ForwardValidatorTests
     {
         var input = Break(@case, ForwardTestNodes.Direct());
 
-        var (rule, problem) = _validator.Validate(input, "r1", null, []);
+        var result = _validator.Validate(input, "r1", null, []);
+        var rule = result.Value;
+        var problem = result.Failure;
 
         rule.Should().BeNull();
         problem!.Status.Should().Be(400);
@@ -62,11 +64,11 @@ public sealed class ForwardValidatorTests
     [Fact]
     public void An_unknown_node_is_a_404_with_the_field_named()
     {
-        var (_, problem) = _validator.Validate(ForwardTestNodes.Direct() with { NodeId = "nope" }, "r1", null, []);
+        var problem = (_validator.Validate(ForwardTestNodes.Direct() with { NodeId = "nope" }, "r1", null, [])).Failure;
         problem!.Status.Should().Be(404);
         problem.Errors!["nodeId"].Should().Equal("there is no node with id nope");
 
-        (_, problem) = _validator.Validate(ForwardTestNodes.Direct() with { Chain = [new() { NodeId = "a" }, new() { NodeId = "ghost" }] }, "r1", null, []);
+        problem = (_validator.Validate(ForwardTestNodes.Direct() with { Chain = [new() { NodeId = "a" }, new() { NodeId = "ghost" }] }, "r1", null, [])).Failure;
         problem!.Status.Should().Be(404);
         problem.Errors!["chain[1].nodeId"].Should().Equal("there is no node with id ghost");
     }
@@ -80,7 +82,9 @@ public sealed class ForwardValidatorTests
             QuotaAction = "throttle", QuotaThrottleMbps = 2, ResetDay = 15, ListenAddress = "::",
         };
 
-        var (rule, problem) = _validator.Validate(input, "r1", null, []);
+        var result = _validator.Validate(input, "r1", null, []);
+        var rule = result.Value;
+        var problem = result.Failure;
 
         problem.Should().BeNull();
         rule!.Id.Should().Be("r1");
@@ -99,7 +103,9 @@ public sealed class ForwardValidatorTests
             """{"name":"t","protocol":"tcp","listenPort":10080,"targets":["10.0.0.5:80"],"chain":[{"nodeId":"a"},{"nodeId":"b"}]}""",
             System.Text.Json.JsonSerializerOptions.Web)!;
 
-        var (rule, problem) = _validator.Validate(input, "r1", null, []);
+        var result = _validator.Validate(input, "r1", null, []);
+        var rule = result.Value;
+        var problem = result.Failure;
 
         problem.Should().BeNull();
         rule!.Chain[1].Transport.Should().Be(HopTransports.Tls, "a hop nobody chose a transport for is authenticated and encrypted");
@@ -115,7 +121,9 @@ public sealed class ForwardValidatorTests
             Chain = [new() { NodeId = "a" }, new() { NodeId = "b", Transport = "ws", Path = "/tunnel", HostHeader = "cdn.example.com" }, new() { NodeId = "c", Transport = "tls" }],
         };
 
-        var (rule, problem) = _validator.Validate(input, "r1", null, []);
+        var result = _validator.Validate(input, "r1", null, []);
+        var rule = result.Value;
+        var problem = result.Failure;
 
         problem.Should().BeNull();
         rule!.NodeId.Should().Be("a", "the first hop is the entry when nodeId is omitted");
@@ -127,9 +135,9 @@ public sealed class ForwardValidatorTests
         chain[2].Secret.Should().HaveCount(HopPreamble.SecretLength).And.NotEqual(chain[1].Secret);
 
         // A second rule through b gets the next free port there; an update keeps ports and secrets.
-        var (second, _) = _validator.Validate(input with { Name = "second", ListenPort = 10081 }, "r2", null, [rule]);
+        var second = (_validator.Validate(input with { Name = "second", ListenPort = 10081 }, "r2", null, [rule])).Value;
         second!.Chain[1].Port.Should().Be(20001);
-        var (updated, _) = _validator.Validate(input with { Targets = ["10.0.0.6:80"] }, "r1", rule, [rule, second]);
+        var updated = (_validator.Validate(input with { Targets = ["10.0.0.6:80"] }, "r1", rule, [rule, second])).Value;
         updated!.Chain[1].Port.Should().Be(20000);
         updated.Chain[1].Secret.Should().Equal(chain[1].Secret);
     }
@@ -137,32 +145,34 @@ public sealed class ForwardValidatorTests
     [Fact]
     public void A_port_another_rule_holds_on_the_same_node_is_a_409()
     {
-        var (web, _) = _validator.Validate(ForwardTestNodes.Direct("web", 10080), "r1", null, []);
+        var web = (_validator.Validate(ForwardTestNodes.Direct("web", 10080), "r1", null, [])).Value;
 
-        var (_, problem) = _validator.Validate(ForwardTestNodes.Direct("api", 10080), "r2", null, [web!]);
+        var problem = (_validator.Validate(ForwardTestNodes.Direct("api", 10080), "r2", null, [web!])).Failure;
 
         problem!.Status.Should().Be(409);
         problem.Detail.Should().Be("port 10080/tcp on node a is already used by rule \"web\"");
         problem.Errors!["listenPort"].Should().Equal(problem.Detail);
 
         // UDP on the same port, another node, or the rule itself (an update) do not conflict.
-        _validator.Validate(ForwardTestNodes.Direct("dns", 10080) with { Protocol = "udp" }, "r2", null, [web!]).Problem.Should().BeNull();
-        _validator.Validate(ForwardTestNodes.Direct("other", 10080) with { NodeId = "b" }, "r2", null, [web!]).Problem.Should().BeNull();
-        _validator.Validate(ForwardTestNodes.Direct("web", 10080), "r1", web, [web!]).Problem.Should().BeNull();
+        _validator.Validate(ForwardTestNodes.Direct("dns", 10080) with { Protocol = "udp" }, "r2", null, [web!]).Failure.Should().BeNull();
+        _validator.Validate(ForwardTestNodes.Direct("other", 10080) with { NodeId = "b" }, "r2", null, [web!]).Failure.Should().BeNull();
+        _validator.Validate(ForwardTestNodes.Direct("web", 10080), "r1", web, [web!]).Failure.Should().BeNull();
         // Two specific addresses on one node do not overlap; a wildcard overlaps everything.
-        var (one, _) = _validator.Validate(ForwardTestNodes.Direct("one", 9000) with { ListenAddress = "10.0.0.1" }, "r3", null, []);
-        _validator.Validate(ForwardTestNodes.Direct("two", 9000) with { ListenAddress = "203.0.113.10" }, "r4", null, [one!]).Problem.Should().BeNull();
-        _validator.Validate(ForwardTestNodes.Direct("all", 9000), "r4", null, [one!]).Problem!.Status.Should().Be(409);
+        var one = (_validator.Validate(ForwardTestNodes.Direct("one", 9000) with { ListenAddress = "10.0.0.1" }, "r3", null, [])).Value;
+        _validator.Validate(ForwardTestNodes.Direct("two", 9000) with { ListenAddress = "203.0.113.10" }, "r4", null, [one!]).Failure.Should().BeNull();
+        _validator.Validate(ForwardTestNodes.Direct("all", 9000), "r4", null, [one!]).Failure!.Status.Should().Be(409);
     }
 
     [Fact]
     public void A_port_another_rules_hop_listener_holds_is_a_409()
     {
         var chained = ForwardTestNodes.Direct("chained", 10080) with { Chain = [new() { NodeId = "a" }, new() { NodeId = "b", Port = 30000 }] };
-        var (rule, problem) = _validator.Validate(chained, "r1", null, []);
+        var result = _validator.Validate(chained, "r1", null, []);
+        var rule = result.Value;
+        var problem = result.Failure;
         problem.Should().BeNull();
 
-        (_, problem) = _validator.Validate(ForwardTestNodes.Direct("direct", 30000) with { NodeId = "b" }, "r2", null, [rule!]);
+        problem = (_validator.Validate(ForwardTestNodes.Direct("direct", 30000) with { NodeId = "b" }, "r2", null, [rule!])).Failure;
 
         problem!.Status.Should().Be(409);
         problem.Detail.Should().Be("port 30000/tcp on node b is already used by the hop listener of rule \"chained\"");
