@@ -15,6 +15,8 @@ using SentinelX.App.Features.Keys;
 using SentinelX.Shared.Protocol;
 using Xunit;
 
+using SentinelX.Tests.Hosting;
+
 namespace SentinelX.Tests.Api;
 
 /// <summary>
@@ -42,7 +44,7 @@ public sealed class CoreApp : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _app = await CoreHost.CreateAsync(DataDir, "http://127.0.0.1:0", configure: ForTests);
+        _app = await InProcessCore.CreateAsync(DataDir, ForTests);
         await _app.StartAsync();
         Url = new Uri(_app.Urls.Single());
         Http = Client(null);

@@ -5,6 +5,8 @@ using System.Text.Json.Nodes;
 using FluentAssertions;
 using Xunit;
 
+using SentinelX.Tests.Hosting;
+
 namespace SentinelX.Tests.Api;
 
 /// <summary>One Core and two in-process Nodes that allow forwarding (entry and exit), with a client per role.</summary>
@@ -51,6 +53,7 @@ public sealed class ForwardApp : IAsyncLifetime
 
 /// <summary>The forwarding rules API against the Core and two in-process Nodes: storage, validation, refusals, roles, locks and audit.</summary>
 [Trait("Tier", "Api")]
+[Collection(CoreInProcess.Name)]
 public sealed class ForwardApiTests(ForwardApp fx) : IClassFixture<ForwardApp>
 {
     private static readonly JsonSerializerOptions Json = CoreApp.Json;

@@ -6,6 +6,8 @@ using FluentAssertions;
 using SentinelX.Shared.Protocol;
 using Xunit;
 
+using SentinelX.Tests.Hosting;
+
 namespace SentinelX.Tests.Api;
 
 /// <summary>
@@ -13,6 +15,7 @@ namespace SentinelX.Tests.Api;
 /// JSON-RPC error, the connection and the Core survive, and only valid samples are stored.
 /// </summary>
 [Trait("Tier", "Api")]
+[Collection(CoreInProcess.Name)]
 public sealed class ProtocolAbuseTests(CoreApp core) : IClassFixture<CoreApp>
 {
     [Fact]

@@ -5,10 +5,13 @@ using System.Text.Json;
 using FluentAssertions;
 using Xunit;
 
+using SentinelX.Tests.Hosting;
+
 namespace SentinelX.Tests.Api;
 
 /// <summary>The two locks on every capability, read and changed through the API, and the audit log they write.</summary>
 [Trait("Tier", "Api")]
+[Collection(CoreInProcess.Name)]
 public sealed class RemoteAccessApiTests(CoreApp core) : IClassFixture<CoreApp>, IAsyncLifetime
 {
     private HttpClient _admin = null!;

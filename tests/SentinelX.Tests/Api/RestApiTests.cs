@@ -5,10 +5,13 @@ using System.Text.Json;
 using FluentAssertions;
 using Xunit;
 
+using SentinelX.Tests.Hosting;
+
 namespace SentinelX.Tests.Api;
 
 /// <summary>The REST contract: auth by role, ProblemDetails on every error, token management, OpenAPI.</summary>
 [Trait("Tier", "Api")]
+[Collection(CoreInProcess.Name)]
 public sealed class RestApiTests(CoreApp core) : IClassFixture<CoreApp>
 {
     [Fact]

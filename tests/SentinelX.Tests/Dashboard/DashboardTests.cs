@@ -10,6 +10,7 @@ using SentinelX.App.Features.Metrics;
 using SentinelX.App.Features.Storage;
 using SentinelX.Tests.Ui;
 using Xunit;
+using SentinelX.Tests.Hosting;
 
 namespace SentinelX.Tests.Dashboard;
 

@@ -5,6 +5,7 @@ using SentinelX.App.Features.Nodes;
 using SentinelX.Shared.Metrics;
 using SentinelX.Tests.Ui;
 using Xunit;
+using SentinelX.Tests.Hosting;
 
 namespace SentinelX.Tests.Dashboard;
 

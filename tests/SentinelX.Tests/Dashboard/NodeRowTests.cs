@@ -4,6 +4,7 @@ using SentinelX.App.Features.Dashboard;
 using SentinelX.App.Features.Nodes;
 using SentinelX.Tests.Ui;
 using Xunit;
+using SentinelX.Tests.Hosting;
 
 namespace SentinelX.Tests.Dashboard;
 

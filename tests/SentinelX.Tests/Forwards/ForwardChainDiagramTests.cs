@@ -4,6 +4,7 @@ using SentinelX.App.Features.Forwards;
 using SentinelX.Shared.Protocol;
 using SentinelX.Tests.Ui;
 using Xunit;
+using SentinelX.Tests.Hosting;
 
 namespace SentinelX.Tests.Forwards;
 

@@ -7,6 +7,7 @@ using SentinelX.App.Features.Auth;
 using SentinelX.App.Features.Forwards;
 using SentinelX.Tests.Ui;
 using Xunit;
+using SentinelX.Tests.Hosting;
 
 namespace SentinelX.Tests.Forwards;
 

@@ -7,6 +7,7 @@ using SentinelX.App.Features.Auth;
 using SentinelX.App.Features.Forwards;
 using SentinelX.Tests.Ui;
 using Xunit;
+using SentinelX.Tests.Hosting;
 
 namespace SentinelX.Tests.Forwards;
 
@@ -19,10 +20,10 @@ public sealed class ForwardsPageTests : ComponentTest
     {
         // Forwarding is on in the Core; the Node is offline, so rules are stored and wait for it.
         await Ui.AddNodeAsync("a", "entry-a", r => r.Capabilities = SentinelX.Shared.Protocol.Capabilities.Forward);
-        var (view, problem) = await Ui.Core<ForwardService>().CreateAsync(
+        var created = await Ui.Core<ForwardService>().CreateAsync(
             new ForwardInput { Name = name, NodeId = "a", ListenPort = 10080, Targets = ["10.0.0.5:80"] }, new AuditActor("setup", "user", null));
-        problem.Should().BeNull();
-        return view!;
+        created.Failure.Should().BeNull();
+        return created.Value!;
     }
 
     [Fact]

@@ -13,12 +13,15 @@ using SentinelX.App.Features.Nodes;
 using SentinelX.App.Features.Storage;
 using Xunit;
 
+using SentinelX.Tests.Hosting;
+
 namespace SentinelX.Tests.Nodes;
 
 /// <summary>
 /// Every <c>/api/v1/nodes/{id}</c> route group resolves the id the same way: the real Core on a
 /// loopback port, an admin token, and ids a client should never send.
 /// </summary>
+[Collection(CoreInProcess.Name)]
 public sealed class NodeRoutesTests : IAsyncLifetime
 {
     private const string KnownId = "known-node";
@@ -69,7 +72,7 @@ public sealed class NodeRoutesTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _app = await CoreHost.CreateAsync(_dir, "http://127.0.0.1:0");
+        _app = await InProcessCore.CreateAsync(_dir);
         await _app.StartAsync();
         var url = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 

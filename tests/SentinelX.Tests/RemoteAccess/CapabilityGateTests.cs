@@ -9,6 +9,7 @@ using SentinelX.App.Features.Storage;
 using SentinelX.Shared.Protocol;
 using SentinelX.Tests.Ui;
 using Xunit;
+using SentinelX.Tests.Hosting;
 
 namespace SentinelX.Tests.RemoteAccess;
 

@@ -5,6 +5,7 @@ using SentinelX.App.Features.RemoteAccess;
 using SentinelX.Shared.Protocol;
 using SentinelX.Tests.Ui;
 using Xunit;
+using SentinelX.Tests.Hosting;
 
 namespace SentinelX.Tests.RemoteAccess;
 

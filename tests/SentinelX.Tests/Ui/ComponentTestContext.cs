@@ -18,6 +18,8 @@ using SentinelX.App.Features.Storage;
 using SentinelX.Shared.Metrics;
 using Xunit;
 
+using SentinelX.Tests.Hosting;
+
 namespace SentinelX.Tests.Ui;
 
 /// <summary>
@@ -52,22 +54,9 @@ public sealed class ComponentTestContext : BunitContext
     public static async Task<ComponentTestContext> StartAsync()
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "sx-ui-" + Guid.NewGuid().ToString("N")[..12]);
-        // The Core makes the process umask 077 for its data directory; tests that check the modes of
-        // files a Node creates share this process, so the test host's umask comes back afterwards.
-        var umaskBefore = umask(0x3F);
-        try
-        {
-            var core = await CoreHost.CreateAsync(dataDir, "http://127.0.0.1:0");
-            return new ComponentTestContext(dataDir, core);
-        }
-        finally
-        {
-            _ = umask(umaskBefore);
-        }
+        var core = await InProcessCore.CreateAsync(dataDir);
+        return new ComponentTestContext(dataDir, core);
     }
-
-    [System.Runtime.InteropServices.DllImport("libc", SetLastError = false)]
-    private static extern uint umask(uint mask);
 
     public NodeRegistry Registry => Core<NodeRegistry>();
 
@@ -135,16 +124,6 @@ public sealed class ComponentTestContext : BunitContext
 
         public override Task<AuthenticationState> GetAuthenticationStateAsync() => Task.FromResult(new AuthenticationState(Principal));
     }
-}
-
-/// <summary>
-/// Component tests run one at a time, after the parallel tests: each builds a Core in this process,
-/// and the Core changes process-wide state (the umask) while it starts.
-/// </summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class CoreInProcess
-{
-    public const string Name = "Core in process";
 }
 
 /// <summary>Gives each test its own <see cref="ComponentTestContext"/>, started before and removed after it.</summary>
