@@ -56,8 +56,9 @@ internal sealed class FilesPaths(IReadOnlyList<string> roots, bool walk = false)
     {
         using var root = OpenRoot(at);
         var handle = FilesNative.OpenBeneath(root, at.Relative, flags, mode, walk, out var errno);
-        if (handle.IsInvalid) throw Failure(errno, at.Full);
-        return handle;
+        if (!handle.IsInvalid) return handle;
+        handle.Dispose();
+        throw Failure(errno, at.Full);
     }
 
     /// <summary>
