@@ -79,7 +79,9 @@ public sealed class DockerOperations(NodeStreams streams, AuditLog audit, ILogge
             await session.Peer.RequestAsync(Methods.DockerLogs,
                 new DockerLogsParams { Id = container, Tail = tail, Follow = follow, StreamId = stream.Id },
                 ProtocolJsonContext.Default.DockerLogsParams, ProtocolJsonContext.Default.EmptyParams, StreamTimeout, ct);
+#pragma warning disable CA2000 // the caller owns the log stream and disposes it when the client is done reading
             return new DockerOutcome<DockerLogStream>(new DockerLogStream(stream, await connect), null);
+#pragma warning restore CA2000
         }
         catch (Exception ex) when (ex is JsonRpcException or IOException or TimeoutException)
         {

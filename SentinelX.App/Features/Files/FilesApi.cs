@@ -64,8 +64,10 @@ public static class FilesApi
         FileDownload download;
         try
         {
+#pragma warning disable CA2000 // disposed by the using block below
             download = await files.RunAsync(node, actor, AuditActions.FileRead, path,
                 c => c.OpenReadAsync(node, path, 0, http.RequestAborted), d => $"{d.Size} bytes");
+#pragma warning restore CA2000
         }
         catch (FilesException ex)
         {
