@@ -217,7 +217,7 @@ public sealed class ForwardEngineTcpTests : IAsyncLifetime
     {
         var engine = await EngineAsync();
         var echo = Server();
-        var holder = new TcpListener(IPAddress.Loopback, 0);
+        using var holder = new TcpListener(IPAddress.Loopback, 0);
         holder.Start();
         var port = ((IPEndPoint)holder.LocalEndpoint).Port;
         var placement = Direct("r1", port, echo.Endpoint);
