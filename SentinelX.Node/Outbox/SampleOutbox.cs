@@ -323,7 +323,7 @@ internal sealed class SampleOutbox : IDisposable
 
     private (int Count, long First, long Last) CountUnacked(Segment segment)
     {
-        int count = 0;
+        var count = 0;
         long first = 0, last = 0;
         using var stream = new BufferedStream(new FileStream(segment.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1), 64 * 1024);
         while (SegmentFormat.TryRead(stream, ref _readBuffer, out var seq, out _, out _))

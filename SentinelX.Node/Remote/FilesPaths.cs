@@ -32,7 +32,7 @@ internal sealed class FilesPaths(IReadOnlyList<string> roots, bool walk = false)
             // A root that is itself a symlink (/var/run) also matches the paths it points to.
             foreach (var prefix in (string[])[root, FilesNative.TryLstat(root, out var st, out _) && st.IsSymlink ? Path.GetFullPath(ResolveLink(root)) : root])
             {
-                string? relative = prefix == "/" ? full[1..]
+                var relative = prefix == "/" ? full[1..]
                     : full == prefix ? ""
                     : full.StartsWith(prefix + "/", StringComparison.Ordinal) ? full[(prefix.Length + 1)..]
                     : null;

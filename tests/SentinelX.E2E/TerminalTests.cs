@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.WebSockets;
 using System.Text;
-using System.Text.RegularExpressions;
 using FluentAssertions;
 using SentinelX.E2E.Infrastructure;
 using SentinelX.E2E.Ui;

@@ -1,6 +1,5 @@
 using System.Net.WebSockets;
 using System.Text.Json.Serialization.Metadata;
-using Microsoft.AspNetCore.Http.HttpResults;
 using SentinelX.App.Features.Audit;
 using SentinelX.App.Features.Nodes;
 using SentinelX.App.Features.RemoteAccess;

@@ -1,6 +1,5 @@
 using FluentAssertions;
 using Xunit;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;

@@ -1,6 +1,5 @@
 using FluentAssertions;
 using Microsoft.EntityFrameworkCore;
-using SentinelX.App.Features.Metrics;
 using SentinelX.App.Features.Storage;
 using Xunit;
 
