@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.WebSockets;
 using SentinelX.Node.Config;
@@ -17,6 +18,8 @@ namespace SentinelX.Node;
 /// the Core is reachable, and a connection loop that enrolls, connects, runs a
 /// <see cref="NodeSession"/> and backs off between attempts. One token (SIGTERM/SIGINT) stops both.
 /// </summary>
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable",
+    Justification = "An agent runs once: RunAsync disposes _forwards when it returns, and _wake's semaphore never allocates a wait handle.")]
 internal sealed class NodeAgent(NodeSettings settings, string agentVersion, Backoff? backoff = null, Backoff? joinBackoff = null)
 {
     /// <summary>A connection that stayed up this long was healthy: the next failure starts backing off from scratch.</summary>

@@ -326,7 +326,7 @@ internal sealed class SizeKind(long min, long max) : SettingKind<long>
         var trimmed = text.Trim();
         var digits = 0;
         while (digits < trimmed.Length && char.IsAsciiDigit(trimmed[digits])) digits++;
-        long scale = trimmed[digits..].Trim() switch
+        var scale = trimmed[digits..].Trim() switch
         {
             "" or "B" => 1,
             "KiB" => 1L << 10,

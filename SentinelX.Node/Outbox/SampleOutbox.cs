@@ -170,7 +170,7 @@ internal sealed class SampleOutbox : IDisposable
                 if (segment.LastSeq < start && index < _segments.Count - 1) continue;
                 var offset = _cursorSegment == segment && _cursorLastSeq < start ? _cursorOffset : 0;
                 using var stream = new FileStream(segment.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None);
-                var buffered = new BufferedStream(stream, 64 * 1024);
+                using var buffered = new BufferedStream(stream, 64 * 1024);
                 buffered.Position = offset;
                 while (added < maxCount && offset < segment.Size)
                 {
@@ -252,7 +252,7 @@ internal sealed class SampleOutbox : IDisposable
         long valid = 0, last = 0;
         using (var stream = new FileStream(segment.Path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1))
         {
-            var buffered = new BufferedStream(stream, 64 * 1024);
+            using var buffered = new BufferedStream(stream, 64 * 1024);
             bool torn;
             while (SegmentFormat.TryRead(buffered, ref _readBuffer, out var seq, out var length, out torn))
             {
@@ -323,7 +323,7 @@ internal sealed class SampleOutbox : IDisposable
 
     private (int Count, long First, long Last) CountUnacked(Segment segment)
     {
-        int count = 0;
+        var count = 0;
         long first = 0, last = 0;
         using var stream = new BufferedStream(new FileStream(segment.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1), 64 * 1024);
         while (SegmentFormat.TryRead(stream, ref _readBuffer, out var seq, out _, out _))

@@ -21,6 +21,7 @@ internal sealed class DockerEngine : IDisposable
     public DockerEngine(string socketPath)
     {
         SocketPath = socketPath;
+#pragma warning disable CA2000 // the HttpClient below owns the handler and disposes it with itself
         var handler = new SocketsHttpHandler
         {
             UseProxy = false,
@@ -41,6 +42,7 @@ internal sealed class DockerEngine : IDisposable
                 }
             },
         };
+#pragma warning restore CA2000
         // The host name is never resolved: every connection goes to the socket above.
         _http = new HttpClient(handler) { BaseAddress = new Uri("http://docker/"), Timeout = Timeout.InfiniteTimeSpan };
     }

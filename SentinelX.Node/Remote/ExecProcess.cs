@@ -141,7 +141,7 @@ internal sealed class ExecProcess : IDisposable
         }
 
         int? exitCode = _process.HasExited ? _process.ExitCode : null;
-        int? signal = exitCode > 128 && status != ExecStatuses.Exited ? exitCode - 128 : null;
+        var signal = exitCode > 128 && status != ExecStatuses.Exited ? exitCode - 128 : null;
         var exit = new ExecExit
         {
             RunId = _request.RunId,

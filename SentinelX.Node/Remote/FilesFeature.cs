@@ -88,7 +88,9 @@ internal sealed class FilesFeature(NodeSettings settings) : INodeFeature
         if (!FilesNative.TryFstat(handle, out var stat, out var errno)) throw FilesPaths.Failure(errno, at.Full);
         if (!stat.IsDirectory) throw FilesPaths.Refused(FilesErrorReasons.NotAFile, $"{at.Full} is not a directory");
         var directory = FilesNative.OpenAt(handle, ".", FilesNative.ORdOnly | FilesNative.ODirectory, out errno);
-        return directory.IsInvalid ? throw FilesPaths.Failure(errno, at.Full) : directory;
+        if (!directory.IsInvalid) return directory;
+        directory.Dispose();
+        throw FilesPaths.Failure(errno, at.Full);
     }
 
     private FilesDone Mkdir(FilesMkdirParams p)
@@ -162,7 +164,9 @@ internal sealed class FilesFeature(NodeSettings settings) : INodeFeature
 
             if (stat.IsDirectory)
             {
+#pragma warning disable CA2000 // the using statement disposes it; the analyzer loses it through the out argument
                 using (var sub = FilesNative.OpenAt(directory, name, FilesNative.ORdOnly | FilesNative.ODirectory | FilesNative.ONofollow, out errno))
+#pragma warning restore CA2000
                 {
                     if (sub.IsInvalid) throw FilesPaths.Failure(errno, child);
                     DeleteContents(sub, child);

@@ -107,12 +107,15 @@ internal static partial class FilesNative
                 {
                     if (handle.IsInvalid && errno == ENOSYS)
                     {
+                        handle.Dispose();
                         s_openat2Missing = true;
                         break;
                     }
 
                     return handle;
                 }
+
+                handle.Dispose();
             }
         }
 
@@ -134,7 +137,9 @@ internal static partial class FilesNative
                     return new SafeFileHandle();
                 }
 
+#pragma warning disable CA2000 // returned, or it becomes current, which the next step or the finally below disposes
                 var next = Wrap(openat(current, parts[i], OPath | ODirectory | ONofollow | OCloexec, 0), out errno);
+#pragma warning restore CA2000
                 if (next.IsInvalid)
                 {
                     // O_DIRECTORY|O_NOFOLLOW on a link says ENOTDIR; say what it really is.

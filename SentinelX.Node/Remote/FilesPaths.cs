@@ -32,7 +32,7 @@ internal sealed class FilesPaths(IReadOnlyList<string> roots, bool walk = false)
             // A root that is itself a symlink (/var/run) also matches the paths it points to.
             foreach (var prefix in (string[])[root, FilesNative.TryLstat(root, out var st, out _) && st.IsSymlink ? Path.GetFullPath(ResolveLink(root)) : root])
             {
-                string? relative = prefix == "/" ? full[1..]
+                var relative = prefix == "/" ? full[1..]
                     : full == prefix ? ""
                     : full.StartsWith(prefix + "/", StringComparison.Ordinal) ? full[(prefix.Length + 1)..]
                     : null;
@@ -56,8 +56,9 @@ internal sealed class FilesPaths(IReadOnlyList<string> roots, bool walk = false)
     {
         using var root = OpenRoot(at);
         var handle = FilesNative.OpenBeneath(root, at.Relative, flags, mode, walk, out var errno);
-        if (handle.IsInvalid) throw Failure(errno, at.Full);
-        return handle;
+        if (!handle.IsInvalid) return handle;
+        handle.Dispose();
+        throw Failure(errno, at.Full);
     }
 
     /// <summary>

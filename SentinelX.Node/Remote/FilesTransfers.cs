@@ -21,7 +21,9 @@ internal sealed class FilesTransfers(FilesPaths paths, SessionContext session, b
     public FilesReadResult StartRead(FilesReadParams p)
     {
         // O_NONBLOCK: a fifo swapped in must not hang the open; it is refused right after.
+#pragma warning disable CA2000 // SendAsync disposes it; so does the catch below if it never starts
         var file = OpenRegular(p.Path, FilesNative.ORdOnly | FilesNative.ONonblock | FilesNative.ONoctty, FileAccess.Read, out var at);
+#pragma warning restore CA2000
         try
         {
             var size = file.Length;
@@ -64,9 +66,12 @@ internal sealed class FilesTransfers(FilesPaths paths, SessionContext session, b
             }
 
             var temp = "." + name + TempMarker + RandomNumberGenerator.GetHexString(8, lowercase: true);
+            // The FileStream owns the handle and goes to ReceiveAsync, which disposes it (and the parent).
+#pragma warning disable CA2000
             var handle = FilesNative.OpenAt(parent, temp, FilesNative.OWrOnly | FilesNative.OCreat | FilesNative.OExcl | FilesNative.ONofollow, out var errno, mode);
             if (handle.IsInvalid) throw FilesPaths.Failure(errno, at.Full);
             var file = new FileStream(handle, FileAccess.Write, bufferSize: 0);
+#pragma warning restore CA2000
             _ = Task.Run(() => ReceiveAsync(file, new Target(parent, temp, name), p.StreamId), CancellationToken.None);
             return new FilesWriteAccepted { Path = at.Full };
         }
@@ -81,7 +86,9 @@ internal sealed class FilesTransfers(FilesPaths paths, SessionContext session, b
     private FilesWriteAccepted StartResumedWrite(FilesWriteParams p)
     {
         var flags = FilesNative.OWrOnly | FilesNative.ONonblock | FilesNative.ONoctty | (p.Offset == 0 ? FilesNative.OCreat : 0);
+#pragma warning disable CA2000 // ReceiveAsync disposes it; so does the catch below if it never starts
         var file = OpenRegular(p.Path, flags, FileAccess.Write, out var at);
+#pragma warning restore CA2000
         try
         {
             if (file.Length < p.Offset)
@@ -102,7 +109,9 @@ internal sealed class FilesTransfers(FilesPaths paths, SessionContext session, b
     /// <summary>Opens beneath the root and checks, on the descriptor, that it is a regular file.</summary>
     private FileStream OpenRegular(string path, int flags, FileAccess access, out FilesPaths.Located at)
     {
+#pragma warning disable CA2000 // the returned FileStream owns it; the catch below disposes it otherwise
         var handle = paths.Open(path, flags, out at, 0x1B6);
+#pragma warning restore CA2000
         try
         {
             if (!FilesNative.TryFstat(handle, out var stat, out var errno)) throw FilesPaths.Failure(errno, at.Full);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Net.WebSockets;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -43,7 +44,9 @@ internal sealed class ShellFeature : INodeFeature
             WebSocket socket;
             try
             {
+#pragma warning disable CA2000 // disposed by the using block below
                 socket = await session.Streams.DialAsync(p.StreamId, session.Closed);
+#pragma warning restore CA2000
             }
             catch (Exception ex)
             {
@@ -67,6 +70,8 @@ internal sealed class ShellFeature : INodeFeature
 }
 
 /// <summary>Copies bytes between one PTY and one data stream until either side ends.</summary>
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable",
+    Justification = "The PTY reader thread may still wait on _credits after RunAsync returns; its wait handle is never requested, so there is nothing to release.")]
 internal sealed class ShellBridge(PtyProcess pty, WebSocket socket)
 {
     private const int ChunkBytes = 16 * 1024;

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
-
 namespace SentinelX.Shared.Protocol;
 
 /// <summary>Error codes used in JSON-RPC error objects (JSON-RPC 2.0 §5.1 plus SentinelX's own).</summary>

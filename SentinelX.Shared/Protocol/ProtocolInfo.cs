@@ -72,7 +72,7 @@ public static partial class Methods
     /// <summary>Node → Core request every <see cref="ProtocolInfo.HeartbeatInterval"/>. <see cref="HeartbeatParams"/> → <see cref="HeartbeatResult"/>.</summary>
     public const string Heartbeat = "node.heartbeat";
 
-    /// <summary>Node → Core notification when system info changed. <see cref="SystemInfo"/>.</summary>
+    /// <summary>Node → Core notification when system info changed. <see cref="Metrics.SystemInfo"/>.</summary>
     public const string SystemInfoChanged = "node.systemInfo";
 
     /// <summary>Node → Core notification carrying numbered samples in order. <see cref="SampleBatch"/>.</summary>
@@ -81,6 +81,6 @@ public static partial class Methods
     /// <summary>Core → Node notification: every sample up to <see cref="SampleAck.Seq"/> is durably stored. <see cref="SampleAck"/>.</summary>
     public const string SamplesAck = "metrics.ack";
 
-    /// <summary>Core → Node request for fresh system info. <see cref="EmptyParams"/> → <see cref="SystemInfo"/>.</summary>
+    /// <summary>Core → Node request for fresh system info. <see cref="EmptyParams"/> → <see cref="Metrics.SystemInfo"/>.</summary>
     public const string GetSystemInfo = "system.get";
 }

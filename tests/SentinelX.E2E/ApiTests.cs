@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using FluentAssertions;
 using SentinelX.E2E.Infrastructure;
 using Xunit;
@@ -5,6 +6,7 @@ using Xunit;
 namespace SentinelX.E2E;
 
 /// <summary>The CLI's output rules against the real binary (the REST contract is tested in-process, tests/SentinelX.Tests/Api).</summary>
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed class ApiTests : IAsyncLifetime
 {
     private readonly CoreInstance _core = new();

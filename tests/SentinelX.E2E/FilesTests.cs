@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -12,6 +13,7 @@ namespace SentinelX.E2E;
 /// The files capability through the real Core and Node: a 200 MB round trip, the Node's roots
 /// (traversal and symlink escapes), directory operations, the locks and roles, and the audit log.
 /// </summary>
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed class FilesTests : IAsyncLifetime
 {
     private readonly CoreInstance _core = new();

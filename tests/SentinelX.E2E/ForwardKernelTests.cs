@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Text.Json;
 using FluentAssertions;
@@ -13,6 +14,7 @@ namespace SentinelX.E2E;
 /// rule (or stopping and restarting the Node) leaves no stale rules behind.
 /// </summary>
 [Collection(SerialCollection.Name)]
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed class ForwardKernelTests : IAsyncLifetime
 {
     private readonly CoreInstance _core = new();

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
@@ -9,6 +10,7 @@ namespace SentinelX.E2E;
 
 /// <summary>The real Node under 2,000 UDP clients on one rule: it stays up, caps its sessions and stays small.</summary>
 [Collection(SerialCollection.Name)]
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed class ForwardUdpLoadTests : IAsyncLifetime
 {
     private readonly CoreInstance _core = new();

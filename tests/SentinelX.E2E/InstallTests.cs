@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
@@ -14,6 +15,7 @@ namespace SentinelX.E2E;
 /// The one-line install as a new server runs it: the script served by a real Core, piped into bash,
 /// downloading the real Node binary, which then comes online. Everything goes under a temp prefix.
 /// </summary>
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed class InstallTests : IAsyncLifetime
 {
     private readonly CoreInstance _core = new();

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Http.Json;
 using FluentAssertions;
@@ -9,6 +10,7 @@ using Xunit.Abstractions;
 namespace SentinelX.E2E;
 
 /// <summary>Processes die, freeze, restart and reinstall; nothing stored may be lost or doubled.</summary>
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed class LifecycleTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly CoreInstance _core = new();
@@ -173,14 +175,14 @@ public sealed class LifecycleTests(ITestOutputHelper output) : IAsyncLifetime
 
     private sealed record JoinView(string Id, string NodeId);
 
-    private Task<HttpResponseMessage> Enroll(string key, string machineId)
+    private async Task<HttpResponseMessage> Enroll(string key, string machineId)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, ProtocolInfo.EnrollPath)
+        using var request = new HttpRequestMessage(HttpMethod.Post, ProtocolInfo.EnrollPath)
         {
             Content = JsonContent.Create(new EnrollRequest { MachineId = machineId, Hostname = "probe", ProtocolVersion = ProtocolInfo.Version, AgentVersion = "test" }),
         };
         request.Headers.Authorization = new("Bearer", key);
-        return _core.Http.SendAsync(request);
+        return await _core.Http.SendAsync(request);
     }
 
     private async Task<string> WaitOnlineAsync(NodeInstance node)

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -12,6 +13,7 @@ namespace SentinelX.E2E;
 /// Re-joining an existing Node's record with real Core and Node processes: the fleet key and a
 /// machine id get a pending request, never the Node's identity; an administrator decides.
 /// </summary>
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed class RejoinTests : IAsyncLifetime
 {
     private readonly CoreInstance _core = new();
@@ -52,7 +54,8 @@ public sealed class RejoinTests : IAsyncLifetime
         using (var poll = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/node/enroll/{requestId}"))
         {
             poll.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ticket);
-            using var refused = await new HttpClient { BaseAddress = new Uri(_core.Url) }.SendAsync(poll);
+            using var plain = new HttpClient { BaseAddress = new Uri(_core.Url) };
+            using var refused = await plain.SendAsync(poll);
             refused.StatusCode.Should().Be(HttpStatusCode.Forbidden);
         }
 

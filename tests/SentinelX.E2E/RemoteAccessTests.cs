@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using FluentAssertions;
 using SentinelX.E2E.Infrastructure;
@@ -9,6 +10,7 @@ namespace SentinelX.E2E;
 /// What the locks and the audit log need real processes for: the Node binary's own allow-list
 /// handling and the CLI's audit entries. Roles, lock changes and API audit entries are tested in-process (tests/SentinelX.Tests/Api).
 /// </summary>
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed class RemoteAccessTests : IAsyncLifetime
 {
     private readonly CoreInstance _core = new();

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Text.RegularExpressions;
 using FluentAssertions;
@@ -11,6 +12,7 @@ namespace SentinelX.E2E;
 /// First-run setup, sign-in and cookies as seen by a client behind a reverse proxy: the real Core,
 /// raw requests carrying X-Forwarded-For / X-Forwarded-Proto the way Caddy or nginx would send them.
 /// </summary>
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed partial class SignInTransportTests : IAsyncLifetime
 {
     private const string Password = "transport tests password";
@@ -108,7 +110,9 @@ public sealed partial class SignInTransportTests : IAsyncLifetime
     private static HttpClient ProxiedClient(CoreInstance core, bool https = false)
     {
         // Cookies are kept by hand: a cookie container would not send Secure cookies back over the test's http.
+#pragma warning disable CA2000 // the returned client owns its handlers and disposes them with itself
         var client = new HttpClient(new ForwardedCookies { InnerHandler = new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false } })
+#pragma warning restore CA2000
         {
             BaseAddress = new Uri(core.Url),
             Timeout = TimeSpan.FromSeconds(60),
@@ -120,8 +124,9 @@ public sealed partial class SignInTransportTests : IAsyncLifetime
         return client;
     }
 
-    private static Task<HttpResponseMessage> PostSetupAsync(HttpClient client, string token, string user, string code) =>
-        client.PostAsync("/setup", new FormUrlEncodedContent(new Dictionary<string, string>
+    private static async Task<HttpResponseMessage> PostSetupAsync(HttpClient client, string token, string user, string code)
+    {
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["_handler"] = "setup",
             ["__RequestVerificationToken"] = token,
@@ -129,18 +134,21 @@ public sealed partial class SignInTransportTests : IAsyncLifetime
             ["Input.Password"] = Password,
             ["Input.Confirm"] = Password,
             ["Input.SetupCode"] = code,
-        }));
+        });
+        return await client.PostAsync("/setup", form);
+    }
 
     private static async Task<HttpResponseMessage> SignInAsync(HttpClient client, string user, string password)
     {
         var token = await AccountsTestKit.AntiforgeryTokenAsync(client, "/account/login");
-        return await client.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["_handler"] = "login",
             ["__RequestVerificationToken"] = token,
             ["Input.UserName"] = user,
             ["Input.Password"] = password,
-        }));
+        });
+        return await client.PostAsync("/account/login", form);
     }
 
     private static async Task<List<AuditEntryView>> AuditAsync(CoreInstance core, string action)

@@ -10,7 +10,7 @@ namespace SentinelX.App.Features.Accounts;
 /// one-time setup code at start: a visitor from elsewhere must give it, so the first stranger to
 /// reach a fresh Core does not become its admin. A browser on the Core's own machine (loopback) may skip it.
 /// </summary>
-public sealed partial class SetupState(TimeProvider time)
+public sealed partial class SetupState(TimeProvider time) : IDisposable
 {
     public const string WrongCode = "The setup code is wrong. The Core printed it in its console and log when it started (\"setup code\").";
     /// <summary>The settings row whose primary key makes a second setup fail, even across Core processes.</summary>
@@ -90,4 +90,6 @@ public sealed partial class SetupState(TimeProvider time)
             gate.Release();
         }
     }
+
+    public void Dispose() => gate.Dispose();
 }

@@ -1,6 +1,5 @@
 using System.Net.WebSockets;
 using System.Text.Json.Serialization.Metadata;
-using Microsoft.AspNetCore.Http.HttpResults;
 using SentinelX.App.Features.Audit;
 using SentinelX.App.Features.Nodes;
 using SentinelX.App.Features.RemoteAccess;
@@ -73,7 +72,9 @@ public sealed class DockerOperations(NodeStreams streams, AuditLog audit, ILogge
             await session.Peer.RequestAsync(Methods.DockerLogs,
                 new DockerLogsParams { Id = container, Tail = tail, Follow = follow, StreamId = stream.Id },
                 ProtocolJsonContext.Default.DockerLogsParams, ProtocolJsonContext.Default.EmptyParams, StreamTimeout, ct);
+#pragma warning disable CA2000 // the caller owns the log stream and disposes it when the client is done reading
             return new DockerLogStream(stream, await connect);
+#pragma warning restore CA2000
         }
         catch (Exception ex) when (ex is JsonRpcException or IOException or TimeoutException)
         {

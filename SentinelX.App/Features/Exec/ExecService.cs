@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using SentinelX.App.Features.Audit;
 using SentinelX.App.Features.Nodes;
@@ -84,7 +83,9 @@ public sealed class ExecService(
         }
 
         logger.LogInformation("Exec {Run} started on {Node} by {Actor}", record.Id, node.Id, actor.Name);
+#pragma warning disable CA2000 // disposed by the continuation below once the run completes
         var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(request.Timeout) + ExitSlack);
+#pragma warning restore CA2000
         var peer = session!.Peer;
         var onDeadline = deadline.Token.Register(() => _ = FinishAsync(run,
             new ExecExit { RunId = record.Id, Status = ExecStatuses.Failed, Error = "the node did not report the end of the run" }));

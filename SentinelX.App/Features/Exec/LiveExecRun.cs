@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using SentinelX.App.Features.Audit;
 using SentinelX.Shared.Protocol;
@@ -12,6 +13,8 @@ public sealed record ExecChunk(bool Stderr, string Text);
 /// and tells watchers (the UI) about every chunk and the end. Bytes are decoded only for display
 /// and storage, so invalid UTF-8 costs a replacement character, never the run.
 /// </summary>
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable",
+    Justification = "The output buffers are MemoryStreams: nothing to release, and they are read until the run is stored.")]
 public sealed class LiveExecRun
 {
     private readonly Lock _gate = new();

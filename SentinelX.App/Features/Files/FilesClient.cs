@@ -3,7 +3,6 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using SentinelX.App.Features.Nodes;
-using SentinelX.App.Features.RemoteAccess;
 using SentinelX.Shared.Protocol;
 
 namespace SentinelX.App.Features.Files;

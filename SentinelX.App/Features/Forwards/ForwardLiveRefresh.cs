@@ -1,4 +1,3 @@
-using SentinelX.App.Features.Dashboard;
 using SentinelX.App.Ui;
 
 namespace SentinelX.App.Features.Forwards;

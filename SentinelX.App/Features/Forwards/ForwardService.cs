@@ -14,7 +14,7 @@ namespace SentinelX.App.Features.Forwards;
 /// edit). After every edit each affected Node gets its whole set again; the entry's answer is
 /// awaited so a port held by another process is refused with the Node's exact message.
 /// </remarks>
-public sealed class ForwardService : INodeSessionHandlers
+public sealed class ForwardService : INodeSessionHandlers, IDisposable
 {
     private readonly NodeRegistry _registry;
     private readonly IDbContextFactory<SentinelDb> _dbFactory;
@@ -329,6 +329,8 @@ public sealed class ForwardService : INodeSessionHandlers
     public static NodeFailure NotFound(string id) => new(NodeFailureKind.NotFound, "Forward not found", $"there is no forward with id {id}");
 
     private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+
+    public void Dispose() => _edit.Dispose();
 }
 
 /// <summary>Audit actions of forwarding rules; the target is the rule's name.</summary>

@@ -1,4 +1,3 @@
-using SentinelX.App.Features.Dashboard;
 using SentinelX.App.Features.Localization;
 using SentinelX.Shared.Protocol;
 using SentinelX.App.Ui;

@@ -30,7 +30,7 @@ public sealed record JoinRequestView(
 /// </summary>
 public sealed class NodeEnrollment(
     IDbContextFactory<SentinelDb> dbFactory, NodeRegistry registry, MetricsQuery metrics, AuditLog audit,
-    TimeProvider time, ILogger<NodeEnrollment> logger)
+    TimeProvider time, ILogger<NodeEnrollment> logger) : IDisposable
 {
     public static readonly TimeSpan RequestLifetime = TimeSpan.FromHours(24);
 
@@ -267,6 +267,8 @@ public sealed class NodeEnrollment(
 
     private static EnrollDecision.Refused Expired(string why) =>
         new(410, "Join request expired", $"this join request {why}; enroll again with the key to ask anew");
+
+    public void Dispose() => _lock.Dispose();
 }
 
 /// <summary>At most <c>limit</c> takes per window; counts what it refused so the next take can say so.</summary>

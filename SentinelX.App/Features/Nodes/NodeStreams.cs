@@ -69,7 +69,9 @@ public sealed class NodeStreams
     /// <summary>Hands the Node's socket to the waiting operation; the returned task ends when it is finished with it.</summary>
     internal Task? Accept(string streamId, string nodeId, WebSocket socket)
     {
+#pragma warning disable CA2000 // the stream belongs to the operation that called Expect; this only hands it the socket
         if (!_pending.TryRemove(streamId, out var stream)) return null;
+#pragma warning restore CA2000
         if (stream.NodeId != nodeId || !stream.Offer(socket)) return null;
         return stream.Done;
     }

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using SentinelX.App.Features.Audit;
 using SentinelX.App.Features.Auth;
 using SentinelX.App.Features.Nodes;
-using SentinelX.Shared.Protocol;
 
 namespace SentinelX.App.Features.RemoteAccess;
 

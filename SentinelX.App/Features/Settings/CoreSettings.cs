@@ -14,7 +14,7 @@ namespace SentinelX.App.Features.Settings;
 /// Read from memory (loaded at start, replaced on each save); every save is checked first, so a bad
 /// value is refused with a message and the stored one stays.
 /// </summary>
-public sealed class CoreSettings(IDbContextFactory<SentinelDb> dbFactory, IOptionsMonitor<RetentionOptions> configuredRetention, TimeProvider time)
+public sealed class CoreSettings(IDbContextFactory<SentinelDb> dbFactory, IOptionsMonitor<RetentionOptions> configuredRetention, TimeProvider time) : IDisposable
 {
     internal const string PublicUrlKey = "core.public_url";
     internal const string RawHoursKey = "retention.raw_hours";
@@ -201,6 +201,8 @@ public sealed class CoreSettings(IDbContextFactory<SentinelDb> dbFactory, IOptio
             _saving.Release();
         }
     }
+
+    public void Dispose() => _saving.Dispose();
 }
 
 /// <summary>Why a setting was refused: English text with placeholders, translated where it is shown.</summary>

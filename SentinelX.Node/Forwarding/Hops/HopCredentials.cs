@@ -27,9 +27,12 @@ internal sealed class HopCredentials : IDisposable
     /// <summary>The certificate and chain presented on both sides of a tls hop and by a wss listener.</summary>
     public SslStreamCertificateContext Context { get; }
 
-    public static HopCredentials FromPem(ForwardCredentials pem) => new(
-        X509Certificate2.CreateFromPem(pem.CertificatePem, pem.PrivateKeyPem),
-        X509CertificateLoader.LoadCertificate(X509Certificate2.CreateFromPem(pem.CaCertificatePem).RawData));
+    public static HopCredentials FromPem(ForwardCredentials pem)
+    {
+        using var authority = X509Certificate2.CreateFromPem(pem.CaCertificatePem);
+        return new(X509Certificate2.CreateFromPem(pem.CertificatePem, pem.PrivateKeyPem),
+            X509CertificateLoader.LoadCertificate(authority.RawData));
+    }
 
     public void Dispose()
     {

@@ -107,7 +107,9 @@ internal sealed class HopServer : IAsyncDisposable
     private async Task ServeAsync(Socket client)
     {
         _open.TryAdd(client, 0);
+#pragma warning disable CA2000 // disposed in the finally below, as whichever stream ends up layered on it
         var plain = new NetworkStream(client, ownsSocket: true);
+#pragma warning restore CA2000
         Stream stream = plain;
         try
         {
@@ -155,7 +157,9 @@ internal sealed class HopServer : IAsyncDisposable
         {
             if (HopTransports.UsesTls(_listen.Transport))
             {
+#pragma warning disable CA2000 // returned to the caller, which owns it; on failure the catch below disposes it
                 var tls = new SslStream(plain, leaveInnerStreamOpen: false);
+#pragma warning restore CA2000
                 stream = tls;
                 await tls.AuthenticateAsServerAsync(HopTls.ServerOptions(_listen, _credentials!), ct);
             }

@@ -21,6 +21,9 @@ internal static class HopTransport
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(HandshakeTimeout);
+        // Each layer owns the one beneath it and the outermost goes to the caller; on failure the catch
+        // below disposes whichever layer was reached.
+#pragma warning disable CA2000
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         Stream? stream = null;
         try
@@ -33,6 +36,7 @@ internal static class HopTransport
                 stream = tls;
                 await tls.AuthenticateAsClientAsync(HopTls.ClientOptions(next, credentials), timeout.Token);
             }
+#pragma warning restore CA2000
 
             if (HopTransports.UsesWebSocket(next.Transport))
                 stream = await HopWebSocketHandshake.ConnectAsync(stream, next, timeout.Token);

@@ -72,8 +72,10 @@ internal static class HopWebSocketHandshake
         return Wrap(transport, isServer: true);
     }
 
+#pragma warning disable CA2000 // the returned WebSocketStream owns the socket and disposes it with the transport
     private static WebSocketStream Wrap(Stream transport, bool isServer) =>
         new(WebSocket.CreateFromStream(transport, new WebSocketCreationOptions { IsServer = isServer, KeepAliveInterval = KeepAlive }), transport);
+#pragma warning restore CA2000
 
     /// <summary>A path configured without its leading slash still names the same resource on both sides.</summary>
     private static string RequestPath(string path) => path.StartsWith('/') ? path : "/" + path;

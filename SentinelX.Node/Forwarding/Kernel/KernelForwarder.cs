@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Text.RegularExpressions;
 using SentinelX.Node.Config;
@@ -36,6 +37,8 @@ internal sealed record KernelGuards(ForwardTargetPolicy Targets, bool Privileged
 /// </param>
 /// <param name="firewall">Forces one firewall tool; the default picks nft, then iptables.</param>
 /// <param name="guards">The owner's allowances; <see cref="KernelGuards.Defaults"/> when not given.</param>
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable",
+    Justification = "_gate only serialises rule changes through WaitAsync/Release; its wait handle is never requested, so there is nothing to release.")]
 internal sealed partial class KernelForwarder(
     IReadOnlyList<string>? commandPrefix = null, KernelFirewallKind firewall = KernelFirewallKind.Auto, KernelGuards? guards = null)
 {

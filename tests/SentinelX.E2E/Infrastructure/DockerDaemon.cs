@@ -23,6 +23,7 @@ public sealed class DockerDaemon : IAsyncDisposable
     private DockerDaemon(string root)
     {
         Root = root;
+#pragma warning disable CA2000 // the HttpClient owns the handler and disposes it with itself
         Http = new HttpClient(new SocketsHttpHandler
         {
             ConnectCallback = async (_, ct) =>
@@ -41,6 +42,7 @@ public sealed class DockerDaemon : IAsyncDisposable
             },
         })
         { BaseAddress = new Uri("http://docker/"), Timeout = TimeSpan.FromSeconds(60) };
+#pragma warning restore CA2000
     }
 
     /// <summary>Short on purpose: a unix socket path must fit in 108 bytes.</summary>

@@ -47,12 +47,14 @@ internal static partial class AccountsTestKit
     private static partial Regex AntiforgeryField();
 
     /// <summary>A cookie-keeping client that does not follow redirects, so a test sees what each post answered.</summary>
+#pragma warning disable CA2000 // the returned client owns the handler and disposes it with itself
     public static HttpClient CookieClient(CoreInstance core, CookieContainer? cookies = null) =>
         new(new HttpClientHandler { CookieContainer = cookies ?? new CookieContainer(), AllowAutoRedirect = false })
         {
             BaseAddress = new Uri(core.Url),
             Timeout = TimeSpan.FromSeconds(60),
         };
+#pragma warning restore CA2000
 
     /// <summary>The antiforgery field of a page, as a browser would submit it (its cookie lands in the client).</summary>
     public static async Task<string> AntiforgeryTokenAsync(HttpClient client, string path)
@@ -63,15 +65,18 @@ internal static partial class AccountsTestKit
         return WebUtility.HtmlDecode(match.Groups[1].Value);
     }
 
-    public static Task<HttpResponseMessage> PostSetupAsync(HttpClient client, string token, string user, string password) =>
-        client.PostAsync("/setup", new FormUrlEncodedContent(new Dictionary<string, string>
+    public static async Task<HttpResponseMessage> PostSetupAsync(HttpClient client, string token, string user, string password)
+    {
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["_handler"] = "setup",
             ["__RequestVerificationToken"] = token,
             ["Input.UserName"] = user,
             ["Input.Password"] = password,
             ["Input.Confirm"] = password,
-        }));
+        });
+        return await client.PostAsync("/setup", form);
+    }
 
     /// <summary>The browser's cookies (the sign-in included) in a client, to post forms the way a crafted request would.</summary>
     public static async Task<HttpClient> ClientWithBrowserCookiesAsync(CoreInstance core, IPage page)

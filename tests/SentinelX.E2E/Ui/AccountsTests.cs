@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using FluentAssertions;
 using Microsoft.Playwright;
@@ -8,6 +9,7 @@ using static SentinelX.E2E.Ui.AccountsTestKit;
 namespace SentinelX.E2E.Ui;
 
 [Collection(UiCollection.Name)]
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed class AccountsTests(BrowserFixture browser) : IAsyncLifetime
 {
     private const string OtherPassword = "another long password";

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net.Http.Json;
 using FluentAssertions;
 using Microsoft.Playwright;
@@ -7,6 +8,7 @@ using Xunit;
 namespace SentinelX.E2E.Ui;
 
 [Collection(UiCollection.Name)]
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed class DashboardTests(BrowserFixture browser) : IAsyncLifetime
 {
     private readonly CoreInstance _core = new();
@@ -157,10 +159,10 @@ public sealed class DashboardTests(BrowserFixture browser) : IAsyncLifetime
             _nodes.Add(node);
             await node.StartAsync();
         }
-        var viewer = await _core.ClientAsync("viewer");
+        using var viewer = await _core.ClientAsync("viewer");
         var ids = await WaitOnlineAsync(viewer);
         // Labels are set the way an operator's script would: through the API.
-        var op = await _core.ClientAsync("operator");
+        using var op = await _core.ClientAsync("operator");
         (await op.PatchAsJsonAsync($"/api/v1/nodes/{ids["alpha"]}", new { tags = "prod,jp", groupName = "tokyo-dc", region = "JP" })).EnsureSuccessStatusCode();
         (await op.PatchAsJsonAsync($"/api/v1/nodes/{ids["beta"]}", new { tags = "test", groupName = "", region = "DE" })).EnsureSuccessStatusCode();
         return ids;

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using FluentAssertions;
 using Microsoft.Playwright;
 using SentinelX.E2E.Infrastructure;
@@ -7,6 +8,7 @@ namespace SentinelX.E2E.Ui;
 
 /// <summary>An operator runs commands in the browser: the Node's Commands tab and the fleet page.</summary>
 [Collection(UiCollection.Name)]
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed class ExecUiTests(BrowserFixture browser) : IAsyncLifetime
 {
     private const string OperatorPassword = "operator horse battery";

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using FluentAssertions;
 using Microsoft.Playwright;
@@ -8,6 +9,7 @@ namespace SentinelX.E2E.Ui;
 
 /// <summary>The Files tab as an operator uses it: browse, upload through the file input, edit, delete.</summary>
 [Collection(UiCollection.Name)]
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed class FilesUiTests(BrowserFixture browser) : IAsyncLifetime
 {
     private readonly CoreInstance _core = new();

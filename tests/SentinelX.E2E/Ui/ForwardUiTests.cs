@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
 using FluentAssertions;
@@ -9,6 +10,7 @@ namespace SentinelX.E2E.Ui;
 
 /// <summary>An admin forwards a port in the browser: the Forwards page, the dialog, live status and counters, the rule's page.</summary>
 [Collection(UiCollection.Name)]
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed class ForwardUiTests(BrowserFixture browser) : IAsyncLifetime
 {
     private readonly CoreInstance _core = new();

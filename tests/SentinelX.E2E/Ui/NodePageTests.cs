@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -12,6 +13,7 @@ namespace SentinelX.E2E.Ui;
 
 /// <summary>The Node page against a real Core and a real Node: facts, live and stored charts, edit, remove, roles.</summary>
 [Collection(UiCollection.Name)]
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed class NodePageTests(BrowserFixture browser) : IAsyncLifetime
 {
     private readonly CoreInstance _core = new();

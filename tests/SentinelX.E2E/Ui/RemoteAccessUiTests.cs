@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using FluentAssertions;
 using Microsoft.Playwright;
 using SentinelX.E2E.Infrastructure;
@@ -7,6 +8,7 @@ namespace SentinelX.E2E.Ui;
 
 /// <summary>The locks as people see them: the Access tab, the gate on each capability's tab, the audit page, by role.</summary>
 [Collection(UiCollection.Name)]
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed class RemoteAccessUiTests(BrowserFixture browser) : IAsyncLifetime
 {
     private readonly CoreInstance _core = new();

@@ -1,5 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
-using System.Text.Json;
 using FluentAssertions;
 using Microsoft.Data.Sqlite;
 using Microsoft.Playwright;
@@ -13,6 +13,7 @@ namespace SentinelX.E2E.Ui;
 /// command the dialog shows is run for real and the Node it installs comes online.
 /// </summary>
 [Collection(UiCollection.Name)]
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed class SettingsTests(BrowserFixture browser) : IAsyncLifetime
 {
     private static readonly string Rid = RuntimeInformation.OSArchitecture == Architecture.Arm64 ? "linux-arm64" : "linux-x64";

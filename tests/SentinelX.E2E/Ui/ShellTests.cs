@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Xunit;
 using FluentAssertions;
 using SentinelX.E2E.Infrastructure;
@@ -5,6 +6,7 @@ using SentinelX.E2E.Infrastructure;
 namespace SentinelX.E2E.Ui;
 
 [Collection(UiCollection.Name)]
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed class ShellTests(BrowserFixture browser) : IAsyncLifetime
 {
     private readonly CoreInstance _core = new();

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.RegularExpressions;
 using FluentAssertions;
 using Microsoft.Playwright;
@@ -8,6 +9,7 @@ namespace SentinelX.E2E.Ui;
 
 /// <summary>The web terminal in real Chromium against a real Core and Node: a real shell on a real PTY.</summary>
 [Collection(UiCollection.Name)]
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed partial class TerminalUiTests(BrowserFixture browser) : IAsyncLifetime
 {
     private readonly CoreInstance _core = new();

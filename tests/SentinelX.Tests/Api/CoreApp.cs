@@ -7,7 +7,6 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Testing;
 using SentinelX.App;
 using SentinelX.App.Features.Auth;
 using SentinelX.App.Features.Jobs;
@@ -81,11 +80,11 @@ public sealed class CoreApp : IAsyncLifetime
     }
 
     /// <summary><c>POST /api/v1/node/enroll</c> with <paramref name="key"/> and any body, hostile ones included.</summary>
-    public Task<HttpResponseMessage> EnrollAsync<T>(string key, T body)
+    public async Task<HttpResponseMessage> EnrollAsync<T>(string key, T body)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, ProtocolInfo.EnrollPath) { Content = JsonContent.Create(body, options: Json) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, ProtocolInfo.EnrollPath) { Content = JsonContent.Create(body, options: Json) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        return Http.SendAsync(request);
+        return await Http.SendAsync(request);
     }
 
     /// <summary>Creates a token named <c>test-{role}</c> through the token service and returns a client that sends it.</summary>

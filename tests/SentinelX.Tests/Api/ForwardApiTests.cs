@@ -173,7 +173,8 @@ public sealed class ForwardApiTests(ForwardApp fx) : IClassFixture<ForwardApp>
         foreach (var (key, value) in JsonNode.Parse(patch)!.AsObject()) body[key] = value?.DeepClone();
         var before = await CoreApp.GetJsonAsync<List<ForwardView>>(fx.Viewer, "/api/v1/forwards");
 
-        using var response = await fx.Operator.PostAsync("/api/v1/forwards", new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+        using var content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
+        using var response = await fx.Operator.PostAsync("/api/v1/forwards", content);
 
         var problem = JsonSerializer.Deserialize<Problem>(await response.Content.ReadAsStringAsync(), Json)!;
         response.StatusCode.Should().Be(HttpStatusCode.BadRequest);

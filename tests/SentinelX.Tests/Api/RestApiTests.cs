@@ -68,12 +68,14 @@ public sealed class RestApiTests(CoreApp core) : IClassFixture<CoreApp>
     {
         string[] ranks = ["viewer", "operator", "admin"];
 
-        using (var anonymous = await core.Http.SendAsync(Request(method, path)))
+        using (var request = Request(method, path))
+        using (var anonymous = await core.Http.SendAsync(request))
             await ShouldBeProblemAsync(anonymous, HttpStatusCode.Unauthorized);
         foreach (var role in ranks)
         {
             using var client = await core.ClientAsync(role);
-            using var response = await client.SendAsync(Request(method, path));
+            using var request = Request(method, path);
+            using var response = await client.SendAsync(request);
             if (Array.IndexOf(ranks, role) < Array.IndexOf(ranks, least))
                 await ShouldBeProblemAsync(response, HttpStatusCode.Forbidden);
             else
@@ -145,7 +147,8 @@ public sealed class RestApiTests(CoreApp core) : IClassFixture<CoreApp>
 
         using var unknownNode = await admin.GetAsync("/api/v1/nodes/nosuchnode");
         using var badRole = await CoreApp.PostJsonAsync(admin, "/api/v1/tokens", new { name = "x", role = "root" });
-        using var notJson = await admin.PostAsync("/api/v1/tokens", new StringContent("{not json", Encoding.UTF8, "application/json"));
+        using var notJsonContent = new StringContent("{not json", Encoding.UTF8, "application/json");
+        using var notJson = await admin.PostAsync("/api/v1/tokens", notJsonContent);
 
         unknownNode.StatusCode.Should().Be(HttpStatusCode.NotFound);
         (await unknownNode.Content.ReadAsStringAsync()).Should().Contain("nosuchnode");
@@ -171,7 +174,8 @@ public sealed class RestApiTests(CoreApp core) : IClassFixture<CoreApp>
         using var admin = await core.ClientAsync("admin");
         var before = (await CoreApp.GetJsonAsync<List<JsonElement>>(admin, "/api/v1/tokens")).Count;
 
-        using var response = await admin.PostAsync("/api/v1/tokens", new StringContent(body, Encoding.UTF8, "application/json"));
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        using var response = await admin.PostAsync("/api/v1/tokens", content);
 
         await ShouldBeProblemAsync(response, HttpStatusCode.BadRequest);
         (await CoreApp.GetJsonAsync<List<JsonElement>>(admin, "/api/v1/tokens")).Should().HaveCount(before);

@@ -9,7 +9,9 @@ using Xunit;
 
 namespace SentinelX.Tests.Dashboard;
 
+#pragma warning disable CA2000 // the base class disposes the databases in DisposeAsync
 public sealed class TrafficMeterTests() : MetricsTestBase(new SqliteDatabases())
+#pragma warning restore CA2000
 {
     [Fact]
     public async Task Adds_the_live_counter_to_the_rolled_up_hours_of_the_period()

@@ -30,7 +30,8 @@ public sealed class DockerNodeTests
 
         source.Position = 0;
         var received = new MemoryStream();
-        await DockerLogFrames.CopyAsync(new TrickleStream(source, 3), (chunk, _) =>
+        await using var trickle = new TrickleStream(source, 3);
+        await DockerLogFrames.CopyAsync(trickle, (chunk, _) =>
         {
             received.Write(chunk.Span);
             return ValueTask.CompletedTask;

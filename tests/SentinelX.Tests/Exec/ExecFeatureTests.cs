@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Net.WebSockets;
 using System.Text;
 using FluentAssertions;
@@ -11,6 +12,7 @@ using Xunit;
 namespace SentinelX.Tests.Exec;
 
 /// <summary>The Node's exec handlers over a real loopback WebSocket, with a test peer in the Core's place.</summary>
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed class ExecFeatureTests : IAsyncLifetime
 {
     private readonly CancellationTokenSource _session = new();

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net.WebSockets;
 using FluentAssertions;
 using SentinelX.Node.Config;
@@ -14,6 +15,7 @@ namespace SentinelX.Tests.Files;
 /// tree mirrors a Node whose root is <c>/</c>: <c>home/f</c> is the user's file swapped for a link to
 /// <c>etc/shadow</c>, which is inside the root, so only not following links protects it.
 /// </summary>
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed class FilesFeatureTests : IAsyncLifetime
 {
     private const UnixFileMode Secret = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;

@@ -1,6 +1,5 @@
 using FluentAssertions;
 using Xunit;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -217,7 +216,7 @@ public sealed class ForwardEngineTcpTests : IAsyncLifetime
     {
         var engine = await EngineAsync();
         var echo = Server();
-        var holder = new TcpListener(IPAddress.Loopback, 0);
+        using var holder = new TcpListener(IPAddress.Loopback, 0);
         holder.Start();
         var port = ((IPEndPoint)holder.LocalEndpoint).Port;
         var placement = Direct("r1", port, echo.Endpoint);

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
@@ -13,6 +14,7 @@ using static SentinelX.Tests.Forwarding.ForwardTestKit;
 namespace SentinelX.Tests.Forwarding;
 
 /// <summary>forward.sync and forward.stats over a real loopback WebSocket, with a test peer in the Core's place.</summary>
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed class ForwardFeatureTests : IAsyncLifetime
 {
     private readonly CancellationTokenSource _session = new();
@@ -37,7 +39,7 @@ public sealed class ForwardFeatureTests : IAsyncLifetime
     [Fact]
     public async Task The_node_refuses_forward_sync_when_its_own_allow_list_lacks_it()
     {
-        var core = await ConnectAsync(allowForward: false);
+        await using var core = await ConnectAsync(allowForward: false);
         var act = () => core.RequestAsync(Methods.ForwardSync, new ForwardSyncParams { Placements = [Direct("r1", FreeTcpPort(), "127.0.0.1:9")] },
             ProtocolJsonContext.Default.ForwardSyncParams, ProtocolJsonContext.Default.ForwardSyncResult);
 
@@ -49,7 +51,7 @@ public sealed class ForwardFeatureTests : IAsyncLifetime
     [Fact]
     public async Task Sync_applies_the_rules_and_stats_follow_every_few_seconds()
     {
-        var core = await ConnectAsync(allowForward: true);
+        await using var core = await ConnectAsync(allowForward: true);
         await using var echo = new TcpTestServer();
         var port = FreeTcpPort();
         var result = await core.RequestAsync(Methods.ForwardSync, new ForwardSyncParams { Placements = [Direct("r1", port, echo.Endpoint)] },

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -10,6 +11,7 @@ using static SentinelX.Tests.Forwarding.ForwardTestKit;
 namespace SentinelX.Tests.Forwarding;
 
 /// <summary>PROXY protocol v1 and v2 toward a real haproxy whose frontend has <c>accept-proxy</c>: it must accept the header and log the real client address.</summary>
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed class ForwardProxyProtocolTests : IAsyncLifetime
 {
     private readonly string _data = TempDir();

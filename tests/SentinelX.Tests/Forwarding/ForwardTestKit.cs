@@ -1,5 +1,4 @@
 using FluentAssertions;
-using Xunit;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -102,7 +101,6 @@ internal static class ForwardTestKit
         return sha.GetHashAndReset();
     }
 
-    /// <summary>Waits until <paramref name="condition"/> holds or <paramref name="timeout"/> passes.</summary>
     /// <summary>
     /// Measures the rate (Mbit/s) at which <paramref name="received"/> grows, one
     /// <paramref name="window"/> at a time, until a window lands in [<paramref name="low"/>,

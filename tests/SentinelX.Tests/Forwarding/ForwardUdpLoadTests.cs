@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using FluentAssertions;
 using Xunit;
 using System.Net;
@@ -10,6 +11,7 @@ using static SentinelX.Tests.Forwarding.ForwardTestKit;
 namespace SentinelX.Tests.Forwarding;
 
 /// <summary>UDP rules under many clients: session caps, pooled buffers, and hop dials that do not hold up the listener.</summary>
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed class ForwardUdpLoadTests : IAsyncLifetime
 {
     private readonly string _data = TempDir();

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -13,6 +14,7 @@ using static SentinelX.Tests.Forwarding.ForwardTestKit;
 namespace SentinelX.Tests.Forwarding;
 
 /// <summary>The pooled copier on real sockets: idle connections give their buffers back; TLS reads are still gathered.</summary>
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed class StreamCopierTests : IAsyncLifetime
 {
     private readonly CountingPool _pool = new();

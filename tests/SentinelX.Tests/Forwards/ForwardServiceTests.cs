@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Net.WebSockets;
 using FluentAssertions;
 using Microsoft.EntityFrameworkCore;
@@ -21,6 +22,7 @@ namespace SentinelX.Tests.Forwards;
 /// side answering <c>forward.sync</c> as told: what is pushed, what a bind error undoes, what
 /// <c>forward.stats</c> changes.
 /// </summary>
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed class ForwardServiceTests : IAsyncLifetime
 {
     private static readonly AuditActor Actor = new("test-operator", "user", "127.0.0.1");
@@ -32,6 +34,8 @@ public sealed class ForwardServiceTests : IAsyncLifetime
     private WebSocket _coreSocket = null!;
     private WebSocket _nodeSocket = null!;
     private JsonRpcPeer _nodePeer = null!;
+    private SampleWriter _writer = null!;
+    private NodeSession _session = null!;
     private ForwardService _service = null!;
     private NodeRegistry _registry = null!;
 
@@ -55,10 +59,10 @@ public sealed class ForwardServiceTests : IAsyncLifetime
 
         (_coreSocket, _nodeSocket) = await LoopbackWebSockets.CreatePairAsync();
         var scopes = new ServiceCollection().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>();
-        var session = new NodeSession(node, _coreSocket, new SampleWriter(factory, NullLogger<SampleWriter>.Instance), scopes,
-            NullLogger.Instance, time, [_service]);
-        node.Attach(session);
-        _ = session.RunAsync(_stop.Token);
+        _writer = new SampleWriter(factory, NullLogger<SampleWriter>.Instance);
+        _session = new NodeSession(node, _coreSocket, _writer, scopes, NullLogger.Instance, time, [_service]);
+        node.Attach(_session);
+        _ = _session.RunAsync(_stop.Token);
         _nodePeer = new JsonRpcPeer(_nodeSocket, new JsonRpcMethods().OnRequest(Methods.ForwardSync, ProtocolJsonContext.Default.ForwardSyncParams,
             ProtocolJsonContext.Default.ForwardSyncResult, (request, _) =>
             {
@@ -71,9 +75,13 @@ public sealed class ForwardServiceTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _stop.CancelAsync();
+        await _session.DisposeAsync();
+        await _nodePeer.DisposeAsync();
         _coreSocket.Dispose();
         _nodeSocket.Dispose();
         _stop.Dispose();
+        _writer.Dispose();
+        _service.Dispose();
         await _databases.DisposeAsync();
         try { Directory.Delete(_dataDir, recursive: true); } catch (IOException) { }
     }

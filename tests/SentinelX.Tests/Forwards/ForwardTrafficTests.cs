@@ -94,7 +94,11 @@ public abstract class ForwardTrafficTests(ITestDatabases databases) : IAsyncLife
     }
 }
 
+#pragma warning disable CA2000 // the base class disposes the databases in DisposeAsync
 public sealed class SqliteForwardTrafficTests() : ForwardTrafficTests(new SqliteDatabases());
+#pragma warning restore CA2000
 
 [Collection(PostgresCollection.Name)]
+#pragma warning disable CA2000 // the base class disposes the databases in DisposeAsync
 public sealed class PostgresForwardTrafficTests(PostgresServer server) : ForwardTrafficTests(new PostgresDatabases(server));
+#pragma warning restore CA2000

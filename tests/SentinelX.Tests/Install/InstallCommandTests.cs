@@ -9,8 +9,10 @@ namespace SentinelX.Tests.Install;
 
 public sealed class InstallCommandTests
 {
+#pragma warning disable CA2000 // the settings live as long as the command, that is one test; without a database they never take their save lock
     private static InstallCommand Command(string? publicUrl = null) =>
         new(Options.Create(new CorePublicOptions { PublicUrl = publicUrl }), SentinelX.Tests.Settings.TestSettings.NothingSaved());
+#pragma warning restore CA2000
 
     private static HttpRequest Request(string scheme, string? host, string pathBase = "")
     {

@@ -44,7 +44,7 @@ public sealed class SetupCodeTests
     [Fact]
     public void Without_a_printed_code_only_a_loopback_visitor_may_set_up()
     {
-        var setup = new SetupState(TimeProvider.System);
+        using var setup = new SetupState(TimeProvider.System);
         setup.Accepts(null, IPAddress.Loopback).Should().BeTrue();
         setup.Accepts(null, IPAddress.IPv6Loopback).Should().BeTrue();
         setup.Accepts(null, IPAddress.Parse("192.0.2.5")).Should().BeFalse();

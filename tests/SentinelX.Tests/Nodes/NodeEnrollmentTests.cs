@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using FluentAssertions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -14,6 +15,7 @@ using Xunit;
 namespace SentinelX.Tests.Nodes;
 
 /// <summary>Enrollment with the fleet key against a real SQLite database: new machines join, known machine ids wait for an admin.</summary>
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed class NodeEnrollmentTests : IAsyncLifetime
 {
     private readonly SqliteDatabases _databases = new();
@@ -32,7 +34,11 @@ public sealed class NodeEnrollmentTests : IAsyncLifetime
         _enrollment = new NodeEnrollment(_factory, _registry, metrics, audit, _time, NullLogger<NodeEnrollment>.Instance);
     }
 
-    public async Task DisposeAsync() => await _databases.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        _enrollment.Dispose();
+        await _databases.DisposeAsync();
+    }
 
     private static EnrollRequest Request(string machineId, string hostname = "tokyo") => new()
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using FluentAssertions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -11,6 +12,7 @@ using Xunit;
 namespace SentinelX.Tests.Nodes;
 
 /// <summary>Removing a Node leaves a tombstone and takes all its samples, also those still queued for the writer.</summary>
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed class NodeRemovalTests : IAsyncLifetime
 {
     private readonly SqliteDatabases _databases = new();

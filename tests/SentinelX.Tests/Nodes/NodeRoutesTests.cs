@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -7,7 +8,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
-using SentinelX.App;
 using SentinelX.App.Features.Auth;
 using SentinelX.App.Features.Nodes;
 using SentinelX.App.Features.Storage;
@@ -22,6 +22,7 @@ namespace SentinelX.Tests.Nodes;
 /// loopback port, an admin token, and ids a client should never send.
 /// </summary>
 [Collection(CoreInProcess.Name)]
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed class NodeRoutesTests : IAsyncLifetime
 {
     private const string KnownId = "known-node";
@@ -184,10 +185,10 @@ public sealed class NodeRoutesTests : IAsyncLifetime
         problem.GetProperty("lock").GetString().Should().Be("core");
     }
 
-    private Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? body)
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? body)
     {
-        var request = new HttpRequestMessage(method, path);
+        using var request = new HttpRequestMessage(method, path);
         if (body is not null) request.Content = new StringContent(body, Encoding.UTF8, body.StartsWith('{') ? "application/json" : "application/octet-stream");
-        return _client.SendAsync(request);
+        return await _client.SendAsync(request);
     }
 }

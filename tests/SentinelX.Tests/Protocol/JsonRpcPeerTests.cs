@@ -30,9 +30,9 @@ public sealed class JsonRpcPeerTests : IAsyncLifetime
     [Fact]
     public async Task Requests_travel_both_ways()
     {
-        var core = new JsonRpcPeer(_serverSocket, new JsonRpcMethods().OnRequest(Methods.Heartbeat, ProtocolJsonContext.Default.HeartbeatParams,
+        await using var core = new JsonRpcPeer(_serverSocket, new JsonRpcMethods().OnRequest(Methods.Heartbeat, ProtocolJsonContext.Default.HeartbeatParams,
             ProtocolJsonContext.Default.HeartbeatResult, (p, _) => ValueTask.FromResult(new HeartbeatResult { Time = p.Time + 1 })));
-        var node = new JsonRpcPeer(_clientSocket, new JsonRpcMethods().OnRequest(Methods.GetSystemInfo, ProtocolJsonContext.Default.EmptyParams,
+        await using var node = new JsonRpcPeer(_clientSocket, new JsonRpcMethods().OnRequest(Methods.GetSystemInfo, ProtocolJsonContext.Default.EmptyParams,
             ProtocolJsonContext.Default.SystemInfo, (_, _) => ValueTask.FromResult(new SystemInfo { Hostname = "h1", Os = "os", Kernel = "k", Arch = "amd64" })));
         _ = core.RunAsync(CancellationToken.None);
         _ = node.RunAsync(CancellationToken.None);
@@ -48,7 +48,7 @@ public sealed class JsonRpcPeerTests : IAsyncLifetime
     public async Task A_request_without_an_answer_times_out_after_10_seconds_by_default()
     {
         var asked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var silent = new JsonRpcPeer(_serverSocket, new JsonRpcMethods().OnRequest(Methods.GetSystemInfo, ProtocolJsonContext.Default.EmptyParams,
+        await using var silent = new JsonRpcPeer(_serverSocket, new JsonRpcMethods().OnRequest(Methods.GetSystemInfo, ProtocolJsonContext.Default.EmptyParams,
             ProtocolJsonContext.Default.SystemInfo, async (_, ct) =>
             {
                 asked.TrySetResult();
@@ -56,7 +56,7 @@ public sealed class JsonRpcPeerTests : IAsyncLifetime
                 throw new InvalidOperationException("unreachable");
             }));
         var time = new FakeTimeProvider();
-        var asker = new JsonRpcPeer(_clientSocket, new JsonRpcMethods()) { Time = time };
+        await using var asker = new JsonRpcPeer(_clientSocket, new JsonRpcMethods()) { Time = time };
         _ = silent.RunAsync(CancellationToken.None);
         _ = asker.RunAsync(CancellationToken.None);
 
@@ -84,8 +84,9 @@ public sealed class JsonRpcPeerTests : IAsyncLifetime
                 await release.Task;
                 return new HeartbeatResult { Time = p.Time };
             });
-        _ = new JsonRpcPeer(_serverSocket, methods) { MaxConcurrentRequests = 4 }.RunAsync(CancellationToken.None);
-        var asker = new JsonRpcPeer(_clientSocket, new JsonRpcMethods());
+        await using var answerer = new JsonRpcPeer(_serverSocket, methods) { MaxConcurrentRequests = 4 };
+        _ = answerer.RunAsync(CancellationToken.None);
+        await using var asker = new JsonRpcPeer(_clientSocket, new JsonRpcMethods());
         _ = asker.RunAsync(CancellationToken.None);
 
         var calls = Enumerable.Range(0, 50).Select(i => asker.RequestAsync(Methods.Heartbeat, new HeartbeatParams { Time = i },
@@ -110,8 +111,9 @@ public sealed class JsonRpcPeerTests : IAsyncLifetime
                 (_, _) => throw new InvalidOperationException("secret internal detail"))
             .OnRequest(Methods.Hello, ProtocolJsonContext.Default.HelloParams, ProtocolJsonContext.Default.HelloResult,
                 (_, _) => throw new JsonRpcException(JsonRpcErrorCodes.UnsupportedVersion, "too new"));
-        _ = new JsonRpcPeer(_serverSocket, methods).RunAsync(CancellationToken.None);
-        var asker = new JsonRpcPeer(_clientSocket, new JsonRpcMethods());
+        await using var answerer = new JsonRpcPeer(_serverSocket, methods);
+        _ = answerer.RunAsync(CancellationToken.None);
+        await using var asker = new JsonRpcPeer(_clientSocket, new JsonRpcMethods());
         _ = asker.RunAsync(CancellationToken.None);
 
         var crash = await Assert.ThrowsAsync<JsonRpcException>(() => asker.RequestAsync(Methods.Heartbeat, new HeartbeatParams { Time = 1 },
@@ -131,7 +133,7 @@ public sealed class JsonRpcPeerTests : IAsyncLifetime
     public async Task Oversized_and_malformed_messages_are_answered_and_the_connection_survives()
     {
         var received = new List<long>();
-        var receiver = new JsonRpcPeer(_serverSocket, new JsonRpcMethods().OnNotification(Methods.SamplesAck, ProtocolJsonContext.Default.SampleAck,
+        await using var receiver = new JsonRpcPeer(_serverSocket, new JsonRpcMethods().OnNotification(Methods.SamplesAck, ProtocolJsonContext.Default.SampleAck,
             (ack, _) =>
             {
                 lock (received) received.Add(ack.Seq);
@@ -154,7 +156,7 @@ public sealed class JsonRpcPeerTests : IAsyncLifetime
     [Fact]
     public async Task Pending_requests_fail_when_the_connection_drops()
     {
-        var asker = new JsonRpcPeer(_clientSocket, new JsonRpcMethods());
+        await using var asker = new JsonRpcPeer(_clientSocket, new JsonRpcMethods());
         var run = asker.RunAsync(CancellationToken.None);
         var pending = asker.RequestAsync(Methods.GetSystemInfo, new EmptyParams(), ProtocolJsonContext.Default.EmptyParams, ProtocolJsonContext.Default.SystemInfo);
 

@@ -9,9 +9,11 @@ public static class LoopbackWebSockets
 {
     public static async Task<(WebSocket Server, WebSocket Client)> CreatePairAsync()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
+#pragma warning disable CA2000 // the client's WebSocket owns the connection through its stream
         var client = new TcpClient();
+#pragma warning restore CA2000
         var accept = listener.AcceptTcpClientAsync();
         await client.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
         var server = await accept;

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using FluentAssertions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
@@ -10,6 +11,7 @@ using Xunit;
 
 namespace SentinelX.Tests.Settings;
 
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed class CoreSettingsTests : IAsyncLifetime
 {
     private readonly SqliteDatabases _databases = new();
@@ -67,7 +69,7 @@ public sealed class CoreSettingsTests : IAsyncLifetime
     [Fact]
     public async Task Saved_values_survive_a_reload_and_a_bad_value_keeps_the_good_one()
     {
-        var settings = TestSettings.Over(_factory);
+        using var settings = TestSettings.Over(_factory);
         await settings.LoadAsync();
         (await settings.SetPublicUrlAsync("https://monitor.example.com/")).Should().BeNull();
         (await settings.SetRetentionAsync(48, 30, 365)).Should().BeEmpty();
@@ -97,7 +99,7 @@ public sealed class CoreSettingsTests : IAsyncLifetime
     public async Task Retention_comes_from_configuration_until_saved_and_the_jobs_read_the_current_value()
     {
         var configured = new RetentionOptions { RawHours = 6, MinuteDays = 7, HourDays = 30 };
-        var settings = TestSettings.Over(_factory, configured);
+        using var settings = TestSettings.Over(_factory, configured);
         await settings.LoadAsync();
         var current = new CurrentRetention(settings);
 
@@ -122,7 +124,7 @@ public sealed class CoreSettingsTests : IAsyncLifetime
             await db.SaveChangesAsync();
         }
 
-        var settings = TestSettings.Over(_factory);
+        using var settings = TestSettings.Over(_factory);
         await settings.LoadAsync();
 
         settings.RetentionIsSaved.Should().BeFalse();
@@ -134,7 +136,7 @@ public sealed class CoreSettingsTests : IAsyncLifetime
     [Fact]
     public async Task The_install_command_uses_the_saved_url_before_the_configured_one_and_the_browser_address()
     {
-        var settings = TestSettings.Over(_factory);
+        using var settings = TestSettings.Over(_factory);
         await settings.LoadAsync();
         var command = new InstallCommand(Options.Create(new CorePublicOptions { PublicUrl = "https://configured.example.com" }), settings);
         var request = new DefaultHttpContext().Request;
@@ -148,7 +150,8 @@ public sealed class CoreSettingsTests : IAsyncLifetime
         command.PublicUrl(request).Should().Be("https://saved.example.com");
         command.PublicUrl("http://127.0.0.1:5080/").Should().Be("https://saved.example.com");
 
-        var unconfigured = new InstallCommand(Options.Create(new CorePublicOptions()), TestSettings.NothingSaved());
+        using var nothingSaved = TestSettings.NothingSaved();
+        var unconfigured = new InstallCommand(Options.Create(new CorePublicOptions()), nothingSaved);
         unconfigured.PublicUrl("http://127.0.0.1:5080/").Should().Be("http://127.0.0.1:5080");
     }
 }

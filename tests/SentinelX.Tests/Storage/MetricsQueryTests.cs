@@ -87,7 +87,11 @@ public abstract class MetricsQueryTests(ITestDatabases databases) : MetricsTestB
     }
 }
 
+#pragma warning disable CA2000 // the base class disposes the databases in DisposeAsync
 public sealed class SqliteMetricsQueryTests() : MetricsQueryTests(new SqliteDatabases());
+#pragma warning restore CA2000
 
 [Collection(PostgresCollection.Name)]
+#pragma warning disable CA2000 // the base class disposes the databases in DisposeAsync
 public sealed class PostgresMetricsQueryTests(PostgresServer server) : MetricsQueryTests(new PostgresDatabases(server));
+#pragma warning restore CA2000

@@ -148,7 +148,11 @@ public abstract class RollupTests(ITestDatabases databases) : MetricsTestBase(da
     }
 }
 
+#pragma warning disable CA2000 // the base class disposes the databases in DisposeAsync
 public sealed class SqliteRollupTests() : RollupTests(new SqliteDatabases());
+#pragma warning restore CA2000
 
 [Collection(PostgresCollection.Name)]
+#pragma warning disable CA2000 // the base class disposes the databases in DisposeAsync
 public sealed class PostgresRollupTests(PostgresServer server) : RollupTests(new PostgresDatabases(server));
+#pragma warning restore CA2000

@@ -88,7 +88,7 @@ public abstract class SampleWriterTests(ITestDatabases databases) : IAsyncLifeti
     {
         await using var writer = await RunningWriter.StartAsync(_factory);
         var seenInCallback = new ConcurrentBag<(long Acked, int VisibleElsewhere)>();
-        var done = new CountdownEvent(20);
+        using var done = new CountdownEvent(20);
         for (var n = 0; n < 20; n++)
         {
             var node = $"node{n}";
@@ -206,7 +206,11 @@ public abstract class SampleWriterTests(ITestDatabases databases) : IAsyncLifeti
     }
 }
 
+#pragma warning disable CA2000 // the base class disposes the databases in DisposeAsync
 public sealed class SqliteSampleWriterTests() : SampleWriterTests(new SqliteDatabases());
+#pragma warning restore CA2000
 
 [Collection(PostgresCollection.Name)]
+#pragma warning disable CA2000 // the base class disposes the databases in DisposeAsync
 public sealed class PostgresSampleWriterTests(PostgresServer server) : SampleWriterTests(new PostgresDatabases(server));
+#pragma warning restore CA2000

@@ -1,6 +1,5 @@
 using FluentAssertions;
 using Microsoft.EntityFrameworkCore;
-using SentinelX.App.Features.Metrics;
 using SentinelX.App.Features.Storage;
 using Xunit;
 
@@ -71,7 +70,11 @@ public abstract class SchemaTests(ITestDatabases databases) : IAsyncLifetime
     private static Task<List<string>> DescribeAsync(DbContextOptions<SentinelDb> options) => SchemaDump.DescribeAsync(options);
 }
 
+#pragma warning disable CA2000 // the base class disposes the databases in DisposeAsync
 public sealed class SqliteSchemaTests() : SchemaTests(new SqliteDatabases());
+#pragma warning restore CA2000
 
 [Collection(PostgresCollection.Name)]
+#pragma warning disable CA2000 // the base class disposes the databases in DisposeAsync
 public sealed class PostgresSchemaTests(PostgresServer server) : SchemaTests(new PostgresDatabases(server));
+#pragma warning restore CA2000

@@ -74,7 +74,8 @@ public abstract class SchemaUpgradeTests : IAsyncLifetime
 
         // A second start finds nothing to do.
         await database.MigrateAsync();
-        (await AppliedAsync(database)).Should().HaveCount(SentinelDb.Create(database.Options).Database.GetMigrations().Count());
+        await using var again = SentinelDb.Create(database.Options);
+        (await AppliedAsync(database)).Should().HaveCount(again.Database.GetMigrations().Count());
     }
 
     [Fact]

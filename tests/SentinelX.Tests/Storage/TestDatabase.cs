@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using SentinelX.App.Features.Metrics;
 using SentinelX.App.Features.Storage;
 using SentinelX.Shared.Metrics;
-using Xunit;
 
 namespace SentinelX.Tests.Storage;
 

@@ -4,13 +4,11 @@ using System.Security.Claims;
 using Bunit;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Radzen;
-using SentinelX.App;
 using SentinelX.App.Features.Localization;
 using SentinelX.App.Features.Metrics;
 using SentinelX.App.Features.Nodes;
@@ -100,10 +98,12 @@ public sealed class ComponentTestContext : BunitContext
     /// </summary>
     public void Connect(NodeState node, MetricSample? latest = null, params string[] allowed)
     {
+#pragma warning disable CA2000 // the session is never run and lives as long as this context's Core, which is disposed with it
         var socket = WebSocket.CreateFromStream(Stream.Null, new WebSocketCreationOptions { IsServer = true });
         var scopes = _core.Services.GetRequiredService<IServiceScopeFactory>();
         node.Allowed = new HashSet<string>(allowed, StringComparer.Ordinal);
         node.Attach(new NodeSession(node, socket, Core<SampleWriter>(), scopes, NullLogger.Instance, TimeProvider.System, []));
+#pragma warning restore CA2000
         if (latest is not null) node.Offer(latest);
     }
 

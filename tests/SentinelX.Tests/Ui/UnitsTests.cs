@@ -1,5 +1,4 @@
 using FluentAssertions;
-using SentinelX.App.Features.Dashboard;
 using SentinelX.App.Features.Localization;
 using Xunit;
 using SentinelX.App.Ui;

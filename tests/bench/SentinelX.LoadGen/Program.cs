@@ -178,7 +178,7 @@ internal sealed class SimNode : IAsyncDisposable
 
     public static async Task<SimNode> ConnectAsync(HttpClient http, Uri core, string key, int index)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, ProtocolInfo.EnrollPath)
+        using var request = new HttpRequestMessage(HttpMethod.Post, ProtocolInfo.EnrollPath)
         {
             Content = JsonContent.Create(new EnrollRequest { MachineId = $"loadgen-{index}-{Environment.ProcessId}", Hostname = $"sim-{index}", Name = $"sim-{index:D4}", ProtocolVersion = ProtocolInfo.Version, AgentVersion = "loadgen" }, ProtocolJsonContext.Default.EnrollRequest),
         };
@@ -187,7 +187,9 @@ internal sealed class SimNode : IAsyncDisposable
         response.EnsureSuccessStatusCode();
         var enrolled = (await response.Content.ReadFromJsonAsync(ProtocolJsonContext.Default.EnrollResponse))!;
 
+#pragma warning disable CA2000 // the returned SimNode owns the socket
         var socket = new ClientWebSocket();
+#pragma warning restore CA2000
         socket.Options.SetRequestHeader(ProtocolInfo.NodeIdHeader, enrolled.NodeId);
         socket.Options.SetRequestHeader("Authorization", "Bearer " + enrolled.Secret);
         socket.Options.SetRequestHeader(ProtocolInfo.ProtocolHeader, ProtocolInfo.Version.ToString(CultureInfo.InvariantCulture));
