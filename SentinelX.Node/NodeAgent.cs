@@ -128,25 +128,8 @@ internal sealed class NodeAgent(NodeSettings settings, string agentVersion, Back
                 var identity = await EnsureIdentityAsync(ct);
                 if (identity is null) continue; // already waited
 
-                using var socket = new ClientWebSocket();
-                socket.Options.SetRequestHeader(ProtocolInfo.NodeIdHeader, identity.NodeId);
-                socket.Options.SetRequestHeader("Authorization", "Bearer " + identity.Secret);
-                socket.Options.SetRequestHeader(ProtocolInfo.ProtocolHeader, ProtocolInfo.Version.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                socket.Options.CollectHttpResponseDetails = true;
-                socket.Options.KeepAliveInterval = TimeSpan.Zero; // heartbeats do this job, with a timeout
-                var uri = Enrollment.Endpoint(settings.Core, ProtocolInfo.WebSocketPath, webSocket: true);
-                try
-                {
-                    using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                    connectTimeout.CancelAfter(TimeSpan.FromSeconds(15));
-                    await socket.ConnectAsync(uri, connectTimeout.Token);
-                }
-                catch (Exception ex) when (ex is WebSocketException or HttpRequestException or OperationCanceledException)
-                {
-                    if (ct.IsCancellationRequested) break;
-                    await OnConnectFailedAsync(socket.HttpStatusCode, ex, ++failures, ct);
-                    continue;
-                }
+                using var socket = await ConnectAsync(identity, ++failures, ct);
+                if (socket is null) continue; // already logged and waited
 
                 failures = 0;
                 var started = Environment.TickCount64;
@@ -170,6 +153,29 @@ internal sealed class NodeAgent(NodeSettings settings, string agentVersion, Back
                 Log.Error($"session failed: {ex.GetType().Name}: {ex.Message}; reconnecting in {delay.TotalSeconds:0.0} s", ex);
                 await Task.Delay(delay, ct).ContinueWith(_ => { }, TaskScheduler.Default);
             }
+        }
+    }
+
+    /// <summary>The control connection to the Core; null after a failed attempt, which is logged and backed off here.</summary>
+    private async Task<WebSocket?> ConnectAsync(NodeIdentity identity, int attempt, CancellationToken ct)
+    {
+        KeyValuePair<string, string>[] headers =
+        [
+            new(ProtocolInfo.NodeIdHeader, identity.NodeId),
+            new("Authorization", "Bearer " + identity.Secret),
+            new(ProtocolInfo.ProtocolHeader, ProtocolInfo.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ];
+        try
+        {
+            using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            connectTimeout.CancelAfter(TimeSpan.FromSeconds(15));
+            // No keep-alive frames: heartbeats do this job, with a timeout.
+            return await CoreWebSocket.ConnectAsync(Enrollment.Endpoint(settings.Core, ProtocolInfo.WebSocketPath, webSocket: true), headers, TimeSpan.Zero, webProxy: null, connectTimeout.Token);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
+        {
+            if (!ct.IsCancellationRequested) await OnConnectFailedAsync((ex as HttpRequestException)?.StatusCode ?? 0, ex, attempt, ct);
+            return null;
         }
     }
 

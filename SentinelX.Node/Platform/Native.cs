@@ -7,6 +7,24 @@ internal static partial class Native
 {
     public static bool IsRoot() => geteuid() == 0;
 
+    /// <summary>
+    /// Fills <paramref name="buffer"/> from the kernel's random source (getrandom(2)). The framework's
+    /// RandomNumberGenerator would load OpenSSL for it, which the Node avoids on plain connections.
+    /// </summary>
+    public static unsafe void FillRandom(Span<byte> buffer)
+    {
+        fixed (byte* start = buffer)
+        {
+            var done = 0;
+            while (done < buffer.Length)
+            {
+                var got = getrandom(start + done, (nuint)(buffer.Length - done), 0);
+                if (got > 0) done += (int)got;
+                else if (Marshal.GetLastPInvokeError() != EintrErrno) throw new IOException($"getrandom failed (errno {Marshal.GetLastPInvokeError()})");
+            }
+        }
+    }
+
     /// <summary>Size and used bytes of the file system at <paramref name="mount"/>, or false when statvfs fails.</summary>
     public static bool TryStatVfs(string mount, out long totalBytes, out long usedBytes)
     {
@@ -64,6 +82,11 @@ internal static partial class Native
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial uint geteuid();
+
+    private const int EintrErrno = 4;
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial nint getrandom(byte* buffer, nuint length, uint flags);
 
     [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial nint opendir(string name);

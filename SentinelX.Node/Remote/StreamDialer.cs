@@ -13,26 +13,27 @@ namespace SentinelX.Node.Remote;
 internal sealed class StreamDialer(Uri core, string nodeId, string secret)
 {
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
     public async Task<WebSocket> DialAsync(string streamId, CancellationToken ct)
     {
-        var socket = new ClientWebSocket();
-        socket.Options.SetRequestHeader(ProtocolInfo.NodeIdHeader, nodeId);
-        socket.Options.SetRequestHeader("Authorization", "Bearer " + secret);
-        socket.Options.SetRequestHeader(ProtocolInfo.ProtocolHeader, ProtocolInfo.Version.ToString(CultureInfo.InvariantCulture));
-        socket.Options.SetRequestHeader(ProtocolInfo.StreamHeader, streamId);
-        socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(15);
+        KeyValuePair<string, string>[] headers =
+        [
+            new(ProtocolInfo.NodeIdHeader, nodeId),
+            new("Authorization", "Bearer " + secret),
+            new(ProtocolInfo.ProtocolHeader, ProtocolInfo.Version.ToString(CultureInfo.InvariantCulture)),
+            new(ProtocolInfo.StreamHeader, streamId),
+        ];
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(ConnectTimeout);
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(ConnectTimeout);
-            await socket.ConnectAsync(Enrollment.Endpoint(core, ProtocolInfo.StreamPath, webSocket: true), timeout.Token);
-            return socket;
+            return await CoreWebSocket.ConnectAsync(Enrollment.Endpoint(core, ProtocolInfo.StreamPath, webSocket: true), headers, KeepAlive, webProxy: null, timeout.Token);
         }
-        catch
+        catch (HttpRequestException ex)
         {
-            socket.Dispose();
-            throw;
+            // The features that dial treat a stream that could not open like one that broke.
+            throw new WebSocketException(WebSocketError.Faulted, $"cannot open stream {streamId}: {ex.Message}", ex);
         }
     }
 }

@@ -55,8 +55,9 @@ for _ in $(seq "$SECONDS_RUN"); do
 done
 n1=$(ticks $NODE); e1=$(ticks $EXPORTER)
 # Where each one's RSS lies (at the end of the window): its own binary's pages (on this kernel the whole
-# file is mapped in once read), shared libraries (OpenSSL comes with the Node's WebSocket handshake,
-# which hashes with SHA-1 even over http), and anonymous memory (heap, stacks, NativeAOT's rehydrated data).
+# file is mapped in once read), shared libraries (OpenSSL is loaded only for a wss:// Core or a TLS hop: the
+# Node's own WebSocket client hashes and masks without it, so over http it should read 0), and anonymous
+# memory (heap, stacks, NativeAOT's rehydrated data).
 breakdown() { # pid binary
   awk -v bin="$(readlink -f "$2")" '/^[0-9a-f]+-[0-9a-f]+ / { path = $6 } /^Rss:/ {
       if (path == bin) b += $2; else if (path ~ /^\//) { l += $2; if (path ~ /lib(ssl|crypto)/) o += $2 } else a += $2 }

@@ -1,6 +1,6 @@
 using System.Net.WebSockets;
-using System.Security.Cryptography;
 using System.Text;
+using SentinelX.Node.Connection;
 using SentinelX.Shared.Protocol;
 
 namespace SentinelX.Node.Forwarding.Hops;
@@ -12,31 +12,27 @@ namespace SentinelX.Node.Forwarding.Hops;
 /// </summary>
 internal static class HopWebSocketHandshake
 {
-    private const int MaxHeadBytes = 16 * 1024;
-
     // Keeps idle hops alive through proxies and CDNs that close silent connections after a minute or so.
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(25);
-
-    private static ReadOnlySpan<byte> EndOfHead => "\r\n\r\n"u8;
 
     /// <summary>Sends the upgrade request on <paramref name="transport"/> and returns the hop as a stream; throws <see cref="IOException"/> if refused.</summary>
     public static async Task<Stream> ConnectAsync(Stream transport, HopDial next, CancellationToken ct)
     {
-        var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+        var key = WebSocketUpgrade.NewKey();
         var host = next.HostHeader ?? DefaultHostHeader(next);
-        if (!IsVisibleAscii(host) || !IsVisibleAscii(next.Path))
+        if (!WebSocketUpgrade.IsVisibleAscii(host) || !WebSocketUpgrade.IsVisibleAscii(next.Path))
             throw new ArgumentException($"hop Host header \"{host}\" or path \"{next.Path}\" holds characters an HTTP request line cannot carry", nameof(next));
         var request = $"GET {RequestPath(next.Path)} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nUser-Agent: sentinelx-node\r\n\r\n";
         await transport.WriteAsync(Encoding.ASCII.GetBytes(request), ct);
         await transport.FlushAsync(ct);
 
-        var head = await ReadHeadAsync(transport, ct)
+        var head = await WebSocketUpgrade.ReadHeadAsync(transport, ct)
             ?? throw new IOException($"hop {next.Host}:{next.Port} closed the connection during the WebSocket upgrade");
-        var (status, headers) = Parse(head);
+        var (status, headers) = WebSocketUpgrade.Parse(head);
         if (!status.StartsWith("HTTP/1.1 101", StringComparison.Ordinal))
             throw new IOException($"hop {next.Host}:{next.Port} refused the WebSocket upgrade of {next.Path}: {status}");
-        if (!string.Equals(Header(headers, "Sec-WebSocket-Accept"), AcceptHash(key), StringComparison.Ordinal))
+        if (!string.Equals(Header(headers, "Sec-WebSocket-Accept"), WebSocketUpgrade.AcceptHash(key), StringComparison.Ordinal))
             throw new IOException($"hop {next.Host}:{next.Port} answered the WebSocket upgrade with a wrong Sec-WebSocket-Accept");
 
         return Wrap(transport, isServer: false);
@@ -45,9 +41,9 @@ internal static class HopWebSocketHandshake
     /// <summary>Reads and answers an upgrade request for <paramref name="path"/>; null when it is not one (the caller closes).</summary>
     public static async Task<Stream?> AcceptAsync(Stream transport, string path, CancellationToken ct)
     {
-        var head = await ReadHeadAsync(transport, ct);
+        var head = await WebSocketUpgrade.ReadHeadAsync(transport, ct);
         if (head is null) return null;
-        var (requestLine, headers) = Parse(head);
+        var (requestLine, headers) = WebSocketUpgrade.Parse(head);
         var parts = requestLine.Split(' ');
         if (parts.Length != 3 || parts[0] != "GET" || parts[2] != "HTTP/1.1") return null;
 
@@ -60,15 +56,15 @@ internal static class HopWebSocketHandshake
         }
 
         var key = Header(headers, "Sec-WebSocket-Key");
-        if (!HasToken(Header(headers, "Upgrade"), "websocket") || !HasToken(Header(headers, "Connection"), "upgrade")
-            || Header(headers, "Sec-WebSocket-Version") != "13" || !IsKey(key))
+        if (!WebSocketUpgrade.HasToken(Header(headers, "Upgrade"), "websocket") || !WebSocketUpgrade.HasToken(Header(headers, "Connection"), "upgrade")
+            || Header(headers, "Sec-WebSocket-Version") != "13" || !WebSocketUpgrade.IsKey(key))
         {
             await ReplyAsync(transport, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", ct);
             return null;
         }
 
         await ReplyAsync(transport, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            + $"Sec-WebSocket-Accept: {AcceptHash(key!)}\r\n\r\n", ct);
+            + $"Sec-WebSocket-Accept: {WebSocketUpgrade.AcceptHash(key!)}\r\n\r\n", ct);
         return Wrap(transport, isServer: true);
     }
 
@@ -93,56 +89,5 @@ internal static class HopWebSocketHandshake
         await transport.FlushAsync(ct);
     }
 
-    /// <summary>
-    /// Reads up to the blank line one byte at a time: whatever follows it already belongs to the
-    /// WebSocket (a server may send the first frame right behind its 101), so nothing may be read ahead.
-    /// </summary>
-    private static async Task<string?> ReadHeadAsync(Stream transport, CancellationToken ct)
-    {
-        var buffer = new byte[MaxHeadBytes];
-        var length = 0;
-        while (length < buffer.Length)
-        {
-            if (await transport.ReadAsync(buffer.AsMemory(length, 1), ct) == 0) return null;
-            length++;
-            if (length >= 4 && buffer.AsSpan(length - 4, 4).SequenceEqual(EndOfHead))
-                return Encoding.Latin1.GetString(buffer, 0, length - 4);
-        }
-
-        return null;
-    }
-
-    private static (string FirstLine, Dictionary<string, string> Headers) Parse(string head)
-    {
-        var lines = head.Split("\r\n");
-        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var line in lines.AsSpan(1))
-        {
-            var colon = line.IndexOf(':', StringComparison.Ordinal);
-            if (colon <= 0) continue;
-            var name = line[..colon].Trim();
-            var value = line[(colon + 1)..].Trim();
-            headers[name] = headers.TryGetValue(name, out var earlier) ? $"{earlier}, {value}" : value;
-        }
-
-        return (lines[0], headers);
-    }
-
     private static string? Header(Dictionary<string, string> headers, string name) => headers.GetValueOrDefault(name);
-
-    private static bool IsVisibleAscii(string value) => value.Length > 0 && value.All(c => c is > ' ' and < (char)0x7f);
-
-    private static bool HasToken(string? value, string token) =>
-        value is not null && value.Split(',').Any(part => part.Trim().Equals(token, StringComparison.OrdinalIgnoreCase));
-
-    private static bool IsKey(string? key)
-    {
-        Span<byte> decoded = stackalloc byte[24];
-        return key is not null && Convert.TryFromBase64String(key, decoded, out var length) && length == 16;
-    }
-
-#pragma warning disable CA5350 // RFC 6455 §4.2.2 fixes SHA-1 here; it proves the upgrade was understood, it protects nothing.
-    private static string AcceptHash(string key) =>
-        Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
-#pragma warning restore CA5350
 }
