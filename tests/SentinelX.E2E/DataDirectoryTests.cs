@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using FluentAssertions;
 using SentinelX.E2E.Infrastructure;
 using Xunit;
@@ -8,7 +9,8 @@ namespace SentinelX.E2E;
 /// The Core's data directory (database with TOTP seeds and hop secrets, keys) and a Node's (its
 /// secret) are owner-only on disk, and an install left open by an older version is tightened at start.
 /// </summary>
-public sealed class DataDirectoryTests : IAsyncDisposable
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
+public sealed class DataDirectoryTests : IAsyncLifetime
 {
     private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode PrivateDirectory = Private | UnixFileMode.UserExecute;
@@ -17,7 +19,9 @@ public sealed class DataDirectoryTests : IAsyncDisposable
 
     private readonly CoreInstance _core = new();
 
-    public async ValueTask DisposeAsync() => await _core.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _core.DisposeAsync();
 
     [Fact]
     public async Task The_database_its_wal_and_keys_are_0600_in_a_0700_directory_and_an_open_install_is_tightened()
