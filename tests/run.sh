@@ -74,11 +74,13 @@ if [ "$fast" = false ]; then
   # The Core (ReadyToRun: it starts in two thirds of the time and CPU, and the end-to-end tests start
   # it, and its CLI, many times) and the NativeAOT Nodes are published while SentinelX.Tests, which
   # needs neither, runs; the end-to-end tests wait for them. RID-specific publishes build under their
-  # own bin/obj folders, so they do not touch what the running tests load.
+  # own bin/obj folders, so they do not touch what the running tests load. They run at the lowest
+  # priority: the tests keep the CPU they need (some measure rates), the publishes take what is left.
   publish_log="$RESULTS/publish.log"
   log "publishing the Core and the Node (${node_rids[*]}) in the background; log: $publish_log"
   (
     set -e
+    renice -n 19 -p "$BASHPID" >/dev/null
     rm -rf "$ROOT/artifacts/core"
     dotnet publish SentinelX.App -c Release -r "$rid" --self-contained false -p:PublishReadyToRun=true \
       -nologo -v quiet -clp:ErrorsOnly -o "$ROOT/artifacts/core"
