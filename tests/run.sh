@@ -80,7 +80,7 @@ if [ "$fast" = false ]; then
   log "publishing the Core and the Node (${node_rids[*]}) in the background; log: $publish_log"
   (
     set -e
-    renice -n 19 -p "$BASHPID" >/dev/null
+    renice -n 19 -p "$BASHPID" >/dev/null || true
     rm -rf "$ROOT/artifacts/core"
     dotnet publish SentinelX.App -c Release -r "$rid" --self-contained false -p:PublishReadyToRun=true \
       -nologo -v quiet -clp:ErrorsOnly -o "$ROOT/artifacts/core"
