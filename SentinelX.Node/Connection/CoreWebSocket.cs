@@ -85,46 +85,23 @@ internal static class CoreWebSocket
 
         await WriteAsync(stream, request.Append("\r\n").ToString(), ct);
         var head = await WebSocketUpgrade.ReadHeadAsync(stream, ct) ?? throw new IOException($"the proxy {proxy.Authority} closed the connection");
-        var status = StatusOf(WebSocketUpgrade.Parse(head).FirstLine);
+        var status = WebSocketUpgrade.StatusOf(WebSocketUpgrade.Parse(head).FirstLine);
         if (status != HttpStatusCode.OK)
             throw new HttpRequestException($"the proxy {proxy.Authority} refused to connect to {authority}: HTTP {(int)status}", null, status);
     }
 
     private static async Task UpgradeAsync(Stream stream, Uri uri, IEnumerable<KeyValuePair<string, string>> headers, CancellationToken ct)
     {
-        var key = WebSocketUpgrade.NewKey();
-        var request = new StringBuilder().Append(CultureInfo.InvariantCulture,
-            $"GET {uri.PathAndQuery} HTTP/1.1\r\nHost: {Authority(uri)}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            + $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nUser-Agent: sentinelx-node\r\n");
-        foreach (var (name, value) in headers)
-        {
-            if (!WebSocketUpgrade.IsVisibleAscii(name) || value.Any(c => c is '\r' or '\n' or > (char)0x7e))
-                throw new ArgumentException($"the header {name} cannot be sent", nameof(headers));
-            request.Append(CultureInfo.InvariantCulture, $"{name}: {value}\r\n");
-        }
-
-        await WriteAsync(stream, request.Append("\r\n").ToString(), ct);
-        var head = await WebSocketUpgrade.ReadHeadAsync(stream, ct) ?? throw new IOException("the Core closed the connection during the WebSocket upgrade");
-        var (statusLine, responseHeaders) = WebSocketUpgrade.Parse(head);
-        var status = StatusOf(statusLine);
-        if (status != HttpStatusCode.SwitchingProtocols)
-            throw new HttpRequestException($"the Core refused the WebSocket upgrade: HTTP {(int)status}", null, status);
-        if (!WebSocketUpgrade.HasToken(responseHeaders.GetValueOrDefault("Upgrade"), "websocket")
-            || !WebSocketUpgrade.HasToken(responseHeaders.GetValueOrDefault("Connection"), "upgrade")
-            || responseHeaders.GetValueOrDefault("Sec-WebSocket-Accept") != WebSocketUpgrade.AcceptHash(key))
+        var answer = await WebSocketUpgrade.RequestAsync(stream, Authority(uri), uri.PathAndQuery, headers, ct)
+            ?? throw new IOException("the Core closed the connection during the WebSocket upgrade");
+        if (answer.Status != HttpStatusCode.SwitchingProtocols)
+            throw new HttpRequestException($"the Core refused the WebSocket upgrade: HTTP {(int)answer.Status}", null, answer.Status);
+        if (!WebSocketUpgrade.HasToken(answer.Headers.GetValueOrDefault("Upgrade"), "websocket")
+            || !WebSocketUpgrade.HasToken(answer.Headers.GetValueOrDefault("Connection"), "upgrade")
+            || !answer.AcceptMatches)
             throw new IOException("the Core answered the WebSocket upgrade with wrong Upgrade, Connection or Sec-WebSocket-Accept headers");
-        if (responseHeaders.ContainsKey("Sec-WebSocket-Extensions") || responseHeaders.ContainsKey("Sec-WebSocket-Protocol"))
+        if (answer.Headers.ContainsKey("Sec-WebSocket-Extensions") || answer.Headers.ContainsKey("Sec-WebSocket-Protocol"))
             throw new IOException("the Core chose a WebSocket extension or subprotocol the Node never offered");
-    }
-
-    /// <summary>The status code of an HTTP/1.x status line; 0 when the line is not one.</summary>
-    private static HttpStatusCode StatusOf(string statusLine)
-    {
-        var parts = statusLine.Split(' ', 3);
-        return parts.Length >= 2 && parts[0].StartsWith("HTTP/1.", StringComparison.Ordinal)
-            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var code) && code is >= 100 and <= 999
-            ? (HttpStatusCode)code
-            : 0;
     }
 
     private static string Authority(Uri uri)

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Net;
 using System.Text;
 
 namespace SentinelX.Node.Connection;
@@ -30,6 +32,43 @@ internal static class WebSocketUpgrade
     {
         Span<byte> decoded = stackalloc byte[24];
         return key is not null && Convert.TryFromBase64String(key, decoded, out var length) && length == 16;
+    }
+
+    /// <summary>
+    /// Sends a client's upgrade request for <paramref name="pathAndQuery"/> with <paramref name="headers"/>
+    /// and reads the answer's head; null when the peer closed before answering. The caller decides what
+    /// a refusal means; <see cref="UpgradeAnswer.AcceptMatches"/> says whether the peer hashed our key.
+    /// </summary>
+    public static async Task<UpgradeAnswer?> RequestAsync(
+        Stream transport, string host, string pathAndQuery, IEnumerable<KeyValuePair<string, string>> headers, CancellationToken ct)
+    {
+        var key = NewKey();
+        var request = new StringBuilder().Append(CultureInfo.InvariantCulture,
+            $"GET {pathAndQuery} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nUser-Agent: sentinelx-node\r\n");
+        foreach (var (name, value) in headers)
+        {
+            if (!IsVisibleAscii(name) || value.Any(c => c is '\r' or '\n' or > (char)0x7e))
+                throw new ArgumentException($"the header {name} cannot be sent", nameof(headers));
+            request.Append(CultureInfo.InvariantCulture, $"{name}: {value}\r\n");
+        }
+
+        await transport.WriteAsync(Encoding.ASCII.GetBytes(request.Append("\r\n").ToString()), ct);
+        await transport.FlushAsync(ct);
+        if (await ReadHeadAsync(transport, ct) is not { } head) return null;
+        var (statusLine, answerHeaders) = Parse(head);
+        return new UpgradeAnswer(statusLine, StatusOf(statusLine), answerHeaders,
+            string.Equals(answerHeaders.GetValueOrDefault("Sec-WebSocket-Accept"), AcceptHash(key), StringComparison.Ordinal));
+    }
+
+    /// <summary>The status code of an HTTP/1.x status line; 0 when the line is not one.</summary>
+    public static HttpStatusCode StatusOf(string statusLine)
+    {
+        var parts = statusLine.Split(' ', 3);
+        return parts.Length >= 2 && parts[0].StartsWith("HTTP/1.", StringComparison.Ordinal)
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var code) && code is >= 100 and <= 999
+            ? (HttpStatusCode)code
+            : 0;
     }
 
     /// <summary>
@@ -76,3 +115,6 @@ internal static class WebSocketUpgrade
     /// <summary>True when <paramref name="value"/> is non-empty and only visible ASCII, so it fits a request line or header.</summary>
     public static bool IsVisibleAscii(string value) => value.Length > 0 && value.All(c => c is > ' ' and < (char)0x7f);
 }
+
+/// <summary>A peer's answer to an upgrade request: its status line and code, its headers, and whether it hashed our key.</summary>
+internal sealed record UpgradeAnswer(string StatusLine, HttpStatusCode Status, Dictionary<string, string> Headers, bool AcceptMatches);

@@ -18,21 +18,14 @@ internal static class HopWebSocketHandshake
     /// <summary>Sends the upgrade request on <paramref name="transport"/> and returns the hop as a stream; throws <see cref="IOException"/> if refused.</summary>
     public static async Task<Stream> ConnectAsync(Stream transport, HopDial next, CancellationToken ct)
     {
-        var key = WebSocketUpgrade.NewKey();
         var host = next.HostHeader ?? DefaultHostHeader(next);
         if (!WebSocketUpgrade.IsVisibleAscii(host) || !WebSocketUpgrade.IsVisibleAscii(next.Path))
             throw new ArgumentException($"hop Host header \"{host}\" or path \"{next.Path}\" holds characters an HTTP request line cannot carry", nameof(next));
-        var request = $"GET {RequestPath(next.Path)} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            + $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nUser-Agent: sentinelx-node\r\n\r\n";
-        await transport.WriteAsync(Encoding.ASCII.GetBytes(request), ct);
-        await transport.FlushAsync(ct);
-
-        var head = await WebSocketUpgrade.ReadHeadAsync(transport, ct)
+        var answer = await WebSocketUpgrade.RequestAsync(transport, host, RequestPath(next.Path), [], ct)
             ?? throw new IOException($"hop {next.Host}:{next.Port} closed the connection during the WebSocket upgrade");
-        var (status, headers) = WebSocketUpgrade.Parse(head);
-        if (!status.StartsWith("HTTP/1.1 101", StringComparison.Ordinal))
-            throw new IOException($"hop {next.Host}:{next.Port} refused the WebSocket upgrade of {next.Path}: {status}");
-        if (!string.Equals(Header(headers, "Sec-WebSocket-Accept"), WebSocketUpgrade.AcceptHash(key), StringComparison.Ordinal))
+        if (!answer.StatusLine.StartsWith("HTTP/1.1 101", StringComparison.Ordinal))
+            throw new IOException($"hop {next.Host}:{next.Port} refused the WebSocket upgrade of {next.Path}: {answer.StatusLine}");
+        if (!answer.AcceptMatches)
             throw new IOException($"hop {next.Host}:{next.Port} answered the WebSocket upgrade with a wrong Sec-WebSocket-Accept");
 
         return Wrap(transport, isServer: false);
