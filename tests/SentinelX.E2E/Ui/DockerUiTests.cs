@@ -7,7 +7,7 @@ using Xunit;
 namespace SentinelX.E2E.Ui;
 
 /// <summary>The Docker tab in Chromium, signed in as an operator, against a real dockerd.</summary>
-[Collection(UiCollection.Name)]
+[Collection(UiCollection2.Name)]
 [SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed class DockerUiTests(BrowserFixture browser) : IAsyncLifetime
 {

@@ -7,7 +7,7 @@ using Xunit;
 namespace SentinelX.E2E.Ui;
 
 /// <summary>An operator runs commands in the browser: the Node's Commands tab and the fleet page.</summary>
-[Collection(UiCollection.Name)]
+[Collection(UiCollection2.Name)]
 [SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed class ExecUiTests(BrowserFixture browser) : IAsyncLifetime
 {

@@ -8,7 +8,7 @@ using Xunit;
 namespace SentinelX.E2E.Ui;
 
 /// <summary>The Files tab as an operator uses it: browse, upload through the file input, edit, delete.</summary>
-[Collection(UiCollection.Name)]
+[Collection(UiCollection2.Name)]
 [SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed class FilesUiTests(BrowserFixture browser) : IAsyncLifetime
 {

@@ -7,7 +7,7 @@ using Xunit;
 namespace SentinelX.E2E.Ui;
 
 /// <summary>The locks as people see them: the Access tab, the gate on each capability's tab, the audit page, by role.</summary>
-[Collection(UiCollection.Name)]
+[Collection(UiCollection2.Name)]
 [SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed class RemoteAccessUiTests(BrowserFixture browser) : IAsyncLifetime
 {

@@ -5,7 +5,7 @@ using SentinelX.E2E.Infrastructure;
 
 namespace SentinelX.E2E.Ui;
 
-[Collection(UiCollection.Name)]
+[Collection(UiCollection2.Name)]
 [SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed class ShellTests(BrowserFixture browser) : IAsyncLifetime
 {

@@ -8,7 +8,7 @@ using Xunit;
 namespace SentinelX.E2E.Ui;
 
 /// <summary>The web terminal in real Chromium against a real Core and Node: a real shell on a real PTY.</summary>
-[Collection(UiCollection.Name)]
+[Collection(UiCollection2.Name)]
 [SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes them through IAsyncLifetime.DisposeAsync.")]
 public sealed partial class TerminalUiTests(BrowserFixture browser) : IAsyncLifetime
 {
