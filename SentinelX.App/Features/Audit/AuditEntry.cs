@@ -58,6 +58,21 @@ public static class AuditActions
     public const string KeyRotate = "key.rotate";
     public const string NodeRemove = "node.remove";
     public const string SettingsChange = "settings.change";
+    public const string AlertRuleCreate = "alert.rule.create";
+    public const string AlertRuleUpdate = "alert.rule.update";
+    public const string AlertRuleDelete = "alert.rule.delete";
+    public const string AlertChannelCreate = "alert.channel.create";
+    public const string AlertChannelUpdate = "alert.channel.update";
+    public const string AlertChannelDelete = "alert.channel.delete";
+    public const string AlertChannelTest = "alert.channel.test";
+    public const string AlertSilenceCreate = "alert.silence.create";
+    public const string AlertSilenceDelete = "alert.silence.delete";
+    public const string ProbeCreate = "probe.create";
+    public const string ProbeUpdate = "probe.update";
+    public const string ProbeDelete = "probe.delete";
+    public const string StatusPageUpdate = "status-page.update";
+    public const string StatusPageDelete = "status-page.delete";
+    public const string StatusIncidentWrite = "status-page.incident";
 
     // Accounts
     public const string SignIn = "account.sign-in";

@@ -30,21 +30,29 @@ public sealed class TrafficMeter(IDbContextFactory<SentinelDb> dbFactory, TimePr
     public event Action<string>? Refreshed;
 
     /// <summary>Never blocks: answers from the cache and the live sample, and queues a refresh when the cache is old.</summary>
-    public MonthTraffic Get(NodeState node)
+    public MonthTraffic Get(NodeState node) => TryGet(node, out var traffic) ? traffic : default;
+
+    /// <summary>
+    /// Like <see cref="Get"/>, but false while this period's stored part has not been read yet, so a
+    /// caller that compares the figure (an alert rule) does not take "not known yet" for zero.
+    /// </summary>
+    public bool TryGet(NodeState node, out MonthTraffic traffic)
     {
         var now = time.GetUtcNow();
         var period = TrafficPeriod.Containing(now, node.TrafficResetDay);
         _baselines.TryGetValue(node.Id, out var baseline);
         if (baseline is null || baseline.PeriodStart != period.Start || now - baseline.ReadAt > RefreshEvery)
             QueueRefresh(node);
+        traffic = default;
         if (baseline is null || baseline.PeriodStart != period.Start)
-            return default;
+            return false;
         var live = node.Latest;
-        if (live is null || live.Timestamp.ToUnixTimeMilliseconds() <= baseline.CounterAt)
-            return new MonthTraffic(baseline.RxBytes, baseline.TxBytes);
-        return new MonthTraffic(
-            baseline.RxBytes + CounterDelta(baseline.RxCounter, live.NetRxTotal),
-            baseline.TxBytes + CounterDelta(baseline.TxCounter, live.NetTxTotal));
+        traffic = live is null || live.Timestamp.ToUnixTimeMilliseconds() <= baseline.CounterAt
+            ? new MonthTraffic(baseline.RxBytes, baseline.TxBytes)
+            : new MonthTraffic(
+                baseline.RxBytes + CounterDelta(baseline.RxCounter, live.NetRxTotal),
+                baseline.TxBytes + CounterDelta(baseline.TxCounter, live.NetTxTotal));
+        return true;
     }
 
     /// <summary>

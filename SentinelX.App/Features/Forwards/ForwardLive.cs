@@ -100,11 +100,20 @@ public sealed class ForwardLive
             return _placements.GetValueOrDefault((ruleId, nodeId)) ?? new PlacementState(ForwardStatuses.Pending, null);
     }
 
+    /// <summary>
+    /// Raised (outside the lock) when a placement's status or error changes: rule id, rule name, Node
+    /// id, status, error. Alert rules on forwards listen; handlers must be quick.
+    /// </summary>
+    public event Action<string, string, string, string, string?>? StatusChanged;
+
     public void SetPlacement(string ruleId, string nodeId, string status, string? error, ForwardPlacementStats? stats = null)
     {
+        string? changedName = null;
         lock (_lock)
         {
-            if (!_rules.ContainsKey(ruleId)) return;
+            if (!_rules.TryGetValue(ruleId, out var rule)) return;
+            var before = _placements.GetValueOrDefault((ruleId, nodeId));
+            if (before is null || before.Status != status || before.Error != error) changedName = rule.Name;
             var state = new PlacementState(status, error);
             if (stats is not null)
             {
@@ -119,26 +128,30 @@ public sealed class ForwardLive
 
             _placements[(ruleId, nodeId)] = state;
         }
+
+        if (changedName is not null) StatusChanged?.Invoke(ruleId, changedName, nodeId, status, error);
     }
 
     /// <summary>Marks every placement on <paramref name="nodeId"/> pending with <paramref name="error"/>; true when any changed.</summary>
     public bool SetNode(string nodeId, string status, string? error)
     {
+        var changedRules = new List<(string Id, string Name)>();
         lock (_lock)
         {
-            var changed = false;
             foreach (var rule in _rules.Values.Where(r => r.NodeIds().Contains(nodeId)))
             {
                 var state = new PlacementState(status, error);
                 if (_placements.GetValueOrDefault((rule.Id, nodeId)) == state) continue;
                 _placements[(rule.Id, nodeId)] = state;
-                changed = true;
+                changedRules.Add((rule.Id, rule.Name));
             }
 
-            if (changed)
+            if (changedRules.Count > 0)
                 foreach (var rule in _rules.Values.Where(r => r.NodeId == nodeId)) _entries.Remove(rule.Id);
-            return changed;
         }
+
+        foreach (var (id, name) in changedRules) StatusChanged?.Invoke(id, name, nodeId, status, error);
+        return changedRules.Count > 0;
     }
 
     public EntryState? Entry(string ruleId)

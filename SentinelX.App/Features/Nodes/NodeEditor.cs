@@ -19,6 +19,12 @@ public sealed record NodeChanges
     public string? Notes { get; init; }
     public int? TrafficResetDay { get; init; }
 
+    /// <summary>Monthly traffic quota in bytes; 0 removes it.</summary>
+    public long? TrafficQuotaBytes { get; init; }
+
+    /// <summary>Replaces the whole billing record when present.</summary>
+    public BillingChanges? Billing { get; init; }
+
     public const int MaxTags = 20;
     public const int MaxTagLength = 32;
     public const int MaxGroupLength = 64;
@@ -42,6 +48,8 @@ public sealed record NodeChanges
             errors["region"] = ["region must be a two-letter ISO 3166 country code such as DE or JP, or empty"];
         if (Notes is not null && Notes.Length > MaxNotesLength) errors["notes"] = [$"notes must be at most {MaxNotesLength} characters"];
         if (TrafficResetDay is < 1 or > 28) errors["trafficResetDay"] = ["trafficResetDay must be between 1 and 28"];
+        if (TrafficQuotaBytes is < 0 or > 1L << 60) errors["trafficQuotaBytes"] = ["trafficQuotaBytes must be from 0 (no quota) to 2^60"];
+        Billing?.Validate(errors);
         return errors;
     }
 
@@ -64,6 +72,8 @@ public sealed class NodeEditor(IDbContextFactory<SentinelDb> dbFactory, NodeRegi
         var notes = changes.Notes ?? node.Notes;
         var resetDay = changes.TrafficResetDay ?? node.TrafficResetDay;
         var joinedTags = string.Join(',', tags);
+        var quota = changes.TrafficQuotaBytes is { } q ? (q > 0 ? q : (long?)null) : node.TrafficQuotaBytes;
+        var billing = changes.Billing?.ToBilling() ?? node.Billing;
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await db.Nodes.Where(n => n.Id == node.Id).ExecuteUpdateAsync(s => s
@@ -72,7 +82,13 @@ public sealed class NodeEditor(IDbContextFactory<SentinelDb> dbFactory, NodeRegi
             .SetProperty(n => n.GroupName, group)
             .SetProperty(n => n.Region, region)
             .SetProperty(n => n.Notes, notes)
-            .SetProperty(n => n.TrafficResetDay, resetDay), ct);
+            .SetProperty(n => n.TrafficResetDay, resetDay)
+            .SetProperty(n => n.TrafficQuotaBytes, quota)
+            .SetProperty(n => n.BillingPrice, billing.Price)
+            .SetProperty(n => n.BillingCurrency, billing.Currency)
+            .SetProperty(n => n.BillingCycle, billing.Cycle)
+            .SetProperty(n => n.ExpiresAt, billing.ExpiresAt)
+            .SetProperty(n => n.AutoRenew, billing.AutoRenew), ct);
 
         node.Name = name;
         node.Tags = tags;
@@ -80,6 +96,8 @@ public sealed class NodeEditor(IDbContextFactory<SentinelDb> dbFactory, NodeRegi
         node.Region = region;
         node.Notes = notes;
         node.TrafficResetDay = resetDay;
+        node.TrafficQuotaBytes = quota;
+        node.Billing = billing;
         registry.Publish(node);
         logger.LogInformation("Node {Node} edited: name {Name}, tags {Tags}, group {Group}, region {Region}", node.Id, name, joinedTags, group, region);
         await audit.RecordAsync(actor, AuditActions.NodeUpdate, node.Id, before, AuditResults.Ok, Describe(changes), ct);
@@ -139,6 +157,8 @@ public sealed class NodeEditor(IDbContextFactory<SentinelDb> dbFactory, NodeRegi
         if (c.Region is not null) parts.Add("region=" + c.Region.Trim());
         if (c.Notes is not null) parts.Add($"notes ({c.Notes.Length} characters)");
         if (c.TrafficResetDay is { } day) parts.Add("trafficResetDay=" + day.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (c.TrafficQuotaBytes is { } quota) parts.Add("trafficQuotaBytes=" + quota.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (c.Billing is { } b) parts.Add($"billing={b.Price?.ToString(System.Globalization.CultureInfo.InvariantCulture)} {b.Currency} {b.Cycle} expires {b.ExpiresAt} autoRenew={b.AutoRenew}");
         return string.Join(", ", parts);
     }
 

@@ -58,14 +58,14 @@ public static class NodeGateway
 
     private static async Task<IResult> ConnectAsync(HttpContext http, NodeRegistry registry, SampleWriter writer,
         IServiceScopeFactory scopes, ILoggerFactory loggers, TimeProvider time, IHostApplicationLifetime lifetime,
-        IEnumerable<INodeSessionHandlers> sessionHandlers)
+        IEnumerable<INodeSessionHandlers> sessionHandlers, IEnumerable<ISampleObserver> sampleObservers)
     {
         var logger = loggers.CreateLogger("SentinelX.Gateway");
         if (!TryAuthenticate(http, registry, logger, out var node, out var refusal)) return refusal;
 
         using var socket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.FromSeconds(15) });
         node.RemoteAddress = RemoteAddress(http);
-        var session = new NodeSession(node, socket, writer, scopes, logger, time, sessionHandlers);
+        var session = new NodeSession(node, socket, writer, scopes, logger, time, sessionHandlers, sampleObservers);
         node.Attach(session)?.Peer.Abort(); // newest connection wins; the old one is dead or a duplicate
         try
         {

@@ -52,6 +52,23 @@ public sealed class NodeRecord
     /// for none, which is how every Node starts. The Node's own allow list is the second lock.
     /// </summary>
     public string Capabilities { get; set; } = "";
+
+    /// <summary>Monthly traffic allowance in bytes (the provider's quota); null when there is none.</summary>
+    public long? TrafficQuotaBytes { get; set; }
+
+    /// <summary>What the server costs per <see cref="BillingCycle"/>; null when not recorded.</summary>
+    public decimal? BillingPrice { get; set; }
+
+    /// <summary>ISO 4217 code, e.g. "USD", "EUR", "CNY"; "" when not recorded.</summary>
+    public string BillingCurrency { get; set; } = "";
+
+    /// <summary>"monthly", "quarterly", "yearly" or "one-time"; "" when not recorded.</summary>
+    public string BillingCycle { get; set; } = "";
+
+    /// <summary>Unix ms the server's paid period ends; null when it does not expire or is not recorded.</summary>
+    public long? ExpiresAt { get; set; }
+
+    public bool AutoRenew { get; set; }
 }
 
 internal sealed class NodeRecordMapping : IEntityTypeConfiguration<NodeRecord>
@@ -68,5 +85,8 @@ internal sealed class NodeRecordMapping : IEntityTypeConfiguration<NodeRecord>
         e.Property(x => x.Notes).HasDefaultValue("");
         e.Property(x => x.TrafficResetDay).HasDefaultValue(1);
         e.Property(x => x.Capabilities).HasDefaultValue("");
+        e.Property(x => x.BillingCurrency).HasDefaultValue("");
+        e.Property(x => x.BillingCycle).HasDefaultValue("");
+        e.Property(x => x.BillingPrice).HasPrecision(18, 4);
     }
 }

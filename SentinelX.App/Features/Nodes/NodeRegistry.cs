@@ -33,6 +33,11 @@ public sealed class NodeState(NodeRecord record)
     public string Region { get; set; } = record.Region;
     public string Notes { get; set; } = record.Notes;
     public int TrafficResetDay { get; set; } = record.TrafficResetDay;
+    public long? TrafficQuotaBytes { get; set; } = record.TrafficQuotaBytes;
+    public NodeBilling Billing { get; set; } = NodeBilling.From(record);
+
+    /// <summary>Unix ms the paid period ends, when known.</summary>
+    public long? ExpiresAt => Billing.ExpiresAt;
 
     /// <summary>The Core's lock: capabilities an admin turned on (see <see cref="NodeRecord.Capabilities"/>).</summary>
     public IReadOnlySet<string> Enabled { get; set; } = EnabledCapabilities.Parse(record.Capabilities);

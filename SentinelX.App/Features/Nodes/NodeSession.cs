@@ -19,6 +19,7 @@ public sealed class NodeSession : IAsyncDisposable
 {
     private readonly NodeState _node;
     private readonly SampleWriter _writer;
+    private readonly ISampleObserver[] _observers;
     private readonly IServiceScopeFactory _scopes;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -37,9 +38,10 @@ public sealed class NodeSession : IAsyncDisposable
     public static readonly TimeSpan SystemWriteInterval = TimeSpan.FromSeconds(10);
 
     public NodeSession(NodeState node, WebSocket socket, SampleWriter writer, IServiceScopeFactory scopes, ILogger logger, TimeProvider time,
-        IEnumerable<INodeSessionHandlers> features)
+        IEnumerable<INodeSessionHandlers> features, IEnumerable<ISampleObserver>? observers = null)
     {
         _node = node;
+        _observers = [.. observers ?? []];
         _writer = writer;
         _scopes = scopes;
         _logger = logger;
@@ -131,6 +133,19 @@ public sealed class NodeSession : IAsyncDisposable
         if (batch.Samples.Count == 0) return;
 
         _node.Offer(batch.Samples[^1]);
+        foreach (var observer in _observers)
+        {
+            try
+            {
+                observer.OnSamples(_node, batch.Samples);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // An observer's bug must not cost the Node its samples.
+                _logger.LogError(e, "Sample observer {Observer} failed on node {Node}", observer.GetType().Name, _node.Id);
+            }
+        }
+
         await _writer.EnqueueAsync(_node.Id, batch.Samples, OnStored, ct);
     }
 

@@ -20,7 +20,11 @@ public static class NodesApi
         string Id, string Name, bool Online, DateTimeOffset? LastSeen, string Os, string Arch, MetricSample? Metrics,
         string AgentVersion, DateTimeOffset CreatedAt, string? RemoteAddress, IReadOnlyList<string> PublicIps,
         long? UptimeSeconds, SystemInfo? System,
-        IReadOnlyList<string> Tags, string GroupName, string Region, string Notes, int TrafficResetDay);
+        IReadOnlyList<string> Tags, string GroupName, string Region, string Notes, int TrafficResetDay,
+        long? TrafficQuotaBytes, BillingView? Billing);
+
+    /// <summary>Billing as the API shows it; <c>daysLeft</c> and <c>monthlyCost</c> are derived.</summary>
+    public sealed record BillingView(decimal? Price, string Currency, string Cycle, DateTimeOffset? ExpiresAt, bool AutoRenew, int? DaysLeft, decimal? MonthlyCost);
 
     public sealed record SummaryView(int Nodes, int Online, double CpuPercent, long MemUsedBytes, long MemTotalBytes,
         double NetRxBps, double NetTxBps, long NetRxTotal, long NetTxTotal);
@@ -149,8 +153,12 @@ public static class NodesApi
             publicIps.Add(remote);
         return new NodeDetailView(n.Id, n.Name, n.Online, LastSeen(n), n.Os, n.Arch, n.Latest, n.AgentVersion,
             DateTimeOffset.FromUnixTimeMilliseconds(n.CreatedAt), n.RemoteAddress, publicIps, n.Latest?.UptimeSeconds, n.System,
-            n.Tags, n.GroupName, n.Region, n.Notes, n.TrafficResetDay);
+            n.Tags, n.GroupName, n.Region, n.Notes, n.TrafficResetDay, n.TrafficQuotaBytes, ToBilling(n.Billing, TimeProvider.System.GetUtcNow()));
     }
+
+    internal static BillingView? ToBilling(NodeBilling b, DateTimeOffset now) =>
+        b == NodeBilling.None ? null
+        : new BillingView(b.Price, b.Currency, b.Cycle, b.ExpiresAt is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null, b.AutoRenew, b.DaysLeft(now), b.MonthlyCost);
 
     private static DateTimeOffset? LastSeen(NodeState n) =>
         n.LastSeenAt > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(n.LastSeenAt) : null;

@@ -2,13 +2,16 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using SentinelX.App.Features.Accounts;
+using SentinelX.App.Features.Alerts;
 using SentinelX.App.Features.Audit;
 using SentinelX.App.Features.Auth;
 using SentinelX.App.Features.Exec;
 using SentinelX.App.Features.Forwards;
 using SentinelX.App.Features.Metrics;
 using SentinelX.App.Features.Nodes;
+using SentinelX.App.Features.Probes;
 using SentinelX.App.Features.Settings;
+using SentinelX.App.Features.StatusPages;
 
 namespace SentinelX.App.Features.Storage;
 
@@ -40,6 +43,17 @@ public abstract class SentinelDb : IdentityUserContext<SentinelUser>
     public DbSet<ForwardHour> ForwardHours => Set<ForwardHour>();
     public DbSet<NodeJoinRequest> NodeJoinRequests => Set<NodeJoinRequest>();
     public DbSet<NodeTombstone> NodeTombstones => Set<NodeTombstone>();
+    public DbSet<AlertRuleRecord> AlertRules => Set<AlertRuleRecord>();
+    public DbSet<AlertEventRecord> AlertEvents => Set<AlertEventRecord>();
+    public DbSet<AlertDeliveryRecord> AlertDeliveries => Set<AlertDeliveryRecord>();
+    public DbSet<AlertChannelRecord> AlertChannels => Set<AlertChannelRecord>();
+    public DbSet<AlertSilenceRecord> AlertSilences => Set<AlertSilenceRecord>();
+    public DbSet<ProbeRecord> Probes => Set<ProbeRecord>();
+    public DbSet<ProbeResultRow> ProbeResults => Set<ProbeResultRow>();
+    public DbSet<ProbeMinute> ProbeMinutes => Set<ProbeMinute>();
+    public DbSet<ProbeHour> ProbeHours => Set<ProbeHour>();
+    public DbSet<StatusPageRecord> StatusPages => Set<StatusPageRecord>();
+    public DbSet<StatusIncidentRecord> StatusIncidents => Set<StatusIncidentRecord>();
 
     /// <summary>True when this context talks to PostgreSQL (raw SQL differs in a few places).</summary>
     public bool IsPostgres => Database.IsNpgsql();

@@ -207,6 +207,282 @@ namespace SentinelX.App.Features.Storage.Migrations.Postgres
                     b.ToTable("users", (string)null);
                 });
 
+            modelBuilder.Entity("SentinelX.App.Features.Alerts.AlertChannelRecord", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("text")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("created_at");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("boolean")
+                        .HasColumnName("enabled");
+
+                    b.Property<string>("Language")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("language");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("name");
+
+                    b.Property<string>("ProtectedConfig")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("protected_config");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("type");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("alert_channels", (string)null);
+                });
+
+            modelBuilder.Entity("SentinelX.App.Features.Alerts.AlertDeliveryRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("At")
+                        .HasColumnType("bigint")
+                        .HasColumnName("at");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<string>("ChannelId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("channel_id");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text")
+                        .HasColumnName("error");
+
+                    b.Property<long>("EventId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("event_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("kind");
+
+                    b.Property<bool>("Ok")
+                        .HasColumnType("boolean")
+                        .HasColumnName("ok");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EventId");
+
+                    b.ToTable("alert_deliveries", (string)null);
+                });
+
+            modelBuilder.Entity("SentinelX.App.Features.Alerts.AlertEventRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("LastNotifiedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("last_notified_at");
+
+                    b.Property<string>("Message")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("message");
+
+                    b.Property<string>("NodeId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("node_id");
+
+                    b.Property<string>("NodeName")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("node_name");
+
+                    b.Property<long?>("ResolvedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("resolved_at");
+
+                    b.Property<double?>("ResolvedValue")
+                        .HasColumnType("double precision")
+                        .HasColumnName("resolved_value");
+
+                    b.Property<string>("RuleId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("rule_id");
+
+                    b.Property<string>("RuleName")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("rule_name");
+
+                    b.Property<string>("Severity")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("severity");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("state");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("subject");
+
+                    b.Property<double?>("Threshold")
+                        .HasColumnType("double precision")
+                        .HasColumnName("threshold");
+
+                    b.Property<double?>("Value")
+                        .HasColumnType("double precision")
+                        .HasColumnName("value");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("NodeId");
+
+                    b.HasIndex("StartedAt");
+
+                    b.HasIndex("RuleId", "NodeId", "State");
+
+                    b.ToTable("alert_events", (string)null);
+                });
+
+            modelBuilder.Entity("SentinelX.App.Features.Alerts.AlertRuleRecord", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("text")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Channels")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("channels");
+
+                    b.Property<string>("ConditionJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("condition_json");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("created_at");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("boolean")
+                        .HasColumnName("enabled");
+
+                    b.Property<bool>("Muted")
+                        .HasColumnType("boolean")
+                        .HasColumnName("muted");
+
+                    b.Property<long?>("MutedUntil")
+                        .HasColumnType("bigint")
+                        .HasColumnName("muted_until");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("name");
+
+                    b.Property<int>("RepeatMinutes")
+                        .HasColumnType("integer")
+                        .HasColumnName("repeat_minutes");
+
+                    b.Property<string>("ScopeJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("scope_json");
+
+                    b.Property<string>("Severity")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("severity");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("alert_rules", (string)null);
+                });
+
+            modelBuilder.Entity("SentinelX.App.Features.Alerts.AlertSilenceRecord", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("text")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("created_by");
+
+                    b.Property<long>("EndsAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("ends_at");
+
+                    b.Property<string>("NodeId")
+                        .HasColumnType("text")
+                        .HasColumnName("node_id");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("RuleId")
+                        .HasColumnType("text")
+                        .HasColumnName("rule_id");
+
+                    b.Property<long>("StartsAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("starts_at");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EndsAt");
+
+                    b.ToTable("alert_silences", (string)null);
+                });
+
             modelBuilder.Entity("SentinelX.App.Features.Audit.AuditEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -1128,6 +1404,29 @@ namespace SentinelX.App.Features.Storage.Migrations.Postgres
                         .HasColumnType("text")
                         .HasColumnName("arch");
 
+                    b.Property<bool>("AutoRenew")
+                        .HasColumnType("boolean")
+                        .HasColumnName("auto_renew");
+
+                    b.Property<string>("BillingCurrency")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("text")
+                        .HasDefaultValue("")
+                        .HasColumnName("billing_currency");
+
+                    b.Property<string>("BillingCycle")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("text")
+                        .HasDefaultValue("")
+                        .HasColumnName("billing_cycle");
+
+                    b.Property<decimal?>("BillingPrice")
+                        .HasPrecision(18, 4)
+                        .HasColumnType("numeric(18,4)")
+                        .HasColumnName("billing_price");
+
                     b.Property<string>("Capabilities")
                         .IsRequired()
                         .ValueGeneratedOnAdd()
@@ -1138,6 +1437,10 @@ namespace SentinelX.App.Features.Storage.Migrations.Postgres
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint")
                         .HasColumnName("created_at");
+
+                    b.Property<long?>("ExpiresAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("expires_at");
 
                     b.Property<string>("GroupName")
                         .IsRequired()
@@ -1207,6 +1510,10 @@ namespace SentinelX.App.Features.Storage.Migrations.Postgres
                         .HasDefaultValue("")
                         .HasColumnName("tags");
 
+                    b.Property<long?>("TrafficQuotaBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("traffic_quota_bytes");
+
                     b.Property<int>("TrafficResetDay")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("integer")
@@ -1241,6 +1548,197 @@ namespace SentinelX.App.Features.Storage.Migrations.Postgres
                     b.ToTable("node_tombstones", (string)null);
                 });
 
+            modelBuilder.Entity("SentinelX.App.Features.Probes.ProbeHour", b =>
+                {
+                    b.Property<string>("ProbeId")
+                        .HasColumnType("text")
+                        .HasColumnName("probe_id");
+
+                    b.Property<string>("NodeId")
+                        .HasColumnType("text")
+                        .HasColumnName("node_id");
+
+                    b.Property<long>("Bucket")
+                        .HasColumnType("bigint")
+                        .HasColumnName("bucket");
+
+                    b.Property<int>("Checks")
+                        .HasColumnType("integer")
+                        .HasColumnName("checks");
+
+                    b.Property<int>("Failures")
+                        .HasColumnType("integer")
+                        .HasColumnName("failures");
+
+                    b.Property<double?>("LatencyAvg")
+                        .HasColumnType("double precision")
+                        .HasColumnName("latency_avg");
+
+                    b.Property<double?>("LatencyMax")
+                        .HasColumnType("double precision")
+                        .HasColumnName("latency_max");
+
+                    b.Property<double?>("LatencyMin")
+                        .HasColumnType("double precision")
+                        .HasColumnName("latency_min");
+
+                    b.HasKey("ProbeId", "NodeId", "Bucket");
+
+                    b.HasIndex("Bucket");
+
+                    b.ToTable("probe_results_1h", (string)null);
+                });
+
+            modelBuilder.Entity("SentinelX.App.Features.Probes.ProbeMinute", b =>
+                {
+                    b.Property<string>("ProbeId")
+                        .HasColumnType("text")
+                        .HasColumnName("probe_id");
+
+                    b.Property<string>("NodeId")
+                        .HasColumnType("text")
+                        .HasColumnName("node_id");
+
+                    b.Property<long>("Bucket")
+                        .HasColumnType("bigint")
+                        .HasColumnName("bucket");
+
+                    b.Property<int>("Checks")
+                        .HasColumnType("integer")
+                        .HasColumnName("checks");
+
+                    b.Property<int>("Failures")
+                        .HasColumnType("integer")
+                        .HasColumnName("failures");
+
+                    b.Property<double?>("LatencyAvg")
+                        .HasColumnType("double precision")
+                        .HasColumnName("latency_avg");
+
+                    b.Property<double?>("LatencyMax")
+                        .HasColumnType("double precision")
+                        .HasColumnName("latency_max");
+
+                    b.Property<double?>("LatencyMin")
+                        .HasColumnType("double precision")
+                        .HasColumnName("latency_min");
+
+                    b.HasKey("ProbeId", "NodeId", "Bucket");
+
+                    b.HasIndex("Bucket");
+
+                    b.ToTable("probe_results_1m", (string)null);
+                });
+
+            modelBuilder.Entity("SentinelX.App.Features.Probes.ProbeRecord", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("text")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("DnsServer")
+                        .HasColumnType("text")
+                        .HasColumnName("dns_server");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("boolean")
+                        .HasColumnName("enabled");
+
+                    b.Property<int?>("ExpectStatus")
+                        .HasColumnType("integer")
+                        .HasColumnName("expect_status");
+
+                    b.Property<int>("IntervalSeconds")
+                        .HasColumnType("integer")
+                        .HasColumnName("interval_seconds");
+
+                    b.Property<string>("Keyword")
+                        .HasColumnType("text")
+                        .HasColumnName("keyword");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("name");
+
+                    b.Property<string>("NodeIds")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("node_ids");
+
+                    b.Property<string>("RecordType")
+                        .HasColumnType("text")
+                        .HasColumnName("record_type");
+
+                    b.Property<string>("Tags")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("tags");
+
+                    b.Property<string>("Target")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("target");
+
+                    b.Property<int>("TimeoutMs")
+                        .HasColumnType("integer")
+                        .HasColumnName("timeout_ms");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("type");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("probes", (string)null);
+                });
+
+            modelBuilder.Entity("SentinelX.App.Features.Probes.ProbeResultRow", b =>
+                {
+                    b.Property<string>("ProbeId")
+                        .HasColumnType("text")
+                        .HasColumnName("probe_id");
+
+                    b.Property<string>("NodeId")
+                        .HasColumnType("text")
+                        .HasColumnName("node_id");
+
+                    b.Property<long>("At")
+                        .HasColumnType("bigint")
+                        .HasColumnName("at");
+
+                    b.Property<long?>("CertificateExpiresAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("certificate_expires_at");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text")
+                        .HasColumnName("error");
+
+                    b.Property<double?>("LatencyMs")
+                        .HasColumnType("double precision")
+                        .HasColumnName("latency_ms");
+
+                    b.Property<bool>("Ok")
+                        .HasColumnType("boolean")
+                        .HasColumnName("ok");
+
+                    b.HasKey("ProbeId", "NodeId", "At");
+
+                    b.HasIndex("At");
+
+                    b.ToTable("probe_results", (string)null);
+                });
+
             modelBuilder.Entity("SentinelX.App.Features.Settings.CoreSetting", b =>
                 {
                     b.Property<string>("Key")
@@ -1259,6 +1757,85 @@ namespace SentinelX.App.Features.Storage.Migrations.Postgres
                     b.HasKey("Key");
 
                     b.ToTable("settings", (string)null);
+                });
+
+            modelBuilder.Entity("SentinelX.App.Features.StatusPages.StatusIncidentRecord", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("text")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Body")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("body");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("created_at");
+
+                    b.Property<long?>("ResolvedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("resolved_at");
+
+                    b.Property<string>("Slug")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("slug");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("state");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("title");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Slug", "CreatedAt");
+
+                    b.ToTable("status_incidents", (string)null);
+                });
+
+            modelBuilder.Entity("SentinelX.App.Features.StatusPages.StatusPageRecord", b =>
+                {
+                    b.Property<string>("Slug")
+                        .HasColumnType("text")
+                        .HasColumnName("slug");
+
+                    b.Property<string>("NodeIds")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("node_ids");
+
+                    b.Property<string>("ProbeIds")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("probe_ids");
+
+                    b.Property<bool>("Public")
+                        .HasColumnType("boolean")
+                        .HasColumnName("public");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("title");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Slug");
+
+                    b.ToTable("status_pages", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserClaim<string>", b =>
@@ -1286,6 +1863,20 @@ namespace SentinelX.App.Features.Storage.Migrations.Postgres
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("SentinelX.App.Features.Alerts.AlertDeliveryRecord", b =>
+                {
+                    b.HasOne("SentinelX.App.Features.Alerts.AlertEventRecord", null)
+                        .WithMany("Deliveries")
+                        .HasForeignKey("EventId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("SentinelX.App.Features.Alerts.AlertEventRecord", b =>
+                {
+                    b.Navigation("Deliveries");
                 });
 #pragma warning restore 612, 618
         }

@@ -200,6 +200,278 @@ namespace SentinelX.App.Features.Storage.Migrations.Sqlite
                     b.ToTable("users", (string)null);
                 });
 
+            modelBuilder.Entity("SentinelX.App.Features.Alerts.AlertChannelRecord", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("enabled");
+
+                    b.Property<string>("Language")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("language");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("ProtectedConfig")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("protected_config");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("type");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("alert_channels", (string)null);
+                });
+
+            modelBuilder.Entity("SentinelX.App.Features.Alerts.AlertDeliveryRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("at");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("attempts");
+
+                    b.Property<string>("ChannelId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("channel_id");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error");
+
+                    b.Property<long>("EventId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("event_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<bool>("Ok")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("ok");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EventId");
+
+                    b.ToTable("alert_deliveries", (string)null);
+                });
+
+            modelBuilder.Entity("SentinelX.App.Features.Alerts.AlertEventRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<long>("LastNotifiedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_notified_at");
+
+                    b.Property<string>("Message")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("message");
+
+                    b.Property<string>("NodeId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("node_id");
+
+                    b.Property<string>("NodeName")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("node_name");
+
+                    b.Property<long?>("ResolvedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("resolved_at");
+
+                    b.Property<double?>("ResolvedValue")
+                        .HasColumnType("REAL")
+                        .HasColumnName("resolved_value");
+
+                    b.Property<string>("RuleId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("rule_id");
+
+                    b.Property<string>("RuleName")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("rule_name");
+
+                    b.Property<string>("Severity")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("severity");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("state");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("subject");
+
+                    b.Property<double?>("Threshold")
+                        .HasColumnType("REAL")
+                        .HasColumnName("threshold");
+
+                    b.Property<double?>("Value")
+                        .HasColumnType("REAL")
+                        .HasColumnName("value");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("NodeId");
+
+                    b.HasIndex("StartedAt");
+
+                    b.HasIndex("RuleId", "NodeId", "State");
+
+                    b.ToTable("alert_events", (string)null);
+                });
+
+            modelBuilder.Entity("SentinelX.App.Features.Alerts.AlertRuleRecord", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Channels")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("channels");
+
+                    b.Property<string>("ConditionJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("condition_json");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("enabled");
+
+                    b.Property<bool>("Muted")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("muted");
+
+                    b.Property<long?>("MutedUntil")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("muted_until");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<int>("RepeatMinutes")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("repeat_minutes");
+
+                    b.Property<string>("ScopeJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("scope_json");
+
+                    b.Property<string>("Severity")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("severity");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("alert_rules", (string)null);
+                });
+
+            modelBuilder.Entity("SentinelX.App.Features.Alerts.AlertSilenceRecord", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_by");
+
+                    b.Property<long>("EndsAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("ends_at");
+
+                    b.Property<string>("NodeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("node_id");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("RuleId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("rule_id");
+
+                    b.Property<long>("StartsAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("starts_at");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EndsAt");
+
+                    b.ToTable("alert_silences", (string)null);
+                });
+
             modelBuilder.Entity("SentinelX.App.Features.Audit.AuditEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -1119,6 +1391,29 @@ namespace SentinelX.App.Features.Storage.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("arch");
 
+                    b.Property<bool>("AutoRenew")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("auto_renew");
+
+                    b.Property<string>("BillingCurrency")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("")
+                        .HasColumnName("billing_currency");
+
+                    b.Property<string>("BillingCycle")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("")
+                        .HasColumnName("billing_cycle");
+
+                    b.Property<decimal?>("BillingPrice")
+                        .HasPrecision(18, 4)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("billing_price");
+
                     b.Property<string>("Capabilities")
                         .IsRequired()
                         .ValueGeneratedOnAdd()
@@ -1129,6 +1424,10 @@ namespace SentinelX.App.Features.Storage.Migrations.Sqlite
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
+
+                    b.Property<long?>("ExpiresAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("expires_at");
 
                     b.Property<string>("GroupName")
                         .IsRequired()
@@ -1198,6 +1497,10 @@ namespace SentinelX.App.Features.Storage.Migrations.Sqlite
                         .HasDefaultValue("")
                         .HasColumnName("tags");
 
+                    b.Property<long?>("TrafficQuotaBytes")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("traffic_quota_bytes");
+
                     b.Property<int>("TrafficResetDay")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER")
@@ -1232,6 +1535,197 @@ namespace SentinelX.App.Features.Storage.Migrations.Sqlite
                     b.ToTable("node_tombstones", (string)null);
                 });
 
+            modelBuilder.Entity("SentinelX.App.Features.Probes.ProbeHour", b =>
+                {
+                    b.Property<string>("ProbeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("probe_id");
+
+                    b.Property<string>("NodeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("node_id");
+
+                    b.Property<long>("Bucket")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("bucket");
+
+                    b.Property<int>("Checks")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("checks");
+
+                    b.Property<int>("Failures")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("failures");
+
+                    b.Property<double?>("LatencyAvg")
+                        .HasColumnType("REAL")
+                        .HasColumnName("latency_avg");
+
+                    b.Property<double?>("LatencyMax")
+                        .HasColumnType("REAL")
+                        .HasColumnName("latency_max");
+
+                    b.Property<double?>("LatencyMin")
+                        .HasColumnType("REAL")
+                        .HasColumnName("latency_min");
+
+                    b.HasKey("ProbeId", "NodeId", "Bucket");
+
+                    b.HasIndex("Bucket");
+
+                    b.ToTable("probe_results_1h", (string)null);
+                });
+
+            modelBuilder.Entity("SentinelX.App.Features.Probes.ProbeMinute", b =>
+                {
+                    b.Property<string>("ProbeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("probe_id");
+
+                    b.Property<string>("NodeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("node_id");
+
+                    b.Property<long>("Bucket")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("bucket");
+
+                    b.Property<int>("Checks")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("checks");
+
+                    b.Property<int>("Failures")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("failures");
+
+                    b.Property<double?>("LatencyAvg")
+                        .HasColumnType("REAL")
+                        .HasColumnName("latency_avg");
+
+                    b.Property<double?>("LatencyMax")
+                        .HasColumnType("REAL")
+                        .HasColumnName("latency_max");
+
+                    b.Property<double?>("LatencyMin")
+                        .HasColumnType("REAL")
+                        .HasColumnName("latency_min");
+
+                    b.HasKey("ProbeId", "NodeId", "Bucket");
+
+                    b.HasIndex("Bucket");
+
+                    b.ToTable("probe_results_1m", (string)null);
+                });
+
+            modelBuilder.Entity("SentinelX.App.Features.Probes.ProbeRecord", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("DnsServer")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("dns_server");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("enabled");
+
+                    b.Property<int?>("ExpectStatus")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("expect_status");
+
+                    b.Property<int>("IntervalSeconds")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("interval_seconds");
+
+                    b.Property<string>("Keyword")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("keyword");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("NodeIds")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("node_ids");
+
+                    b.Property<string>("RecordType")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("record_type");
+
+                    b.Property<string>("Tags")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tags");
+
+                    b.Property<string>("Target")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("target");
+
+                    b.Property<int>("TimeoutMs")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("timeout_ms");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("type");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("probes", (string)null);
+                });
+
+            modelBuilder.Entity("SentinelX.App.Features.Probes.ProbeResultRow", b =>
+                {
+                    b.Property<string>("ProbeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("probe_id");
+
+                    b.Property<string>("NodeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("node_id");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("at");
+
+                    b.Property<long?>("CertificateExpiresAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("certificate_expires_at");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error");
+
+                    b.Property<double?>("LatencyMs")
+                        .HasColumnType("REAL")
+                        .HasColumnName("latency_ms");
+
+                    b.Property<bool>("Ok")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("ok");
+
+                    b.HasKey("ProbeId", "NodeId", "At");
+
+                    b.HasIndex("At");
+
+                    b.ToTable("probe_results", (string)null);
+                });
+
             modelBuilder.Entity("SentinelX.App.Features.Settings.CoreSetting", b =>
                 {
                     b.Property<string>("Key")
@@ -1250,6 +1744,85 @@ namespace SentinelX.App.Features.Storage.Migrations.Sqlite
                     b.HasKey("Key");
 
                     b.ToTable("settings", (string)null);
+                });
+
+            modelBuilder.Entity("SentinelX.App.Features.StatusPages.StatusIncidentRecord", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Body")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("body");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<long?>("ResolvedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("resolved_at");
+
+                    b.Property<string>("Slug")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("slug");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("state");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("title");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Slug", "CreatedAt");
+
+                    b.ToTable("status_incidents", (string)null);
+                });
+
+            modelBuilder.Entity("SentinelX.App.Features.StatusPages.StatusPageRecord", b =>
+                {
+                    b.Property<string>("Slug")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("slug");
+
+                    b.Property<string>("NodeIds")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("node_ids");
+
+                    b.Property<string>("ProbeIds")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("probe_ids");
+
+                    b.Property<bool>("Public")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("public");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("title");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Slug");
+
+                    b.ToTable("status_pages", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserClaim<string>", b =>
@@ -1277,6 +1850,20 @@ namespace SentinelX.App.Features.Storage.Migrations.Sqlite
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("SentinelX.App.Features.Alerts.AlertDeliveryRecord", b =>
+                {
+                    b.HasOne("SentinelX.App.Features.Alerts.AlertEventRecord", null)
+                        .WithMany("Deliveries")
+                        .HasForeignKey("EventId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("SentinelX.App.Features.Alerts.AlertEventRecord", b =>
+                {
+                    b.Navigation("Deliveries");
                 });
 #pragma warning restore 612, 618
         }

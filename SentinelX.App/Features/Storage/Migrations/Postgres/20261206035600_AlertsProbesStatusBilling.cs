@@ -1,0 +1,383 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
+
+#nullable disable
+
+namespace SentinelX.App.Features.Storage.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class AlertsProbesStatusBilling : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<bool>(
+                name: "auto_renew",
+                table: "nodes",
+                type: "boolean",
+                nullable: false,
+                defaultValue: false);
+
+            migrationBuilder.AddColumn<string>(
+                name: "billing_currency",
+                table: "nodes",
+                type: "text",
+                nullable: false,
+                defaultValue: "");
+
+            migrationBuilder.AddColumn<string>(
+                name: "billing_cycle",
+                table: "nodes",
+                type: "text",
+                nullable: false,
+                defaultValue: "");
+
+            migrationBuilder.AddColumn<decimal>(
+                name: "billing_price",
+                table: "nodes",
+                type: "numeric(18,4)",
+                precision: 18,
+                scale: 4,
+                nullable: true);
+
+            migrationBuilder.AddColumn<long>(
+                name: "expires_at",
+                table: "nodes",
+                type: "bigint",
+                nullable: true);
+
+            migrationBuilder.AddColumn<long>(
+                name: "traffic_quota_bytes",
+                table: "nodes",
+                type: "bigint",
+                nullable: true);
+
+            migrationBuilder.CreateTable(
+                name: "alert_channels",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "text", nullable: false),
+                    name = table.Column<string>(type: "text", nullable: false),
+                    type = table.Column<string>(type: "text", nullable: false),
+                    protected_config = table.Column<string>(type: "text", nullable: false),
+                    language = table.Column<string>(type: "text", nullable: false),
+                    enabled = table.Column<bool>(type: "boolean", nullable: false),
+                    created_at = table.Column<long>(type: "bigint", nullable: false),
+                    updated_at = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_alert_channels", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "alert_events",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    rule_id = table.Column<string>(type: "text", nullable: false),
+                    rule_name = table.Column<string>(type: "text", nullable: false),
+                    node_id = table.Column<string>(type: "text", nullable: false),
+                    node_name = table.Column<string>(type: "text", nullable: false),
+                    severity = table.Column<string>(type: "text", nullable: false),
+                    subject = table.Column<string>(type: "text", nullable: false),
+                    state = table.Column<string>(type: "text", nullable: false),
+                    value = table.Column<double>(type: "double precision", nullable: true),
+                    threshold = table.Column<double>(type: "double precision", nullable: true),
+                    message = table.Column<string>(type: "text", nullable: false),
+                    started_at = table.Column<long>(type: "bigint", nullable: false),
+                    resolved_at = table.Column<long>(type: "bigint", nullable: true),
+                    resolved_value = table.Column<double>(type: "double precision", nullable: true),
+                    last_notified_at = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_alert_events", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "alert_rules",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "text", nullable: false),
+                    name = table.Column<string>(type: "text", nullable: false),
+                    enabled = table.Column<bool>(type: "boolean", nullable: false),
+                    scope_json = table.Column<string>(type: "text", nullable: false),
+                    condition_json = table.Column<string>(type: "text", nullable: false),
+                    severity = table.Column<string>(type: "text", nullable: false),
+                    channels = table.Column<string>(type: "text", nullable: false),
+                    repeat_minutes = table.Column<int>(type: "integer", nullable: false),
+                    muted = table.Column<bool>(type: "boolean", nullable: false),
+                    muted_until = table.Column<long>(type: "bigint", nullable: true),
+                    created_at = table.Column<long>(type: "bigint", nullable: false),
+                    updated_at = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_alert_rules", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "alert_silences",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "text", nullable: false),
+                    node_id = table.Column<string>(type: "text", nullable: true),
+                    rule_id = table.Column<string>(type: "text", nullable: true),
+                    starts_at = table.Column<long>(type: "bigint", nullable: false),
+                    ends_at = table.Column<long>(type: "bigint", nullable: false),
+                    reason = table.Column<string>(type: "text", nullable: false),
+                    created_by = table.Column<string>(type: "text", nullable: false),
+                    created_at = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_alert_silences", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "probe_results",
+                columns: table => new
+                {
+                    probe_id = table.Column<string>(type: "text", nullable: false),
+                    node_id = table.Column<string>(type: "text", nullable: false),
+                    at = table.Column<long>(type: "bigint", nullable: false),
+                    ok = table.Column<bool>(type: "boolean", nullable: false),
+                    latency_ms = table.Column<double>(type: "double precision", nullable: true),
+                    error = table.Column<string>(type: "text", nullable: true),
+                    certificate_expires_at = table.Column<long>(type: "bigint", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_probe_results", x => new { x.probe_id, x.node_id, x.at });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "probe_results_1h",
+                columns: table => new
+                {
+                    probe_id = table.Column<string>(type: "text", nullable: false),
+                    node_id = table.Column<string>(type: "text", nullable: false),
+                    bucket = table.Column<long>(type: "bigint", nullable: false),
+                    checks = table.Column<int>(type: "integer", nullable: false),
+                    failures = table.Column<int>(type: "integer", nullable: false),
+                    latency_avg = table.Column<double>(type: "double precision", nullable: true),
+                    latency_min = table.Column<double>(type: "double precision", nullable: true),
+                    latency_max = table.Column<double>(type: "double precision", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_probe_results_1h", x => new { x.probe_id, x.node_id, x.bucket });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "probe_results_1m",
+                columns: table => new
+                {
+                    probe_id = table.Column<string>(type: "text", nullable: false),
+                    node_id = table.Column<string>(type: "text", nullable: false),
+                    bucket = table.Column<long>(type: "bigint", nullable: false),
+                    checks = table.Column<int>(type: "integer", nullable: false),
+                    failures = table.Column<int>(type: "integer", nullable: false),
+                    latency_avg = table.Column<double>(type: "double precision", nullable: true),
+                    latency_min = table.Column<double>(type: "double precision", nullable: true),
+                    latency_max = table.Column<double>(type: "double precision", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_probe_results_1m", x => new { x.probe_id, x.node_id, x.bucket });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "probes",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "text", nullable: false),
+                    name = table.Column<string>(type: "text", nullable: false),
+                    type = table.Column<string>(type: "text", nullable: false),
+                    target = table.Column<string>(type: "text", nullable: false),
+                    interval_seconds = table.Column<int>(type: "integer", nullable: false),
+                    timeout_ms = table.Column<int>(type: "integer", nullable: false),
+                    keyword = table.Column<string>(type: "text", nullable: true),
+                    expect_status = table.Column<int>(type: "integer", nullable: true),
+                    dns_server = table.Column<string>(type: "text", nullable: true),
+                    record_type = table.Column<string>(type: "text", nullable: true),
+                    node_ids = table.Column<string>(type: "text", nullable: false),
+                    tags = table.Column<string>(type: "text", nullable: false),
+                    enabled = table.Column<bool>(type: "boolean", nullable: false),
+                    created_at = table.Column<long>(type: "bigint", nullable: false),
+                    updated_at = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_probes", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "status_incidents",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "text", nullable: false),
+                    slug = table.Column<string>(type: "text", nullable: false),
+                    title = table.Column<string>(type: "text", nullable: false),
+                    body = table.Column<string>(type: "text", nullable: false),
+                    state = table.Column<string>(type: "text", nullable: false),
+                    created_at = table.Column<long>(type: "bigint", nullable: false),
+                    updated_at = table.Column<long>(type: "bigint", nullable: false),
+                    resolved_at = table.Column<long>(type: "bigint", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_status_incidents", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "status_pages",
+                columns: table => new
+                {
+                    slug = table.Column<string>(type: "text", nullable: false),
+                    title = table.Column<string>(type: "text", nullable: false),
+                    node_ids = table.Column<string>(type: "text", nullable: false),
+                    probe_ids = table.Column<string>(type: "text", nullable: false),
+                    @public = table.Column<bool>(name: "public", type: "boolean", nullable: false),
+                    updated_at = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_status_pages", x => x.slug);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "alert_deliveries",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    event_id = table.Column<long>(type: "bigint", nullable: false),
+                    channel_id = table.Column<string>(type: "text", nullable: false),
+                    kind = table.Column<string>(type: "text", nullable: false),
+                    ok = table.Column<bool>(type: "boolean", nullable: false),
+                    error = table.Column<string>(type: "text", nullable: true),
+                    attempts = table.Column<int>(type: "integer", nullable: false),
+                    at = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_alert_deliveries", x => x.id);
+                    table.ForeignKey(
+                        name: "FK_alert_deliveries_alert_events_event_id",
+                        column: x => x.event_id,
+                        principalTable: "alert_events",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_alert_deliveries_event_id",
+                table: "alert_deliveries",
+                column: "event_id");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_alert_events_node_id",
+                table: "alert_events",
+                column: "node_id");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_alert_events_rule_id_node_id_state",
+                table: "alert_events",
+                columns: new[] { "rule_id", "node_id", "state" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_alert_events_started_at",
+                table: "alert_events",
+                column: "started_at");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_alert_silences_ends_at",
+                table: "alert_silences",
+                column: "ends_at");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_probe_results_at",
+                table: "probe_results",
+                column: "at");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_probe_results_1h_bucket",
+                table: "probe_results_1h",
+                column: "bucket");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_probe_results_1m_bucket",
+                table: "probe_results_1m",
+                column: "bucket");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_status_incidents_slug_created_at",
+                table: "status_incidents",
+                columns: new[] { "slug", "created_at" });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "alert_channels");
+
+            migrationBuilder.DropTable(
+                name: "alert_deliveries");
+
+            migrationBuilder.DropTable(
+                name: "alert_rules");
+
+            migrationBuilder.DropTable(
+                name: "alert_silences");
+
+            migrationBuilder.DropTable(
+                name: "probe_results");
+
+            migrationBuilder.DropTable(
+                name: "probe_results_1h");
+
+            migrationBuilder.DropTable(
+                name: "probe_results_1m");
+
+            migrationBuilder.DropTable(
+                name: "probes");
+
+            migrationBuilder.DropTable(
+                name: "status_incidents");
+
+            migrationBuilder.DropTable(
+                name: "status_pages");
+
+            migrationBuilder.DropTable(
+                name: "alert_events");
+
+            migrationBuilder.DropColumn(
+                name: "auto_renew",
+                table: "nodes");
+
+            migrationBuilder.DropColumn(
+                name: "billing_currency",
+                table: "nodes");
+
+            migrationBuilder.DropColumn(
+                name: "billing_cycle",
+                table: "nodes");
+
+            migrationBuilder.DropColumn(
+                name: "billing_price",
+                table: "nodes");
+
+            migrationBuilder.DropColumn(
+                name: "expires_at",
+                table: "nodes");
+
+            migrationBuilder.DropColumn(
+                name: "traffic_quota_bytes",
+                table: "nodes");
+        }
+    }
+}
