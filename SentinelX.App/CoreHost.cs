@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.DataProtection;
 using SentinelX.App.Features.Accounts;
+using SentinelX.App.Features.Alerts;
 using SentinelX.App.Features.Audit;
 using SentinelX.App.Features.Auth;
 using SentinelX.App.Features.Dashboard;
@@ -82,6 +83,7 @@ public static class CoreHost
         builder.AddFiles();
         builder.AddDocker();
         builder.AddTerminal();
+        builder.AddAlerts();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -105,6 +107,7 @@ public static class CoreHost
         app.MapFiles();
         app.MapDocker();
         app.MapTerminal();
+        app.MapAlerts();
         app.MapPrometheus(app.Configuration);
         app.MapAccountEndpoints();
         app.MapLayout();

@@ -9,14 +9,11 @@ namespace SentinelX.App.Features.Alerts;
 /// notifier, in the order they were made, off the engine's path: the engine posts and moves on.
 /// </summary>
 public sealed class AlertEventWriter(
-    IDbContextFactory<SentinelDb> dbFactory, AlertSilences silences, IAlertNotifier notifier, TimeProvider time, ILogger<AlertEventWriter> log)
+    IDbContextFactory<SentinelDb> dbFactory, AlertSilences silences, IAlertNotifier notifier, AlertFeed feed, TimeProvider time, ILogger<AlertEventWriter> log)
     : BackgroundService, IAlertSink
 {
     private readonly Channel<AlertTransition> _queue = Channel.CreateUnbounded<AlertTransition>(new UnboundedChannelOptions { SingleReader = true });
     private long _written;
-
-    /// <summary>Raised after an event was opened, resolved or repeated, for live views. Handlers must be quick.</summary>
-    public event Action<AlertEventRecord>? Changed;
 
     /// <summary>Transitions stored since start (tests and the benchmark wait on it).</summary>
     public long Written => Interlocked.Read(ref _written);
@@ -101,7 +98,7 @@ public sealed class AlertEventWriter(
         }
 
         await db.SaveChangesAsync();
-        Changed?.Invoke(record);
+        feed.Publish();
 
         if (t.Change == AlertChange.Close || rule.Channels.Count == 0) return;
         if (rule.IsMuted(now) || silences.Covers(t.NodeId, rule.Id, now))
@@ -116,6 +113,14 @@ public sealed class AlertEventWriter(
     private static Task<AlertEventRecord?> OpenAsync(SentinelDb db, AlertTransition t) =>
         db.AlertEvents.Where(e => e.RuleId == t.Rule.Id && e.NodeId == t.NodeId && e.Subject == t.Subject && e.State == AlertStates.Firing)
             .OrderByDescending(e => e.Id).FirstOrDefaultAsync();
+}
+
+/// <summary>Tells live views that events or their deliveries changed. Handlers must be quick.</summary>
+public sealed class AlertFeed
+{
+    public event Action? Changed;
+
+    public void Publish() => Changed?.Invoke();
 }
 
 public static class AlertStates

@@ -29,6 +29,15 @@ public sealed class AlertRules(IDbContextFactory<SentinelDb> dbFactory, AlertEng
         return row is null ? null : ToView(row, engine.FiringCounts());
     }
 
+    /// <summary>Channels and probes a rule can name, for the rule dialog.</summary>
+    public async Task<(List<(string Id, string Name)> Channels, List<(string Id, string Name)> Probes)> ChoicesAsync(CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var channels = await db.AlertChannels.AsNoTracking().OrderBy(c => c.Name).Select(c => new { c.Id, c.Name }).ToListAsync(ct);
+        var probes = await db.Probes.AsNoTracking().OrderBy(p => p.Name).Select(p => new { p.Id, p.Name }).ToListAsync(ct);
+        return ([.. channels.Select(c => (c.Id, c.Name))], [.. probes.Select(p => (p.Id, p.Name))]);
+    }
+
     /// <summary>Channel ids in <paramref name="input"/> that do not exist; empty when all do.</summary>
     public async Task<IReadOnlyList<string>> UnknownChannelsAsync(AlertRuleInput input, CancellationToken ct)
     {

@@ -1,11 +1,8 @@
-using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 using SentinelX.App.Features.Audit;
 using SentinelX.App.Features.Auth;
 using SentinelX.App.Features.Nodes;
-using SentinelX.App.Features.Storage;
 
 namespace SentinelX.App.Features.Alerts;
 
@@ -34,8 +31,6 @@ public sealed record SilenceInput(string? NodeId, string? RuleId, DateTimeOffset
 /// </summary>
 public static class AlertsApi
 {
-    public const int MaxEvents = 1000;
-
     public static IEndpointRouteBuilder MapAlertsApi(this IEndpointRouteBuilder app)
     {
         var alerts = app.MapGroup("/api/v1/alerts").RequireAuthorization(Policies.Viewer).WithTags("Alerts");
@@ -89,24 +84,11 @@ public static class AlertsApi
 
     /// <summary>Newest first; <c>rule</c>, <c>node</c>, <c>state</c> (firing|resolved) and <c>severity</c> filter, <c>limit</c> caps (1–1000, 200 by default).</summary>
     private static async Task<Results<Ok<List<AlertEventView>>, ValidationProblem>> EventsAsync(
-        string? rule, string? node, string? state, string? severity, int? limit, IDbContextFactory<SentinelDb> dbFactory, TimeProvider time, CancellationToken ct)
+        string? rule, string? node, string? state, string? severity, int? limit, AlertEventQuery events, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        if (state is not (null or "" or AlertStates.Firing or AlertStates.Resolved)) errors["state"] = ["state must be firing or resolved"];
-        if (severity is { Length: > 0 } && !AlertRule.Severities.Contains(severity)) errors["severity"] = ["severity must be info, warning or critical"];
-        if (limit is < 1 or > MaxEvents) errors["limit"] = [string.Create(CultureInfo.InvariantCulture, $"limit must be from 1 to {MaxEvents}")];
-        if (rule is { Length: > 64 } || node is { Length: > 64 }) errors["rule"] = ["ids are at most 64 characters"];
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "Invalid event filter");
-
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var query = db.AlertEvents.AsNoTracking().Include(e => e.Deliveries).AsQueryable();
-        if (!string.IsNullOrEmpty(rule)) query = query.Where(e => e.RuleId == rule);
-        if (!string.IsNullOrEmpty(node)) query = query.Where(e => e.NodeId == node);
-        if (!string.IsNullOrEmpty(state)) query = query.Where(e => e.State == state);
-        if (!string.IsNullOrEmpty(severity)) query = query.Where(e => e.Severity == severity);
-        var rows = await query.OrderByDescending(e => e.Id).Take(limit ?? 200).AsSplitQuery().ToListAsync(ct);
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        return TypedResults.Ok(rows.Select(e => AlertEventView.From(e, now)).ToList());
+        var filter = new AlertEventFilter(rule, node, state, severity, limit ?? 200);
+        if (filter.Validate() is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors, title: "Invalid event filter");
+        return TypedResults.Ok(await events.ListAsync(filter, ct));
     }
 
     private static async Task<Results<Created<AlertSilenceView>, ValidationProblem>> CreateSilenceAsync(

@@ -12,6 +12,7 @@ public static class AlertsSetup
     public static WebApplicationBuilder AddAlerts(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        services.AddSingleton<AlertFeed>();
         services.AddSingleton<AlertEventWriter>();
         services.AddSingleton<IAlertSink>(sp => sp.GetRequiredService<AlertEventWriter>());
         services.AddHostedService(sp => sp.GetRequiredService<AlertEventWriter>());
@@ -19,6 +20,7 @@ public static class AlertsSetup
         services.AddSingleton<ISampleObserver>(sp => sp.GetRequiredService<AlertEngine>());
         services.AddSingleton<AlertSilences>();
         services.AddSingleton<AlertRules>();
+        services.AddSingleton<AlertEventQuery>();
         services.AddHostedService<AlertClock>();
         services.AddPeriodicJob<ContainerWatch>();
         return builder;

@@ -41,6 +41,7 @@ const units = {
   bps: (v) => scaled(v, 1024, ["B/s", "KiB/s", "MiB/s", "GiB/s", "TiB/s"]),
   count: (v) => v == null ? "–" : v >= 10000 ? `${(v / 1000).toFixed(0)}k` : `${Math.round(v)}`,
   load: (v) => v == null ? "–" : v.toFixed(2),
+  ms: (v) => v == null ? "–" : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(v < 10 ? 1 : 0)} ms`,
 };
 
 function scaled(v, base, names) {
@@ -84,14 +85,17 @@ function options(el, spec) {
       { label: spec.timeLabel || "Time", value: timeLegend },
       ...spec.series.map((label, i) => {
         const color = themeColor(palette[i % palette.length], fallbacks[i % fallbacks.length]);
-        return { label, stroke: color, width: 1.5, fill: spec.series.length === 1 && /^#[0-9a-f]{6}$/i.test(color) ? color + "22" : undefined, value: (u, v) => format(v), points: { show: false } };
+        return { label, stroke: color, width: 1.5, spanGaps: !!spec.spanGaps, fill: spec.series.length === 1 && /^#[0-9a-f]{6}$/i.test(color) ? color + "22" : undefined, value: (u, v) => format(v), points: { show: false } };
       }),
     ],
   };
 }
 
-/** Creates (or re-creates) chart `id` inside `el`. spec: { unit, series: [labels], windowSeconds?, height? }. */
+/** Creates (or re-creates) chart `id` inside `el`. spec: { unit, series: [labels], windowSeconds?, height?, spanGaps? }. */
 export async function create(el, id, spec, data) {
+  // A CSS selector works too, for charts in lists that Blazor re-renders.
+  if (typeof el === "string") el = document.querySelector(el);
+  if (!el) return;
   await loadUPlot();
   destroy(id);
   const empty = [[], ...spec.series.map(() => [])];
