@@ -49,6 +49,8 @@ if [ "$(uname -m)" = x86_64 ]; then
   [ -x /usr/bin/qemu-aarch64-static ] || missing+=(qemu-user-static)
 fi
 ls /lib/ld-musl-*.so.1 >/dev/null 2>&1 || missing+=(musl)
+# Alert e-mail is sent to a real SMTP server (aiosmtpd, run with Debian's /usr/bin/python3).
+/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     log "missing packages: ${missing[*]} (run as root, or install them, to run every test)"

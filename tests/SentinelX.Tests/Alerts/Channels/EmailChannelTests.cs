@@ -1,0 +1,87 @@
+using FluentAssertions;
+using Xunit;
+using static SentinelX.Tests.Alerts.Channels.ChannelTestKit;
+
+namespace SentinelX.Tests.Alerts.Channels;
+
+/// <summary>Alert e-mail through a real SMTP server (aiosmtpd): plain, STARTTLS and implicit TLS.</summary>
+public sealed class EmailChannelTests
+{
+    [Fact]
+    public async Task The_message_reaches_every_recipient_with_the_title_as_subject()
+    {
+        await using var smtp = await SmtpServer.StartAsync();
+        var config = Config("email", $$"""
+            {"host":"127.0.0.1","port":{{smtp.Port}},"security":"none","from":"alerts@sentinel.example","to":["ops@example.com","oncall@example.org"]}
+            """);
+
+        var result = await SendAsync(config, Firing());
+
+        result.Should().Match<App.Features.Alerts.Channels.DeliveryResult>(r => r.Ok && r.Error == null);
+        var message = smtp.Messages().Single();
+        message.Subject.Should().Be("[FIRING] CPU high on web-1");
+        message.From.Mailboxes.Single().Address.Should().Be("alerts@sentinel.example");
+        message.To.Mailboxes.Select(m => m.Address).Should().Equal("ops@example.com", "oncall@example.org");
+        message.Headers["X-MailFrom"].Should().Be("alerts@sentinel.example");
+        message.Headers["X-RcptTo"].Should().Be("ops@example.com, oncall@example.org");
+        message.TextBody!.ReplaceLineEndings("\n").TrimEnd().Should().Be(
+            "CPU 93.2 % > 80 % for 30 s\n\nRule: CPU high\nNode: web-1\nSeverity: critical\nValue: 93.2\nThreshold: 80\nStarted: 2026-12-04 10:00:00 UTC");
+    }
+
+    [Fact]
+    public async Task A_Chinese_subject_and_body_arrive_intact()
+    {
+        await using var smtp = await SmtpServer.StartAsync();
+        var config = Config("email", $$"""{"host":"127.0.0.1","port":{{smtp.Port}},"security":"none","from":"a@example.com","to":["b@example.com"]}""");
+
+        (await SendAsync(config, Resolved("zh-CN"))).Ok.Should().BeTrue();
+
+        var message = smtp.Messages().Single();
+        message.Subject.Should().Be("【已恢复】web-1：CPU high");
+        message.TextBody.Should().Contain("持续时间: 5 分钟 3 秒");
+    }
+
+    [Theory]
+    [InlineData(SmtpSecurity.StartTls, "starttls")]
+    [InlineData(SmtpSecurity.ImplicitTls, "tls")]
+    public async Task TLS_with_a_self_signed_certificate_works_only_when_allowed(SmtpSecurity serverSecurity, string security)
+    {
+        await using var smtp = await SmtpServer.StartAsync(serverSecurity);
+        var baseConfig = $$"""{"host":"127.0.0.1","port":{{smtp.Port}},"security":"{{security}}","from":"a@example.com","to":["b@example.com"]""";
+
+        var refused = await SendAsync(Config("email", baseConfig + "}"), Firing());
+        var allowed = await SendAsync(Config("email", baseConfig + ""","allowInvalidCertificate":true}"""), Firing());
+
+        refused.Ok.Should().BeFalse();
+        refused.Error.Should().StartWith("TLS handshake with the SMTP server failed");
+        allowed.Ok.Should().BeTrue();
+        smtp.Messages().Should().ContainSingle().Which.Subject.Should().Be("[FIRING] CPU high on web-1");
+    }
+
+    [Fact]
+    public async Task A_server_that_requires_STARTTLS_refuses_a_plain_session_with_its_reason()
+    {
+        await using var smtp = await SmtpServer.StartAsync(SmtpSecurity.StartTls);
+        var config = Config("email", $$"""{"host":"127.0.0.1","port":{{smtp.Port}},"security":"none","from":"a@example.com","to":["b@example.com"]}""");
+
+        var result = await SendAsync(config, Firing());
+
+        result.Ok.Should().BeFalse();
+        result.Error.Should().Be("the SMTP server refused to send: Must issue a STARTTLS command first");
+        smtp.Messages().Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_username_for_a_server_without_authentication_is_a_clear_failure()
+    {
+        await using var smtp = await SmtpServer.StartAsync();
+        var config = Config("email", $$"""
+            {"host":"127.0.0.1","port":{{smtp.Port}},"security":"none","username":"ops","password":"Secr3tPassw0rd","from":"a@example.com","to":["b@example.com"]}
+            """);
+
+        var result = await SendAsync(config, Firing());
+
+        result.Ok.Should().BeFalse();
+        result.Error.Should().Be("the SMTP server does not offer authentication (AUTH); remove username and password or use another security mode");
+    }
+}

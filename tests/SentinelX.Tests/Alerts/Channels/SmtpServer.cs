@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using MimeKit;
+
+namespace SentinelX.Tests.Alerts.Channels;
+
+public enum SmtpSecurity { None, StartTls, ImplicitTls }
+
+/// <summary>
+/// A real SMTP server: Debian's aiosmtpd (<c>python3-aiosmtpd</c>) storing what it accepts in a maildir,
+/// with a self-signed certificate for STARTTLS or implicit TLS. Its handler adds the envelope as
+/// <c>X-MailFrom</c> and <c>X-RcptTo</c> headers. Messages are on disk once the client's send returns,
+/// since the server answers 250 only after storing them.
+/// </summary>
+internal sealed class SmtpServer : IAsyncDisposable
+{
+    // Debian's interpreter, where python3-aiosmtpd installs; a python3 earlier on PATH may not have it.
+    private const string Python = "/usr/bin/python3";
+
+    private readonly Process _process;
+    private readonly string _dir;
+
+    private SmtpServer(Process process, string dir, int port)
+    {
+        _process = process;
+        _dir = dir;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public static async Task<SmtpServer> StartAsync(SmtpSecurity security = SmtpSecurity.None)
+    {
+        var dir = Directory.CreateTempSubdirectory("sx-smtp-").FullName;
+        var port = FreePort();
+        var args = new List<string> { "-m", "aiosmtpd", "-n", "-d", "-l", $"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Mailbox" };
+        if (security != SmtpSecurity.None)
+        {
+            var (cert, key) = WriteSelfSignedCertificate(dir);
+            args.AddRange(security == SmtpSecurity.StartTls ? ["--tlscert", cert, "--tlskey", key] : ["--smtpscert", cert, "--smtpskey", key]);
+        }
+        // The handler's argument (the maildir) must come last, after the options.
+        args.Add(Path.Combine(dir, "mail"));
+        var info = new ProcessStartInfo(Python) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start aiosmtpd");
+        var server = new SmtpServer(process, dir, port);
+        try
+        {
+            // It logs this line once the socket listens.
+            var ready = $"Server is listening on 127.0.0.1:{port}";
+            string? line;
+            while ((line = await process.StandardError.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20))) is not null && !line.Contains(ready, StringComparison.Ordinal))
+            {
+            }
+            if (line is null)
+                throw new InvalidOperationException($"aiosmtpd did not start (is python3-aiosmtpd installed?): {await process.StandardOutput.ReadToEndAsync()}");
+            // Keep draining its debug log so it never blocks on a full pipe.
+            _ = process.StandardError.ReadToEndAsync();
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Every message received so far, oldest first.</summary>
+    public IReadOnlyList<MimeMessage> Messages()
+    {
+        var inbox = Path.Combine(_dir, "mail", "new");
+        return Directory.Exists(inbox)
+            ? [.. Directory.GetFiles(inbox).OrderBy(File.GetLastWriteTimeUtc).Select(f => MimeMessage.Load(f))]
+            : [];
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static (string Cert, string Key) WriteSelfSignedCertificate(string dir)
+    {
+        using var rsa = RSA.Create(2048);
+        var request = new CertificateRequest("CN=localhost", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddIpAddress(IPAddress.Loopback);
+        san.AddDnsName("localhost");
+        request.CertificateExtensions.Add(san.Build());
+        using var cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        var certPath = Path.Combine(dir, "cert.pem");
+        var keyPath = Path.Combine(dir, "key.pem");
+        File.WriteAllText(certPath, cert.ExportCertificatePem());
+        File.WriteAllText(keyPath, rsa.ExportPkcs8PrivateKeyPem());
+        return (certPath, keyPath);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+}
