@@ -13,6 +13,7 @@ using SentinelX.App.Features.Keys;
 using SentinelX.App.Features.Localization;
 using SentinelX.App.Features.Metrics;
 using SentinelX.App.Features.Nodes;
+using SentinelX.App.Features.Processes;
 using SentinelX.App.Features.Prometheus;
 using SentinelX.App.Features.RemoteAccess;
 using SentinelX.App.Features.Settings;
@@ -82,6 +83,7 @@ public static class CoreHost
         builder.AddFiles();
         builder.AddDocker();
         builder.AddTerminal();
+        builder.AddProcesses();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -105,6 +107,7 @@ public static class CoreHost
         app.MapFiles();
         app.MapDocker();
         app.MapTerminal();
+        app.MapProcesses();
         app.MapPrometheus(app.Configuration);
         app.MapAccountEndpoints();
         app.MapLayout();
