@@ -14,6 +14,7 @@ using SentinelX.App.Features.Keys;
 using SentinelX.App.Features.Localization;
 using SentinelX.App.Features.Metrics;
 using SentinelX.App.Features.Nodes;
+using SentinelX.App.Features.Processes;
 using SentinelX.App.Features.Prometheus;
 using SentinelX.App.Features.RemoteAccess;
 using SentinelX.App.Features.Settings;
@@ -84,6 +85,7 @@ public static class CoreHost
         builder.AddDocker();
         builder.AddTerminal();
         builder.AddAlerts();
+        builder.AddProcesses();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -108,6 +110,7 @@ public static class CoreHost
         app.MapDocker();
         app.MapTerminal();
         app.MapAlerts();
+        app.MapProcesses();
         app.MapPrometheus(app.Configuration);
         app.MapAccountEndpoints();
         app.MapLayout();

@@ -7,7 +7,7 @@ namespace SentinelX.Node.Remote;
 /// A capability the Core can call on this Node (exec, shell, files, docker, forward). Each session builds a
 /// fresh method map and lets every feature add its methods; handlers check
 /// <see cref="SessionContext.Demand"/> first, so a capability the server's owner did not allow is
-/// refused here whatever the Core says.
+/// refused here whatever the Core says. Monitoring features (the process list) have no lock and do not.
 /// </summary>
 internal interface INodeFeature
 {

@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using SentinelX.Node.Config;
 using SentinelX.Node.Forwarding;
+using SentinelX.Node.Processes;
 
 namespace SentinelX.Node.Remote;
 
@@ -16,5 +17,6 @@ internal static class RemoteFeatures
         new DockerFeature(settings.DockerSocket),
         new ShellFeature(),
         new ForwardFeature(forwards),
+        new ProcessFeature(),
     ];
 }

@@ -55,6 +55,37 @@ public static class ProtocolValidation
         return null;
     }
 
+    /// <summary>
+    /// Returns why a Node's answer to <see cref="Methods.ProcessTop"/> is unacceptable, or null. A Node
+    /// never sends more rows than asked, longer strings than <see cref="ProcessNames"/> allows or
+    /// control characters, so any of that is a broken or hostile Node and nothing of it is shown.
+    /// </summary>
+    public static string? Validate(ProcessTopResult result, int top)
+    {
+        if (result.Processes.Count > Math.Min(top, ProcessNames.MaxTop)) return $"{result.Processes.Count} processes sent, {top} asked for";
+        if (result.SampledMs is < 0 or > 60_000) return "sampledMs out of range";
+        foreach (var p in result.Processes)
+        {
+            if (p.Pid <= 0) return "pid must be positive";
+            if (!IsFinite(p.CpuPercent, 0, ProcessNames.MaxCpuPercent)) return $"process {p.Pid}: cpuPercent out of range";
+            if (p.MemBytes < 0) return $"process {p.Pid}: memBytes must not be negative";
+            if (!IsPrintable(p.Name, ProcessNames.MaxNameLength) || !IsPrintable(p.User, ProcessNames.MaxUserLength)
+                || !IsPrintable(p.Command, ProcessNames.MaxCommandLength))
+                return $"process {p.Pid}: name, user or command too long or not printable";
+        }
+        return null;
+    }
+
+    private static bool IsPrintable(string text, int maxLength)
+    {
+        if (text.Length > maxLength) return false;
+        foreach (var c in text)
+        {
+            if (char.IsControl(c)) return false;
+        }
+        return true;
+    }
+
     private static bool IsFinite(double value, double min, double max = double.MaxValue) =>
         double.IsFinite(value) && value >= min && value <= max;
 }

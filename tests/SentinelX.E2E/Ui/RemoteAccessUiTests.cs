@@ -73,7 +73,7 @@ public sealed class RemoteAccessUiTests(BrowserFixture browser) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Operators_see_the_locks_without_switching_them_and_viewers_see_neither_tabs_nor_audit()
+    public async Task Operators_see_the_locks_without_switching_them_and_viewers_see_neither_operator_tabs_nor_audit()
     {
         using var admin = await _core.ClientAsync();
         await using var node = _core.NewNode("web-ops");
@@ -102,7 +102,10 @@ public sealed class RemoteAccessUiTests(BrowserFixture browser) : IAsyncLifetime
         await viewerPage.GotoAsync($"/nodes/{id}");
         await UiFlows.WaitForCircuitAsync(viewerPage);
         await Assertions.Expect(viewerPage.GetByTestId("node-name")).ToBeVisibleAsync();
-        await Assertions.Expect(viewerPage.GetByTestId("node-tabs")).ToHaveCountAsync(0);
+        // Monitoring tabs only: the overview and the process list, none that acts on the server.
+        await Assertions.Expect(viewerPage.GetByTestId("tab-processes")).ToBeVisibleAsync();
+        await Assertions.Expect(viewerPage.GetByTestId("tab-commands")).ToHaveCountAsync(0);
+        await Assertions.Expect(viewerPage.GetByTestId("tab-access")).ToHaveCountAsync(0);
         await viewerPage.GotoAsync("/audit");
         await UiFlows.WaitForCircuitAsync(viewerPage);
         await Assertions.Expect(viewerPage.GetByTestId("audit-filters")).ToHaveCountAsync(0);

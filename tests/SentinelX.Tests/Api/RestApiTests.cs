@@ -38,6 +38,7 @@ public sealed class RestApiTests(CoreApp core) : IClassFixture<CoreApp>
         { "GET", "/api/v1/nodes", "viewer" },
         { "GET", "/api/v1/summary", "viewer" },
         { "GET", "/api/v1/nodes/abc/metrics", "viewer" },
+        { "GET", "/api/v1/nodes/abc/processes", "viewer" },
         { "GET", "/api/v1/nodes/pending", "admin" },
         { "POST", "/api/v1/nodes/pending/abc/approve", "admin" },
         { "POST", "/api/v1/nodes/abc/revoke", "admin" },
