@@ -49,6 +49,8 @@ public sealed partial class AlertRuleDialog
         forwards = [.. ForwardRules.Rules().OrderBy(r => r.Name, StringComparer.CurrentCultureIgnoreCase)];
         var (channelList, probeList) = await Rules.ChoicesAsync(CancellationToken.None);
         channels = [.. channelList.Select(c => new Choice(c.Id, c.Name))];
+        // A channel deleted since the rule was saved is dropped from the choice, not reported as unknown.
+        form.Channels = [.. form.Channels.Where(id => channels.Exists(c => c.Id == id))];
         probes = [.. probeList];
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using SentinelX.App.Features.Alerts.Channels;
 using SentinelX.App.Features.Docker;
 using SentinelX.App.Features.Forwards;
 using SentinelX.App.Features.Jobs;
@@ -22,11 +23,16 @@ public static class AlertsSetup
         services.AddSingleton<AlertRules>();
         services.AddSingleton<AlertEventQuery>();
         services.AddHostedService<AlertClock>();
+        services.AddAlertChannels();
+        services.AddSingleton<AlertChannelStore>();
+        services.AddSingleton<ChannelNotifier>();
+        services.AddSingleton<IAlertNotifier>(sp => sp.GetRequiredService<ChannelNotifier>());
+        services.AddSingleton<IDeliveryRecorder>(sp => sp.GetRequiredService<ChannelNotifier>());
         services.AddPeriodicJob<ContainerWatch>();
         return builder;
     }
 
-    public static IEndpointRouteBuilder MapAlerts(this IEndpointRouteBuilder app) => app.MapAlertsApi();
+    public static IEndpointRouteBuilder MapAlerts(this IEndpointRouteBuilder app) => app.MapAlertsApi().MapAlertChannelsApi();
 }
 
 /// <summary>

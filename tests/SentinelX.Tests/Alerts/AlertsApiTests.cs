@@ -34,7 +34,8 @@ public sealed class AlertsApiTests(CoreApp core) : IClassFixture<CoreApp>
         var listed = await CoreApp.GetJsonAsync<List<JsonElement>>(admin, "/api/v1/alerts/rules");
         listed.Should().Contain(r => r.GetProperty("id").GetString() == id);
 
-        using var changed = await admin.PutAsync($"/api/v1/alerts/rules/{id}", Json(CpuRule.Replace("\"threshold\":80", "\"threshold\":95", StringComparison.Ordinal)));
+        using var body = Json(CpuRule.Replace("\"threshold\":80", "\"threshold\":95", StringComparison.Ordinal));
+        using var changed = await admin.PutAsync($"/api/v1/alerts/rules/{id}", body);
         changed.StatusCode.Should().Be(HttpStatusCode.OK);
         (await CoreApp.GetJsonAsync<JsonElement>(admin, $"/api/v1/alerts/rules/{id}")).GetProperty("condition").GetProperty("threshold").GetDouble().Should().Be(95);
         core.Services.GetRequiredService<AlertEngine>().Rules.Should().Contain(r => r.Id == id && ((MetricCondition)r.Condition).Threshold == 95);
@@ -43,7 +44,7 @@ public sealed class AlertsApiTests(CoreApp core) : IClassFixture<CoreApp>
         using (var gone = await admin.GetAsync($"/api/v1/alerts/rules/{id}")) gone.StatusCode.Should().Be(HttpStatusCode.NotFound);
         using (var again = await admin.DeleteAsync($"/api/v1/alerts/rules/{id}")) again.StatusCode.Should().Be(HttpStatusCode.NotFound);
 
-        var audit = await CoreApp.GetJsonAsync<List<JsonElement>>(admin, "/api/v1/audit?action=alert.rule");
+        var audit = await CoreApp.GetJsonAsync<List<JsonElement>>(admin, "/api/v1/audit?limit=500");
         audit.Select(a => a.GetProperty("action").GetString()).Should().Contain(["alert.rule.create", "alert.rule.update", "alert.rule.delete"]);
     }
 
@@ -124,5 +125,9 @@ public sealed class AlertsApiTests(CoreApp core) : IClassFixture<CoreApp>
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 
-    private static Task<HttpResponseMessage> PostAsync(HttpClient client, string path, string body) => client.PostAsync(path, Json(body));
+    private static async Task<HttpResponseMessage> PostAsync(HttpClient client, string path, string body)
+    {
+        using var content = Json(body);
+        return await client.PostAsync(path, content);
+    }
 }
