@@ -63,6 +63,9 @@ namespace SentinelX.Shared.Protocol;
 [JsonSerializable(typeof(ForwardStatsReport))]
 [JsonSerializable(typeof(ForwardPlacement))]
 [JsonSerializable(typeof(ForwardPlacementStats))]
+// probes
+[JsonSerializable(typeof(ProbeSyncParams))]
+[JsonSerializable(typeof(ProbeSyncResult))]
 public sealed partial class ProtocolJsonContext : JsonSerializerContext;
 
 /// <summary>The fields of an RFC 9457 problem document a Node reads from a refused HTTP request.</summary>
