@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using SentinelX.Node.Config;
 using SentinelX.Node.Forwarding;
+using SentinelX.Node.Probes;
 
 namespace SentinelX.Node.Remote;
 
@@ -9,12 +10,13 @@ internal static class RemoteFeatures
 {
     [SuppressMessage("Reliability", "CA2000:Dispose objects before losing scope",
         Justification = "The features live as long as the agent: the Docker client's idle connections close with the process.")]
-    public static IReadOnlyList<INodeFeature> Create(NodeSettings settings, ForwardEngine forwards) =>
+    public static IReadOnlyList<INodeFeature> Create(NodeSettings settings, ForwardEngine forwards, ProbeRunner probes) =>
     [
         new ExecFeature(),
         new FilesFeature(settings),
         new DockerFeature(settings.DockerSocket),
         new ShellFeature(),
         new ForwardFeature(forwards),
+        new ProbeFeature(probes),
     ];
 }
