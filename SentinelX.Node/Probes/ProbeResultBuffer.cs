@@ -15,8 +15,10 @@ internal sealed class ProbeResultBuffer(int capacity = ProbeResultBuffer.Default
     public const int DefaultCapacity = 2000;
 
     private readonly Lock _gate = new();
-    private readonly Queue<(long Number, ProbeResult Result)> _queue = new();
-    private long _added;
+    private readonly Queue<ProbeResult> _queue = new();
+
+    /// <summary>The number of the result at the head of the queue; results are numbered as they are added.</summary>
+    private long _head = 1;
     private long _dropped;
 
     public int Count
@@ -33,10 +35,11 @@ internal sealed class ProbeResultBuffer(int capacity = ProbeResultBuffer.Default
             if (_queue.Count >= capacity)
             {
                 _queue.Dequeue();
+                _head++;
                 firstDrop = _dropped++ == 0;
             }
 
-            _queue.Enqueue((++_added, result));
+            _queue.Enqueue(result);
         }
 
         if (firstDrop) Log.Warn($"more than {capacity} probe results wait for a sample to carry them; dropping the oldest until samples are stored again");
@@ -63,13 +66,13 @@ internal sealed class ProbeResultBuffer(int capacity = ProbeResultBuffer.Default
             through = 0;
             if (_queue.Count == 0) return null;
             var taken = new List<ProbeResult>(Math.Min(max, _queue.Count));
-            foreach (var (number, result) in _queue)
+            foreach (var result in _queue)
             {
                 if (taken.Count == max) break;
                 taken.Add(result);
-                through = number;
             }
 
+            through = _head + taken.Count - 1;
             return taken;
         }
     }
@@ -80,7 +83,7 @@ internal sealed class ProbeResultBuffer(int capacity = ProbeResultBuffer.Default
         long dropped = 0;
         lock (_gate)
         {
-            while (_queue.TryPeek(out var head) && head.Number <= through) _queue.Dequeue();
+            for (; _head <= through && _queue.Count > 0; _head++) _queue.Dequeue();
             if (_dropped > 0 && _queue.Count < capacity) (dropped, _dropped) = (_dropped, 0);
         }
 

@@ -10,8 +10,8 @@ namespace SentinelX.Node.Probes;
 /// <summary>Runs one check of a probe; it ends with an outcome or throws (the runner turns errors and timeouts into results).</summary>
 internal delegate Task<ProbeOutcome> ProbeCheck(ProbeDefinition probe, CancellationToken ct);
 
-/// <summary>What one check found; the runner adds the probe id and the time.</summary>
-internal readonly record struct ProbeOutcome(bool Ok, double? LatencyMs = null, string? Error = null, DateTimeOffset? CertificateExpiresAt = null);
+/// <summary>What one check found; the runner adds the probe id and the time. A class: tasks of it share the framework's code for reference types.</summary>
+internal sealed record ProbeOutcome(bool Ok, double? LatencyMs = null, string? Error = null, DateTimeOffset? CertificateExpiresAt = null);
 
 /// <summary>
 /// The probe set of this Node: one loop per probe on its own schedule, at most

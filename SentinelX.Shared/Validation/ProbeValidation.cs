@@ -56,7 +56,7 @@ public static partial class ProbeValidation
                 return probe.ExpectStatus is < 100 or > 599 ? "expectStatus must be an HTTP status code, 100–599" : null;
             default:
                 if (!ProbeTargets.IsDnsName(probe.Target)) return "target must be a DNS name to resolve";
-                if (probe.DnsServer is { } server && !ProbeTargets.TryParseDnsServer(server, out _))
+                if (probe.DnsServer is { } server && (HasControl(server) || !ProbeTargets.TryParseDnsServer(server, out _)))
                     return "dnsServer must be an IP address with an optional port (9.9.9.9, 9.9.9.9:53, [2620:fe::fe]:53)";
                 return probe.RecordType is null || DnsRecordTypes.IsKnown(probe.RecordType) ? null : "recordType must be A or AAAA";
         }
@@ -148,9 +148,8 @@ public static class ProbeTargets
             if (!IsDnsName(hostPart)) return false;
         }
 
-        if (portPart.Length is 0 or > 5 || !portPart.All(char.IsAsciiDigit)) return false;
-        port = int.Parse(portPart, CultureInfo.InvariantCulture);
-        if (port is < 1 or > 65535) return false;
+        // NumberStyles.None: digits only, no sign, no spaces.
+        if (portPart.Length > 5 || !int.TryParse(portPart, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535) return false;
         host = hostPart;
         return true;
     }
@@ -174,7 +173,7 @@ public static class ProbeTargets
     /// <summary>An IP address as people write it: IPv6, or IPv4 as four dotted numbers (not the "10.1" shorthands IPAddress also takes).</summary>
     private static bool IsAddress(string text, out IPAddress address) =>
         IPAddress.TryParse(text, out address!)
-        && (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 || text.Count(c => c == '.') == 3);
+        && (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 || text.Split('.').Length == 4);
 
     /// <summary>An absolute http or https URL without credentials in it; <paramref name="error"/> says what is wrong.</summary>
     public static bool TryParseHttpUrl(string text, out Uri url, out string error)
@@ -196,6 +195,6 @@ public static class ProbeTargets
     }
 
     private static bool IsIPv6Literal(string text) =>
-        text.Contains(':', StringComparison.Ordinal) && !text.Contains('[', StringComparison.Ordinal) && !text.Any(char.IsWhiteSpace)
+        text.Contains(':', StringComparison.Ordinal) && text.IndexOfAny(['[', ' ', '\t']) < 0
         && IPAddress.TryParse(text, out var address) && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
 }

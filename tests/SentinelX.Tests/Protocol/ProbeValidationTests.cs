@@ -61,6 +61,8 @@ public sealed class ProbeValidationTests
     [InlineData("""{"id":"p1","type":"dns","target":"example.com","intervalSeconds":30,"dnsServer":"dns.google"}""", "dnsServer must be an IP")]
     [InlineData("""{"id":"p1","type":"dns","target":"example.com","intervalSeconds":30,"dnsServer":"10.1"}""", "dnsServer must be an IP")]
     [InlineData("""{"id":"p1","type":"dns","target":"example.com","intervalSeconds":30,"dnsServer":"1.1.1.1:99999"}""", "dnsServer must be an IP")]
+    [InlineData("""{"id":"p1","type":"dns","target":"example.com","intervalSeconds":30,"dnsServer":"9.9.9.9\n"}""", "dnsServer must be an IP")]
+    [InlineData("""{"id":"p1","type":"dns","target":"example.com","intervalSeconds":30,"dnsServer":" ::1"}""", "dnsServer must be an IP")]
     [InlineData("""{"id":"p1","type":"dns","target":"example.com","intervalSeconds":30,"recordType":"MX"}""", "recordType must be A or AAAA")]
     public void Hostile_or_broken_probes_are_refused_with_the_reason(string json, string reason) =>
         ProbeValidation.Validate(Set(json)).Should().Contain(reason);
