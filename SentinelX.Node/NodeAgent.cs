@@ -7,6 +7,7 @@ using SentinelX.Node.Forwarding;
 using SentinelX.Node.Logging;
 using SentinelX.Node.Metrics;
 using SentinelX.Node.Outbox;
+using SentinelX.Node.Probes;
 using SentinelX.Node.Remote;
 using SentinelX.Shared.Protocol;
 using SentinelX.Shared.Storage;
@@ -19,7 +20,7 @@ namespace SentinelX.Node;
 /// <see cref="NodeSession"/> and backs off between attempts. One token (SIGTERM/SIGINT) stops both.
 /// </summary>
 [SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable",
-    Justification = "An agent runs once: RunAsync disposes _forwards when it returns, and _wake's semaphore never allocates a wait handle.")]
+    Justification = "An agent runs once: RunAsync disposes _forwards and _probes when it returns, and _wake's semaphore never allocates a wait handle.")]
 internal sealed class NodeAgent(NodeSettings settings, string agentVersion, Backoff? backoff = null, Backoff? joinBackoff = null)
 {
     /// <summary>A connection that stayed up this long was healthy: the next failure starts backing off from scratch.</summary>
@@ -36,6 +37,9 @@ internal sealed class NodeAgent(NodeSettings settings, string agentVersion, Back
 
     /// <summary>Forwards live as long as the agent, not a session: they keep running while the Core is away.</summary>
     private readonly ForwardEngine _forwards = new(settings);
+
+    /// <summary>Probes too: their results wait in the runner's buffer for the next sample, Core or no Core.</summary>
+    private readonly ProbeRunner _probes = new(settings);
 
     /// <summary>The capabilities the Core can call; each checks the Node's own allow list itself.</summary>
     private IReadOnlyList<INodeFeature> _features = [];
@@ -59,6 +63,7 @@ internal sealed class NodeAgent(NodeSettings settings, string agentVersion, Back
         });
         _outbox = outbox;
         await using var forwards = _forwards;
+        await using var probes = _probes;
         Log.Info($"sentinelx-node {agentVersion} starting: core {settings.Core}, data {settings.DataDir}, every {settings.SampleIntervalMs} ms, next seq {outbox.NextSeq}");
 
         // Restored before connecting: a Node whose Core is unreachable still forwards.
@@ -71,7 +76,8 @@ internal sealed class NodeAgent(NodeSettings settings, string agentVersion, Back
             return;
         }
 
-        _features = RemoteFeatures.Create(settings, _forwards);
+        _probes.Start();
+        _features = RemoteFeatures.Create(settings, _forwards, _probes);
         var collect = CollectLoopAsync(ct);
         var connect = ConnectLoopAsync(ct);
         await Task.WhenAll(collect, connect);
@@ -98,7 +104,7 @@ internal sealed class NodeAgent(NodeSettings settings, string agentVersion, Back
             {
                 try
                 {
-                    _outbox.Append(collector.Collect(_outbox.NextSeq, DateTimeOffset.UtcNow));
+                    _probes.Results.AppendTo(_outbox, collector.Collect(_outbox.NextSeq, DateTimeOffset.UtcNow));
                     _wake.Set();
                     if (lastError is not null) Log.Info("collecting samples works again");
                     lastError = null;

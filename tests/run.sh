@@ -39,6 +39,10 @@ command -v socat >/dev/null 2>&1 || missing+=(socat)
 command -v nft >/dev/null 2>&1 || missing+=(nftables)
 command -v iptables >/dev/null 2>&1 || missing+=(iptables)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+# Service probes: DNS checks ask a real dnsmasq (the bare binary; the dnsmasq package would also start a
+# system service), and ICMP checks are compared with iputils' ping across tc netem links.
+command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || missing+=(dnsmasq-base)
+command -v ping >/dev/null 2>&1 || missing+=(iputils-ping)
 # The Node is built NativeAOT (the ILCompiler links with clang), for this machine and, cross-compiled,
 # for arm64, which NodeBinaryTests runs under qemu-user. The install tests run on a Debian that also has
 # the musl package, which must not make install.sh pick the musl build.

@@ -49,6 +49,9 @@ internal sealed record NodeSettings
     /// <summary>Whether kernel-mode forwards may listen on ports below 1024 (off: they belong to system services).</summary>
     public bool ForwardPrivilegedPorts { get; init; }
 
+    /// <summary>Whether the Node runs the service probes the Core sends (on unless the owner turns it off).</summary>
+    public bool Probes { get; init; } = true;
+
     /// <summary>The config file the owner edits, named in refusals that the owner can lift there.</summary>
     public string ConfigPath { get; init; } = NodeSettingsLoader.DefaultConfigPath;
 }

@@ -104,6 +104,7 @@ internal static class NodeSettingsLoader
                 Deny = Get(NodeSettingsTable.ForwardTargetsDeny),
             },
             ForwardPrivilegedPorts = Get(NodeSettingsTable.ForwardPrivilegedPorts),
+            Probes = Get(NodeSettingsTable.Probes),
             ConfigPath = shownConfig,
         }, errors, notes, values);
     }

@@ -99,11 +99,17 @@ internal static class NodeSettingsTable
     public static readonly Setting<bool> ForwardPrivilegedPorts = new("forwardPrivilegedPorts", "forward-privileged-ports", new SwitchKind(),
         "whether kernel-mode forwards may listen on ports below 1024, where system services live", false);
 
+    public static readonly Setting<bool> Probes = new("probes", "probes", new SwitchKind(),
+        "whether the Node runs the service probes (ping, TCP, HTTP, DNS checks) the Core sends; --no-probes turns them off", true)
+    {
+        Aliases = new Dictionary<string, string> { ["no-probes"] = "false" },
+    };
+
     /// <summary>The table, in the order --help and a written node.toml list it.</summary>
     public static readonly IReadOnlyList<Setting> All =
     [
         Config, Core, Key, Name, DataDir, Allow, SampleIntervalMs, OutboxMaxBytes, OutboxMaxAge, FileRoots, FileSpecialModes,
-        DockerSocket, ForwardTargetsAllow, ForwardTargetsDeny, ForwardPrivilegedPorts, UdpMaxSessions, UdpMaxSessionsPerSource,
+        DockerSocket, ForwardTargetsAllow, ForwardTargetsDeny, ForwardPrivilegedPorts, UdpMaxSessions, UdpMaxSessionsPerSource, Probes,
     ];
 
     /// <summary>The settings a config file may hold: all but <c>--config</c> itself.</summary>

@@ -51,6 +51,9 @@ public sealed record MetricSample
     public IReadOnlyList<MountUsage>? Mounts { get; init; }
     public IReadOnlyList<InterfaceTraffic>? Interfaces { get; init; }
     public IReadOnlyList<TemperatureReading>? Temperatures { get; init; }
+
+    /// <summary>Service probe checks that finished since the previous sample (oldest first), absent when none did.</summary>
+    public IReadOnlyList<Protocol.ProbeResult>? Probes { get; init; }
 }
 
 /// <summary>Usage and IO of one mounted file system.</summary>

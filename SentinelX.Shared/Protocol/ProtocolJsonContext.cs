@@ -66,6 +66,9 @@ namespace SentinelX.Shared.Protocol;
 // processes
 [JsonSerializable(typeof(ProcessTopParams))]
 [JsonSerializable(typeof(ProcessTopResult))]
+// probes
+[JsonSerializable(typeof(ProbeSyncParams))]
+[JsonSerializable(typeof(ProbeSyncResult))]
 public sealed partial class ProtocolJsonContext : JsonSerializerContext;
 
 /// <summary>The fields of an RFC 9457 problem document a Node reads from a refused HTTP request.</summary>

@@ -52,7 +52,7 @@ public static class ProtocolValidation
             return "counts must not be negative";
         if (s.CpuPerCore is { Count: > 4096 } || s.Mounts is { Count: > 256 } || s.Interfaces is { Count: > 1024 } || s.Temperatures is { Count: > 256 })
             return "too many entries in a detail list";
-        return null;
+        return ProbeValidation.Validate(s.Probes);
     }
 
     /// <summary>

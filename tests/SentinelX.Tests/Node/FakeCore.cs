@@ -34,6 +34,9 @@ internal sealed class FakeCoreState
     public bool AnswerHeartbeats { get; set; } = true;
     public long LastStoredSeq { get; set; }
     public List<long> Stored { get; } = [];
+
+    /// <summary>Probe results from the stored samples, in the order they arrived.</summary>
+    public List<ProbeResult> ProbeResults { get; } = [];
     public int Duplicates { get; set; }
     public string? BadBatch { get; set; }
     public int Heartbeats { get; set; }
@@ -196,6 +199,7 @@ internal sealed class FakeCore : IAsyncDisposable
                         }
 
                         State.Stored.Add(sample.Seq);
+                        State.ProbeResults.AddRange(sample.Probes ?? []);
                         State.LastStoredSeq = sample.Seq;
                     }
 

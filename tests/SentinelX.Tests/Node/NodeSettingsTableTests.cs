@@ -33,6 +33,7 @@ public sealed class NodeSettingsTableTests : IDisposable
         ["forwardPrivilegedPorts"] = ["true", "false", "true"],
         ["udpMaxSessions"] = ["100", "200", "300"],
         ["udpMaxSessionsPerSource"] = ["10", "20", "30"],
+        ["probes"] = ["false", "true", "false"],
     };
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -117,6 +118,7 @@ public sealed class NodeSettingsTableTests : IDisposable
         settings.Allow.Should().BeEmpty();
         settings.FileRoots.Should().Equal("/var/log", "/srv", "/var/www", "/tmp");
         settings.DockerSocket.Should().Be("/var/run/docker.sock");
+        settings.Probes.Should().BeTrue("probing is monitoring, on unless the owner turns it off");
         (settings.UdpSessions.PerRule, settings.UdpSessions.PerSource).Should().Be((1024, 256));
         settings.ConfigPath.Should().Be(Toml);
     }
