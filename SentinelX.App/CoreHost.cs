@@ -14,6 +14,7 @@ using SentinelX.App.Features.Keys;
 using SentinelX.App.Features.Localization;
 using SentinelX.App.Features.Metrics;
 using SentinelX.App.Features.Nodes;
+using SentinelX.App.Features.Probes;
 using SentinelX.App.Features.Processes;
 using SentinelX.App.Features.Prometheus;
 using SentinelX.App.Features.RemoteAccess;
@@ -84,6 +85,7 @@ public static class CoreHost
         builder.AddFiles();
         builder.AddDocker();
         builder.AddTerminal();
+        builder.AddProbes();
         builder.AddAlerts();
         builder.AddProcesses();
         configure?.Invoke(builder);
@@ -109,6 +111,7 @@ public static class CoreHost
         app.MapFiles();
         app.MapDocker();
         app.MapTerminal();
+        app.MapProbes();
         app.MapAlerts();
         app.MapProcesses();
         app.MapPrometheus(app.Configuration);

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using SentinelX.App.Features.Dashboard;
 using SentinelX.App.Features.Nodes;
+using SentinelX.App.Features.Probes;
 using SentinelX.Shared.Metrics;
+using SentinelX.Shared.Protocol;
 
 namespace SentinelX.App.Features.Alerts;
 
@@ -35,11 +37,13 @@ public sealed class AlertEngine : ISampleObserver
     private readonly TrafficMeter _traffic;
     private readonly TimeProvider _time;
     private readonly IAlertSink _sink;
+    private readonly Func<string, string> _probeNames;
     private readonly ConcurrentDictionary<string, NodeTrackers> _trackers = new(StringComparer.Ordinal);
     private volatile AlertRule[] _rules = [];
 
-    public AlertEngine(NodeRegistry nodes, TrafficMeter traffic, TimeProvider time, IAlertSink sink)
+    public AlertEngine(NodeRegistry nodes, TrafficMeter traffic, TimeProvider time, IAlertSink sink, ProbeStore? probes = null)
     {
+        _probeNames = probes is null ? id => id : probes.NameOf;
         _nodes = nodes;
         _traffic = traffic;
         _time = time;
@@ -112,6 +116,14 @@ public sealed class AlertEngine : ISampleObserver
                         break;
                     case TrafficCondition traffic:
                         EvaluateTraffic(rule, traffic, node, trackers.Get(rule.Id, ""), now);
+                        break;
+                    case ProbeCondition probe:
+                        foreach (var result in Results(samples, probe.ProbeId, now))
+                            EvaluateProbe(rule, probe, node, trackers.Get(rule.Id, probe.ProbeId), result);
+                        break;
+                    case CertificateCondition certificate:
+                        foreach (var result in Results(samples, certificate.ProbeId, now))
+                            EvaluateCertificate(rule, certificate, node, trackers.Get(rule.Id, certificate.ProbeId), result, now);
                         break;
                 }
             }
@@ -252,6 +264,44 @@ public sealed class AlertEngine : ISampleObserver
         }
     }
 
+    /// <summary>A probe's results in these samples, oldest first, leaving out stale replays.</summary>
+    private static IEnumerable<ProbeResult> Results(IReadOnlyList<MetricSample> samples, string probeId, DateTimeOffset now)
+    {
+        foreach (var sample in samples)
+        {
+            if (sample.Probes is not { Count: > 0 } results) continue;
+            foreach (var result in results)
+                if (result.ProbeId == probeId && now - result.At < StaleSample)
+                    yield return result;
+        }
+    }
+
+    private void EvaluateProbe(AlertRule rule, ProbeCondition c, NodeState node, Tracker tracker, ProbeResult result)
+    {
+        var bad = !result.Ok || (c.LatencyMs is { } limit && result.LatencyMs > limit);
+        var facts = new AlertFacts(c.Kind, result.LatencyMs is { } l ? Math.Round(l, 1) : null, c.LatencyMs)
+        {
+            SubjectName = _probeNames(c.ProbeId), Window = c.Checks, Detail = result.Ok ? null : Cut(result.Error ?? "failed"),
+        };
+        if (!bad)
+        {
+            tracker.Count = 0;
+            Resolve(rule, node, tracker, c.ProbeId, facts, result.At);
+            return;
+        }
+
+        if (++tracker.Count >= c.Checks) Fire(rule, node, tracker, c.ProbeId, facts, result.At);
+    }
+
+    private void EvaluateCertificate(AlertRule rule, CertificateCondition c, NodeState node, Tracker tracker, ProbeResult result, DateTimeOffset now)
+    {
+        if (result.CertificateExpiresAt is not { } expires) return;
+        var days = Math.Floor((expires - now).TotalDays);
+        var facts = new AlertFacts(c.Kind, days, c.Days) { SubjectName = _probeNames(c.ProbeId) };
+        if (days <= c.Days) Fire(rule, node, tracker, c.ProbeId, facts, result.At);
+        else Resolve(rule, node, tracker, c.ProbeId, facts, result.At);
+    }
+
     private void EvaluateTraffic(AlertRule rule, TrafficCondition c, NodeState node, Tracker tracker, DateTimeOffset now)
     {
         // Without a quota, or before the month's stored part has been read, there is nothing to compare.
@@ -382,6 +432,9 @@ public sealed class AlertEngine : ISampleObserver
         public long? Since;
 
         public AlertWindow? Window;
+
+        /// <summary>Consecutive bad probe checks.</summary>
+        public int Count;
 
         public AlertFacts? LastFacts;
     }

@@ -225,8 +225,12 @@ public sealed partial class SampleWriter : BackgroundService
                     p[2].Value = ts;
                     for (var i = 0; i < MetricColumns.All.Count; i++)
                         p[3 + i].Value = MetricColumns.All[i].Read(sample);
-                    inserted += await c.InsertSample.ExecuteNonQueryAsync();
+                    var stored = await c.InsertSample.ExecuteNonQueryAsync();
+                    inserted += stored;
                     total++;
+                    // Probe results ride on their sample: stored with it, once, in the same transaction.
+                    if (stored == 1 && sample.Probes is { Count: > 0 } probes)
+                        await InsertProbesAsync(c, tx, submission.NodeId, probes);
                     // Late data (e.g. an offline buffer replayed): the minutes it falls in were
                     // already rolled up, so the rollup job must redo its hour.
                     if (ts < watermark)
@@ -259,6 +263,25 @@ public sealed partial class SampleWriter : BackgroundService
             _totalCommitMs += commitMs;
             _lastAckDelayMs = ackDelayMs;
             _maxAckDelayMs = Math.Max(_maxAckDelayMs, ackDelayMs);
+        }
+    }
+
+    private static async Task InsertProbesAsync(Connection c, DbTransaction tx, string nodeId, IReadOnlyList<Shared.Protocol.ProbeResult> probes)
+    {
+        c.InsertProbe.Transaction = tx;
+        var p = c.InsertProbe.Parameters;
+        foreach (var result in probes)
+        {
+            var at = result.At.ToUnixTimeMilliseconds();
+            p[0].Value = result.ProbeId;
+            p[1].Value = nodeId;
+            p[2].Value = at;
+            p[3].Value = result.Ok;
+            p[4].Value = result.LatencyMs is { } latency ? latency : DBNull.Value;
+            p[5].Value = result.Error is { } error ? error : DBNull.Value;
+            p[6].Value = result.CertificateExpiresAt is { } expires ? expires.ToUnixTimeMilliseconds() : DBNull.Value;
+            await c.InsertProbe.ExecuteNonQueryAsync();
+            Probes.ProbeRollupJob.MarkDirty(at);
         }
     }
 
@@ -315,6 +338,7 @@ public sealed partial class SampleWriter : BackgroundService
         public required DbConnection Db { get; init; }
         public required DbCommand InsertSample { get; init; }
         public required DbCommand InsertDirty { get; init; }
+        public required DbCommand InsertProbe { get; init; }
         public required DbCommand ReadWatermark { get; init; }
 
         public static async Task<Connection> OpenAsync(IDbContextFactory<SentinelDb> factory)
@@ -336,11 +360,16 @@ public sealed partial class SampleWriter : BackgroundService
                 var insertDirty = Command(db,
                     "INSERT INTO rollup_dirty (node_id, hour_ms) VALUES (@node_id, @hour_ms) ON CONFLICT (node_id, hour_ms) DO NOTHING",
                     [("node_id", DbType.String), ("hour_ms", DbType.Int64)]);
+                var insertProbe = Command(db,
+                    "INSERT INTO probe_results (probe_id, node_id, at, ok, latency_ms, error, certificate_expires_at) " +
+                    "VALUES (@probe_id, @node_id, @at, @ok, @latency_ms, @error, @certificate_expires_at) ON CONFLICT (probe_id, node_id, at) DO NOTHING",
+                    [("probe_id", DbType.String), ("node_id", DbType.String), ("at", DbType.Int64), ("ok", DbType.Boolean),
+                        ("latency_ms", DbType.Double), ("error", DbType.String), ("certificate_expires_at", DbType.Int64)]);
                 // FOR SHARE: the rollup job locks this row FOR UPDATE while it advances the
                 // watermark, so a sample is either seen by that rollup or marked dirty here.
                 var readWatermark = Command(db,
                     $"SELECT watermark_ms FROM rollup_state WHERE name = '{RollupWatermark.Minute}'{(context.IsPostgres ? " FOR SHARE" : "")}", []);
-                return new Connection { Context = context, Db = db, InsertSample = insertSample, InsertDirty = insertDirty, ReadWatermark = readWatermark };
+                return new Connection { Context = context, Db = db, InsertSample = insertSample, InsertDirty = insertDirty, InsertProbe = insertProbe, ReadWatermark = readWatermark };
             }
             catch
             {
@@ -363,6 +392,7 @@ public sealed partial class SampleWriter : BackgroundService
                     DbType.String => "",
                     DbType.Int32 => 0,
                     DbType.Int64 => 0L,
+                    DbType.Boolean => false,
                     _ => 0d,
                 };
                 cmd.Parameters.Add(p);
@@ -375,6 +405,7 @@ public sealed partial class SampleWriter : BackgroundService
         {
             InsertSample.Dispose();
             InsertDirty.Dispose();
+            InsertProbe.Dispose();
             ReadWatermark.Dispose();
             Context.Dispose();
         }
