@@ -16,6 +16,7 @@ using SentinelX.App.Features.Nodes;
 using SentinelX.App.Features.Prometheus;
 using SentinelX.App.Features.RemoteAccess;
 using SentinelX.App.Features.Settings;
+using SentinelX.App.Features.StatusPages;
 using SentinelX.App.Features.Layout;
 using SentinelX.App.Features.Storage;
 using SentinelX.App.Features.Terminal;
@@ -82,6 +83,7 @@ public static class CoreHost
         builder.AddFiles();
         builder.AddDocker();
         builder.AddTerminal();
+        builder.AddStatusPages();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -105,6 +107,7 @@ public static class CoreHost
         app.MapFiles();
         app.MapDocker();
         app.MapTerminal();
+        app.MapStatusPages();
         app.MapPrometheus(app.Configuration);
         app.MapAccountEndpoints();
         app.MapLayout();
