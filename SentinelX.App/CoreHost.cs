@@ -19,6 +19,7 @@ using SentinelX.App.Features.Processes;
 using SentinelX.App.Features.Prometheus;
 using SentinelX.App.Features.RemoteAccess;
 using SentinelX.App.Features.Settings;
+using SentinelX.App.Features.StatusPages;
 using SentinelX.App.Features.Layout;
 using SentinelX.App.Features.Storage;
 using SentinelX.App.Features.Terminal;
@@ -88,6 +89,7 @@ public static class CoreHost
         builder.AddProbes();
         builder.AddAlerts();
         builder.AddProcesses();
+        builder.AddStatusPages();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -114,6 +116,7 @@ public static class CoreHost
         app.MapProbes();
         app.MapAlerts();
         app.MapProcesses();
+        app.MapStatusPages();
         app.MapPrometheus(app.Configuration);
         app.MapAccountEndpoints();
         app.MapLayout();

@@ -16,3 +16,23 @@ print(n[0]["id"] if n else "")' || true)
   cat "$log" >&2
   return 1
 }
+
+# Starts the published Core (artifacts/core) with a fresh data directory on a random port, waits until
+# it answers and creates an admin token. Sets DATA, PORT, BASE, CORE, KEY and TOKEN; stop_core ends it.
+# usage: start_core
+start_core() {
+  DATA=$(mktemp -d /tmp/sentinelx-bench-XXXX)
+  PORT=$((20000 + RANDOM % 20000))
+  BASE="http://127.0.0.1:$PORT"
+  artifacts/core/sentinelx serve --data "$DATA" --urls "$BASE" >"$DATA/core.log" 2>&1 &
+  CORE=$!
+  for _ in $(seq 100); do curl -fs "$BASE/api/v1/health" >/dev/null && break; sleep 0.2; done
+  KEY=$(artifacts/core/sentinelx key show --data "$DATA" 2>/dev/null)
+  TOKEN=$(artifacts/core/sentinelx token create --name bench --role admin --data "$DATA" 2>/dev/null)
+}
+
+# Stops what start_core started and removes its data directory.
+stop_core() {
+  kill "$CORE" 2>/dev/null; wait "$CORE" 2>/dev/null
+  rm -rf "$DATA"
+}

@@ -58,7 +58,10 @@ public static class AccountsSetup
             .AddEntityFrameworkStores<SentinelDb>()
             .AddDefaultTokenProviders();
 
-    /// <summary>Until the first admin exists, every UI page leads to the setup page.</summary>
+    /// <summary>
+    /// Until the first admin exists, every UI page leads to the setup page. Public status pages do
+    /// not: a Core run through the API alone (CLI-made tokens, no UI user) still serves them.
+    /// </summary>
     public static WebApplication UseFirstRunSetup(this WebApplication app)
     {
         app.Use(async (context, next) =>
@@ -66,6 +69,7 @@ public static class AccountsSetup
             if (IsPageRequest(context.Request)
                 && !context.Request.Path.StartsWithSegments("/setup")
                 && !context.Request.Path.StartsWithSegments("/account/preferences")
+                && !context.Request.Path.StartsWithSegments("/status")
                 && !await context.RequestServices.GetRequiredService<SetupState>().IsCompleteAsync(context.RequestServices, context.RequestAborted))
             {
                 context.Response.Redirect("/setup");

@@ -22,6 +22,7 @@ public sealed class FleetView
     private readonly Dictionary<string, MonthTraffic> _traffic = new(StringComparer.Ordinal);
     private readonly HashSet<string> _tagSet = new(StringComparer.Ordinal);
     private readonly HashSet<string> _groupSet = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, decimal> _costs = new(StringComparer.Ordinal);
     private readonly Comparison<NodeState> _compare;
 
     public FleetView() => _compare = Compare;
@@ -39,6 +40,9 @@ public sealed class FleetView
     public List<string> Tags { get; } = [];
     public List<string> Groups { get; } = [];
     public FleetSummary Summary { get; private set; }
+
+    /// <summary>What the whole fleet costs a month, per currency, largest first; one-time and unpriced servers are left out.</summary>
+    public List<(string Currency, decimal Monthly)> Costs { get; } = [];
 
     public MonthTraffic TrafficOf(NodeState node) => _traffic.GetValueOrDefault(node.Id);
 
@@ -60,6 +64,7 @@ public sealed class FleetView
         _traffic.Clear();
         _tagSet.Clear();
         _groupSet.Clear();
+        _costs.Clear();
         int total = 0, online = 0;
         double rx = 0, tx = 0, cpu = 0;
         long bytes = 0;
@@ -72,6 +77,7 @@ public sealed class FleetView
             bytes += month.Total;
             foreach (var tag in node.Tags) _tagSet.Add(tag);
             if (node.GroupName.Length > 0) _groupSet.Add(node.GroupName);
+            if (node.Billing.MonthlyCost is { } cost) _costs[node.Billing.Currency] = _costs.GetValueOrDefault(node.Billing.Currency) + cost;
             if (node.Online)
             {
                 online++;
@@ -87,6 +93,9 @@ public sealed class FleetView
         Rows.Sort(_compare);
         Fill(Tags, _tagSet);
         Fill(Groups, _groupSet);
+        Costs.Clear();
+        foreach (var (currency, monthly) in _costs) Costs.Add((currency, monthly));
+        Costs.Sort((a, b) => a.Monthly != b.Monthly ? b.Monthly.CompareTo(a.Monthly) : string.CompareOrdinal(a.Currency, b.Currency));
         Summary = new FleetSummary(total, online, rx, tx, bytes, online == 0 ? 0 : cpu / online);
     }
 

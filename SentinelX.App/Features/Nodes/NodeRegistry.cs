@@ -48,6 +48,9 @@ public sealed class NodeState(NodeRecord record)
     /// </summary>
     public IReadOnlySet<string>? Allowed { get; set; }
 
+    /// <summary>Milliseconds between samples, as its last hello said; null until it has said since the Core started.</summary>
+    public int? SampleIntervalMs { get; set; }
+
     /// <summary>Set by the registry, so every change reaches <see cref="NodeRegistry.Changed"/>.</summary>
     internal NodeRegistry? Registry { get; set; }
 

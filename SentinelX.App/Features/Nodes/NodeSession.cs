@@ -113,6 +113,7 @@ public sealed class NodeSession : IAsyncDisposable
         Pace(ref _lastHelloTicks, Methods.Hello);
         await UpdateSystemAsync(hello.System, hello.AgentVersion, ct);
         _node.Allowed = (hello.Allow ?? []).Where(Capabilities.IsKnown).ToFrozenSet(StringComparer.Ordinal);
+        _node.SampleIntervalMs = hello.SampleIntervalMs;
         // Set before publishing, so subscribers that push state to the Node (forward.sync) see a session that said hello.
         _helloDone = true;
         _node.Registry?.Publish(_node);

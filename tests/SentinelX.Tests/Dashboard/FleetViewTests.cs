@@ -75,4 +75,25 @@ public sealed class FleetViewTests
         Names(view).Should().Equal(["b", "C", "a"], "a numeric column sorts highest first");
         view.Summary.TrafficBytes.Should().Be(330);
     }
+
+    [Fact]
+    public void Costs_add_up_per_currency_for_the_whole_fleet()
+    {
+        static NodeState Priced(string name, decimal? price, string currency, string cycle, string tags = "") => new(new NodeRecord
+        {
+            Id = "id-" + name, Name = name, MachineId = name, SecretHash = "", Tags = tags, BillingPrice = price, BillingCurrency = currency, BillingCycle = cycle,
+        });
+        NodeState[] fleet =
+        [
+            Priced("a", 5, "USD", "monthly", tags: "prod"), Priced("b", 36, "USD", "yearly"), Priced("c", 10, "EUR", "quarterly"),
+            Priced("d", 99, "USD", "one-time"), Priced("e", null, "", ""), Priced("f", 4, "", "monthly"),
+        ];
+        var view = new FleetView { Tag = "prod" };
+
+        view.Refresh(fleet, _ => NoTraffic);
+
+        view.Costs.Should().Equal([("USD", 8m), ("", 4m), ("EUR", 3.33m)], "the whole fleet costs this, whatever the filters show");
+        view.Refresh([], _ => NoTraffic);
+        view.Costs.Should().BeEmpty();
+    }
 }
