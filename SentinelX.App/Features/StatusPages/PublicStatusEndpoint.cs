@@ -1,4 +1,3 @@
-using Microsoft.Net.Http.Headers;
 using SentinelX.App.Features.Localization;
 
 namespace SentinelX.App.Features.StatusPages;
@@ -30,7 +29,7 @@ public static class PublicStatusEndpoint
         var response = http.Response;
         var headers = response.Headers;
         headers.ContentType = "text/html; charset=utf-8";
-        headers.Vary = HeaderNames.AcceptLanguage;
+        headers.Vary = "Accept-Encoding, Accept-Language";
         headers.XContentTypeOptions = "nosniff";
         headers.ContentSecurityPolicy = ContentSecurityPolicy;
         headers["Referrer-Policy"] = "no-referrer";
@@ -42,17 +41,18 @@ public static class PublicStatusEndpoint
             return;
         }
 
-        var (html, etag) = page.For(language);
+        var body = page.For(language).For(http.Request.GetTypedHeaders().AcceptEncoding);
         headers.CacheControl = CacheControl;
-        headers.ETag = etag;
-        if (http.Request.Headers.IfNoneMatch == etag)
+        headers.ETag = body.ETag;
+        if (http.Request.Headers.IfNoneMatch == body.ETag)
         {
             response.StatusCode = StatusCodes.Status304NotModified;
             return;
         }
 
-        headers.ContentLength = html.Length;
-        await response.Body.WriteAsync(html, http.RequestAborted);
+        if (body.Encoding is { } encoding) headers.ContentEncoding = encoding;
+        headers.ContentLength = body.Bytes.Length;
+        await response.Body.WriteAsync(body.Bytes, http.RequestAborted);
     }
 
     /// <summary><c>?lang=en|zh-CN</c>, else the browser's first language we speak, else English. The culture cookie is ignored: the response varies by Accept-Language only.</summary>

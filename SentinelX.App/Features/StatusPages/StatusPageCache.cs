@@ -1,24 +1,54 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
+using Microsoft.Net.Http.Headers;
 using SentinelX.App.Features.Localization;
 
 namespace SentinelX.App.Features.StatusPages;
 
-/// <summary>A public page ready to send: its HTML in each language, and an ETag for each.</summary>
-public sealed record RenderedStatusPage(StatusPageModel Model, byte[] English, byte[] Chinese)
+/// <summary>One form of a page as sent: its bytes, its <c>Content-Encoding</c> (null for none) and its ETag.</summary>
+public sealed record PageBody(byte[] Bytes, string? Encoding, string ETag);
+
+/// <summary>A page in one language, plain and compressed (gzip, Brotli) once when it is built, so no request compresses.</summary>
+public sealed class PageForms
 {
-    public string EnglishTag { get; } = Tag(English);
-    public string ChineseTag { get; } = Tag(Chinese);
+    public PageForms(byte[] html)
+    {
+        var tag = Convert.ToHexStringLower(SHA256.HashData(html))[..20];
+        Plain = new PageBody(html, null, $"\"{tag}\"");
+        Gzip = new PageBody(Compress(html, s => new GZipStream(s, CompressionLevel.Optimal)), "gzip", $"\"{tag}-gz\"");
+        Brotli = new PageBody(Compress(html, s => new BrotliStream(s, CompressionLevel.Optimal)), "br", $"\"{tag}-br\"");
+    }
 
-    public (byte[] Html, string ETag) For(string language) => language == UiText.Chinese ? (Chinese, ChineseTag) : (English, EnglishTag);
+    public PageBody Plain { get; }
+    public PageBody Gzip { get; }
+    public PageBody Brotli { get; }
 
-    private static string Tag(byte[] html) => "\"" + Convert.ToHexStringLower(SHA256.HashData(html))[..20] + "\"";
+    /// <summary>The form for the request's <c>Accept-Encoding</c>: Brotli, else gzip, else plain.</summary>
+    public PageBody For(IList<StringWithQualityHeaderValue> accepted)
+    {
+        bool Accepts(string coding) => accepted.Any(a => a.Value.Equals(coding, StringComparison.OrdinalIgnoreCase) && a.Quality is not 0);
+        return Accepts("br") ? Brotli : Accepts("gzip") ? Gzip : Plain;
+    }
+
+    private static byte[] Compress(byte[] data, Func<Stream, Stream> compressor)
+    {
+        using var output = new MemoryStream();
+        using (var stream = compressor(output)) stream.Write(data);
+        return output.ToArray();
+    }
+}
+
+/// <summary>A public page ready to send, in each language.</summary>
+public sealed record RenderedStatusPage(StatusPageModel Model, PageForms English, PageForms Chinese)
+{
+    public PageForms For(string language) => language == UiText.Chinese ? Chinese : English;
 }
 
 /// <summary>
@@ -79,7 +109,7 @@ public sealed class StatusPageCache : IDisposable
         if (await _pages.FindPublicAsync(slug, CancellationToken.None) is not { } page) return null;
         Interlocked.Increment(ref _builds);
         var model = await _builder.BuildAsync(page, CancellationToken.None);
-        return new RenderedStatusPage(model, await RenderAsync(model, UiText.English), await RenderAsync(model, UiText.Chinese));
+        return new RenderedStatusPage(model, new PageForms(await RenderAsync(model, UiText.English)), new PageForms(await RenderAsync(model, UiText.Chinese)));
     }
 
     private async Task<byte[]> RenderAsync(StatusPageModel? model, string language)

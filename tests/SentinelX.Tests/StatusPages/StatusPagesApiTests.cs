@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
@@ -200,7 +201,18 @@ public sealed class StatusPagesApiTests(CoreApp core) : IClassFixture<CoreApp>
         Cache.Builds.Should().Be(builds, "the second request within 30 s is served from memory");
         (await second.Content.ReadAsStringAsync()).Should().Be(await first.Content.ReadAsStringAsync()).And.NotContain("Written to the database directly");
         second.Headers.CacheControl!.ToString().Should().Be("public, max-age=30");
-        second.Headers.Vary.Should().Contain("Accept-Language");
+        second.Headers.Vary.Should().Contain("Accept-Language").And.Contain("Accept-Encoding");
+        foreach (var (coding, decompress) in new (string, Func<Stream, Stream>)[]
+                 { ("br", s => new BrotliStream(s, CompressionMode.Decompress)), ("gzip", s => new GZipStream(s, CompressionMode.Decompress)) })
+        {
+            using var compressed = new HttpRequestMessage(HttpMethod.Get, "/status/cached");
+            compressed.Headers.AcceptEncoding.ParseAdd(coding);
+            using var answer = await core.Http.SendAsync(compressed);
+            answer.Content.Headers.ContentEncoding.Should().Equal(coding);
+            using var plain = new StreamReader(decompress(await answer.Content.ReadAsStreamAsync()));
+            (await plain.ReadToEndAsync()).Should().Be(await second.Content.ReadAsStringAsync(), "the page is compressed once, when it is built");
+        }
+
         second.Headers.ETag.Should().NotBeNull();
         using (var conditional = new HttpRequestMessage(HttpMethod.Get, "/status/cached"))
         {
