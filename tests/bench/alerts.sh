@@ -17,7 +17,7 @@ DATA=$(mktemp -d /tmp/sentinelx-bench-XXXX)
 PORT=$((20000 + RANDOM % 20000))
 artifacts/core/sentinelx serve --data "$DATA" --urls "http://127.0.0.1:$PORT" >"$DATA/core.log" 2>&1 &
 CORE=$!
-trap 'kill $CORE 2>/dev/null; wait $CORE 2>/dev/null; rm -rf "$DATA"' EXIT
+trap 'kill $CORE 2>/dev/null; wait $CORE 2>/dev/null || true; rm -rf "$DATA"' EXIT
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/api/v1/health" >/dev/null && break; sleep 0.2; done
 
 KEY=$(artifacts/core/sentinelx key show --data "$DATA" 2>/dev/null)
