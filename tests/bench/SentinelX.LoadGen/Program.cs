@@ -13,6 +13,10 @@ using SentinelX.Shared.Protocol;
 // the send-to-ack latency, the Core's RSS and CPU, and the API latency under that load.
 //
 // usage: SentinelX.LoadGen CORE_URL KEY TOKEN CORE_PID [NODES=2000] [SECONDS=60]
+//        SentinelX.LoadGen alerts ...  (see AlertsBench)
+if (args is ["alerts", ..])
+    return await AlertsBench.RunAsync(args[1..]);
+
 if (args.Length < 4)
 {
     Console.Error.WriteLine("usage: SentinelX.LoadGen CORE_URL KEY TOKEN CORE_PID [NODES] [SECONDS]");
@@ -29,29 +33,12 @@ var seconds = args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture)
 using var http = new HttpClient { BaseAddress = core, Timeout = TimeSpan.FromSeconds(60) };
 using var run = new CancellationTokenSource();
 var stopwatch = Stopwatch.StartNew();
-var nodes = new SimNode[nodeCount];
-using (var gate = new SemaphoreSlim(32))
-{
-    await Task.WhenAll(Enumerable.Range(0, nodeCount).Select(async i =>
-    {
-        await gate.WaitAsync();
-        try
-        {
-            nodes[i] = await SimNode.ConnectAsync(http, core, key, i);
-            nodes[i].Start(run.Token); // a real Node samples and heartbeats from its first second
-        }
-        finally
-        {
-            gate.Release();
-        }
-    }));
-}
-
+var nodes = await SimNode.ConnectAllAsync(http, core, key, nodeCount, run.Token);
 Console.Error.WriteLine($"{nodeCount} nodes enrolled and connected in {stopwatch.Elapsed.TotalSeconds:0.0} s");
 
 await Task.Delay(3000); // let the last connected nodes settle
 SimNode.Measuring = true;
-var cpuBefore = CpuSeconds(corePid);
+var cpuBefore = Proc.CpuSeconds(corePid);
 var sendStart = Stopwatch.GetTimestamp();
 long sentBefore = nodes.Sum(n => n.Sent), ackedBefore = nodes.Sum(n => n.Acked);
 
@@ -76,7 +63,7 @@ var peakRss = 0L;
 for (var s = 0; s < seconds; s++)
 {
     await Task.Delay(1000);
-    peakRss = Math.Max(peakRss, RssKb(corePid));
+    peakRss = Math.Max(peakRss, Proc.RssKb(corePid));
     if ((s + 1) % 10 == 0)
         Console.Error.WriteLine($"  {s + 1,4} s: sent {nodes.Sum(n => n.Sent),9:N0}, acknowledged {nodes.Sum(n => n.Acked),9:N0}");
 }
@@ -85,7 +72,7 @@ await run.CancelAsync();
 await Task.WhenAll(nodes.Select(n => n.Sender));
 await apiLoop.ContinueWith(_ => { });
 var sendSeconds = Stopwatch.GetElapsedTime(sendStart).TotalSeconds;
-var cpu = CpuSeconds(corePid) - cpuBefore;
+var cpu = Proc.CpuSeconds(corePid) - cpuBefore;
 await Task.Delay(3000); // let the last acknowledgements arrive
 SimNode.Measuring = false;
 
@@ -96,43 +83,23 @@ Console.WriteLine($"nodes                     {nodeCount}");
 Console.WriteLine($"duration                  {sendSeconds:0.0} s");
 Console.WriteLine($"samples sent              {sent:N0} ({sent / sendSeconds:N0}/s)");
 Console.WriteLine($"samples stored (acked)    {acked:N0} ({acked / sendSeconds:N0}/s; acks in the window, so a few from before it count)");
-Console.WriteLine($"send→stored latency       p50 {Pct(latencies, 50):0.0} ms, p99 {Pct(latencies, 99):0.0} ms, max {latencies.LastOrDefault():0.0} ms");
-Console.WriteLine($"API latency under load    p50 {Pct(apiSorted, 50):0.0} ms, p95 {Pct(apiSorted, 95):0.0} ms ({apiSorted.Length} requests)");
+Console.WriteLine($"send→stored latency       p50 {Proc.Pct(latencies, 50):0.0} ms, p99 {Proc.Pct(latencies, 99):0.0} ms, max {latencies.LastOrDefault():0.0} ms");
+Console.WriteLine($"API latency under load    p50 {Proc.Pct(apiSorted, 50):0.0} ms, p95 {Proc.Pct(apiSorted, 95):0.0} ms ({apiSorted.Length} requests)");
 foreach (var group in apiLatencies.GroupBy(a => a.Path).OrderBy(g => g.Key))
 {
     var sorted = group.Select(a => a.Ms).Order().ToArray();
-    Console.WriteLine($"  GET {group.Key,-32} p50 {Pct(sorted, 50):0.0} ms, p95 {Pct(sorted, 95):0.0} ms");
+    Console.WriteLine($"  GET {group.Key,-32} p50 {Proc.Pct(sorted, 50):0.0} ms, p95 {Proc.Pct(sorted, 95):0.0} ms");
 }
 
 Console.WriteLine($"core CPU                  {cpu:0.0} s over {sendSeconds:0.0} s = {100 * cpu / sendSeconds:0.0}% of one core");
 Console.WriteLine($"core peak RSS             {peakRss / 1024.0:0.0} MB");
-Console.WriteLine($"loadgen CPU               {CpuSeconds(Environment.ProcessId):0.0} s in total");
+Console.WriteLine($"loadgen CPU               {Proc.CpuSeconds(Environment.ProcessId):0.0} s in total");
 Console.WriteLine($"nodes dropped by the Core {nodes.Count(n => n.Disconnected)}");
 
 foreach (var n in nodes) await n.DisposeAsync();
 var unacknowledged = nodes.Sum(n => n.Sent - n.Acked);
 Console.WriteLine($"unacknowledged after drain {unacknowledged}");
 return unacknowledged == 0 ? 0 : 1;
-
-static double Pct(double[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p / 100 * sorted.Length) - 1)];
-
-static double CpuSeconds(int pid)
-{
-    var stat = File.ReadAllText($"/proc/{pid}/stat");
-    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-    return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
-}
-
-static long RssKb(int pid)
-{
-    foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-    {
-        if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-            return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
-    }
-
-    return 0;
-}
 
 /// <summary>One simulated Node: the real protocol, synthetic numbers.</summary>
 internal sealed class SimNode : IAsyncDisposable
@@ -171,10 +138,38 @@ internal sealed class SimNode : IAsyncDisposable
     public string Id { get; }
     public Task Sender { get; private set; } = Task.CompletedTask;
 
+    /// <summary>The CPU figure of sample number seq; random 0-100 % when not set.</summary>
+    public Func<long, double>? Cpu { get; set; }
+
+    /// <summary>Called with each sample and its send time (<see cref="Stopwatch.GetTimestamp"/>) just before it goes out.</summary>
+    public Action<MetricSample, long>? Sending { get; set; }
+
     public void Start(CancellationToken ct) => Sender = SendLoopAsync(TimeSpan.FromMilliseconds(Random.Shared.Next(1000)), ct);
     public long Sent => Interlocked.Read(ref _seq);
     public long Acked => Interlocked.Read(ref _acked);
     public IReadOnlyList<double> Latencies => _latencies;
+
+    /// <summary>Enrolls and connects <paramref name="count"/> Nodes, 32 at a time; each starts sending once connected, as a real Node does.</summary>
+    public static async Task<SimNode[]> ConnectAllAsync(HttpClient http, Uri core, string key, int count, CancellationToken ct, Action<int, SimNode>? configure = null)
+    {
+        var nodes = new SimNode[count];
+        using var gate = new SemaphoreSlim(32);
+        await Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
+        {
+            await gate.WaitAsync();
+            try
+            {
+                nodes[i] = await ConnectAsync(http, core, key, i);
+                configure?.Invoke(i, nodes[i]);
+                nodes[i].Start(ct);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+        return nodes;
+    }
 
     public static async Task<SimNode> ConnectAsync(HttpClient http, Uri core, string key, int index)
     {
@@ -216,12 +211,13 @@ internal sealed class SimNode : IAsyncDisposable
             do
             {
                 var seq = Interlocked.Increment(ref _seq);
-                _sentAt[seq] = Stopwatch.GetTimestamp();
+                var sentAt = _sentAt[seq] = Stopwatch.GetTimestamp();
                 var sample = new MetricSample
                 {
                     Seq = seq,
-                    Timestamp = DateTimeOffset.UtcNow,
-                    CpuPercent = Random.Shared.NextDouble() * 100,
+                    // Whole milliseconds: alert times are stored in ms, so a notification names its sample exactly.
+                    Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()),
+                    CpuPercent = Cpu?.Invoke(seq) ?? Random.Shared.NextDouble() * 100,
                     Load1 = 0.5, Load5 = 0.4, Load15 = 0.3,
                     MemUsedBytes = 512L << 20, MemTotalBytes = 2048L << 20,
                     DiskUsedBytes = 10L << 30, DiskTotalBytes = 40L << 30,
@@ -229,6 +225,7 @@ internal sealed class SimNode : IAsyncDisposable
                     NetRxTotal = seq << 20, NetTxTotal = seq << 19,
                     TcpConnections = 40, UdpConnections = 5, Processes = 120, UptimeSeconds = 86400 + seq,
                 };
+                Sending?.Invoke(sample, sentAt);
                 // Not cancellable: a numbered sample is always sent, so sent and acknowledged compare exactly.
                 await _peer.NotifyAsync(Methods.Samples, new SampleBatch { Samples = [sample] }, ProtocolJsonContext.Default.SampleBatch, CancellationToken.None);
                 if (++tick % 2 == 0)
