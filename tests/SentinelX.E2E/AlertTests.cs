@@ -14,6 +14,7 @@ namespace SentinelX.E2E;
 /// rule reads this machine's CPU, which other tests running beside it would move.
 /// </summary>
 [Collection(SerialCollection.Name)]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "xunit disposes them through IAsyncLifetime.DisposeAsync")]
 public sealed class AlertTests : IAsyncLifetime
 {
     private static readonly JsonSerializerOptions Json = CoreInstance.Json;
