@@ -88,5 +88,6 @@ internal sealed class NodeRecordMapping : IEntityTypeConfiguration<NodeRecord>
         e.Property(x => x.BillingCurrency).HasDefaultValue("");
         e.Property(x => x.BillingCycle).HasDefaultValue("");
         e.Property(x => x.BillingPrice).HasPrecision(18, 4);
+        e.Property(x => x.AutoRenew).HasDefaultValue(false);
     }
 }

@@ -34,14 +34,18 @@ public sealed class ProbeSync(NodeRegistry registry, ProbeStore probes, ILogger<
     }
 
     /// <summary>Sends <paramref name="node"/> its set now (tests and the sync loop).</summary>
-    public async Task SyncAsync(NodeState node, CancellationToken ct)
+    public async Task SyncAsync(NodeState node, CancellationToken ct, bool clearing = false)
     {
         var gate = _gates.GetOrAdd(node.Id, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(ct);
         try
         {
             if (node.Session is not { HelloDone: true } session) return;
-            var set = (await probes.ListAsync(ct)).Where(p => p.Covers(node)).Select(p => p.ToDefinition()).ToList();
+            var all = await probes.ListAsync(ct);
+            // A Core without probes sends nothing on hello. Deleting the last probe sends every
+            // connected Node the empty set; one offline then keeps its old set until a probe exists again.
+            if (all.Count == 0 && !clearing) return;
+            var set = all.Where(p => p.Covers(node)).Select(p => p.ToDefinition()).ToList();
             var answer = await session.Peer.RequestAsync(Methods.ProbeSync, new ProbeSyncParams { Probes = set },
                 ProtocolJsonContext.Default.ProbeSyncParams, ProtocolJsonContext.Default.ProbeSyncResult, SyncTimeout, ct);
             Answers[node.Id] = answer;
@@ -74,6 +78,6 @@ public sealed class ProbeSync(NodeRegistry registry, ProbeStore probes, ILogger<
     private void OnProbesChanged()
     {
         foreach (var node in registry.All.Where(n => n.Online))
-            _ = Task.Run(() => SyncAsync(node, CancellationToken.None));
+            _ = Task.Run(() => SyncAsync(node, CancellationToken.None, clearing: true));
     }
 }

@@ -190,7 +190,20 @@ public sealed class ProtocolAbuseTests(CoreApp core) : IClassFixture<CoreApp>
         return await ReceiveAsync(ws);
     }
 
+    /// <summary>
+    /// The next answer to this client. Requests the Core sends on its own after hello (the Node's
+    /// probe set) are skipped: this raw client answers none of them, which costs the Core one timeout.
+    /// </summary>
     private static async Task<JsonElement> ReceiveAsync(ClientWebSocket ws)
+    {
+        while (true)
+        {
+            var message = await ReceiveMessageAsync(ws);
+            if (!(message.TryGetProperty("method", out _) && message.TryGetProperty("id", out _))) return message;
+        }
+    }
+
+    private static async Task<JsonElement> ReceiveMessageAsync(ClientWebSocket ws)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         var buffer = new byte[64 * 1024];

@@ -18,7 +18,7 @@ public abstract class SchemaTests(ITestDatabases databases) : IAsyncLifetime
         "net_rx_bps", "net_tx_bps", "net_rx_total", "net_tx_total", "tcp_connections", "udp_connections", "processes", "uptime_seconds"
     ];
 
-    private static readonly string[] Tables = ["api_tokens", "audit_log", "exec_runs", "forward_rules", "forward_traffic_1h", "forward_traffic_1m", "node_join_requests", "node_tombstones", "nodes", "rollup_dirty", "rollup_state", "rollups_1h", "rollups_1m", "samples", "settings", "user_claims", "user_logins", "user_tokens", "users"];
+    private static readonly string[] Tables = ["alert_channels", "alert_deliveries", "alert_events", "alert_rules", "alert_silences", "api_tokens", "audit_log", "exec_runs", "forward_rules", "forward_traffic_1h", "forward_traffic_1m", "node_join_requests", "node_tombstones", "nodes", "probe_results", "probe_results_1h", "probe_results_1m", "probes", "rollup_dirty", "rollup_state", "rollups_1h", "rollups_1m", "samples", "settings", "status_incidents", "status_pages", "user_claims", "user_logins", "user_tokens", "users"];
 
     [Fact]
     public async Task Migrated_schema_equals_the_model_schema()

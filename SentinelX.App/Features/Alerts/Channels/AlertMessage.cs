@@ -74,7 +74,7 @@ public sealed class AlertMessage
         fields.Add((T["Started"], Time(n.StartedAt)));
         if (n.State == AlertState.Resolved)
         {
-            if (n.ResolvedAt is { } resolved) fields.Add((T["Resolved"], Time(resolved)));
+            if (n.ResolvedAt is { } resolved) fields.Add((T["Resolved at"], Time(resolved)));
             if (n.EffectiveDuration is { } duration) fields.Add((T["Duration"], Duration(duration)));
         }
         var note = n.IsTest ? T["This is a test message from SentinelX; the values below are examples."] : null;

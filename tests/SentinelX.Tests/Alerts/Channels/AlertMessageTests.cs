@@ -17,7 +17,7 @@ public sealed class AlertMessageTests
         message.Title.Should().Be("[RESOLVED] CPU high on web-1");
         message.ToText().Should().Be(
             "CPU 93.2 % > 80 % for 30 s\n\nRule: CPU high\nNode: web-1\nSeverity: critical\nValue: 41.5\nThreshold: 80\n" +
-            "Started: 2026-12-04 10:00:00 UTC\nResolved: 2026-12-04 10:05:03 UTC\nDuration: 5 min 3 s");
+            "Started: 2026-12-04 10:00:00 UTC\nResolved at: 2026-12-04 10:05:03 UTC\nDuration: 5 min 3 s");
     }
 
     [Fact]

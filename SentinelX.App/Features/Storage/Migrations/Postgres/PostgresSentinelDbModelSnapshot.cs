@@ -1405,7 +1405,9 @@ namespace SentinelX.App.Features.Storage.Migrations.Postgres
                         .HasColumnName("arch");
 
                     b.Property<bool>("AutoRenew")
+                        .ValueGeneratedOnAdd()
                         .HasColumnType("boolean")
+                        .HasDefaultValue(false)
                         .HasColumnName("auto_renew");
 
                     b.Property<string>("BillingCurrency")

@@ -1392,7 +1392,9 @@ namespace SentinelX.App.Features.Storage.Migrations.Sqlite
                         .HasColumnName("arch");
 
                     b.Property<bool>("AutoRenew")
+                        .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER")
+                        .HasDefaultValue(false)
                         .HasColumnName("auto_renew");
 
                     b.Property<string>("BillingCurrency")

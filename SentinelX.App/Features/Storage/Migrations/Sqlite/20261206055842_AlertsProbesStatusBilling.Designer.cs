@@ -11,7 +11,7 @@ using SentinelX.App.Features.Storage;
 namespace SentinelX.App.Features.Storage.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteSentinelDb))]
-    [Migration("20261206035555_AlertsProbesStatusBilling")]
+    [Migration("20261206055842_AlertsProbesStatusBilling")]
     partial class AlertsProbesStatusBilling
     {
         /// <inheritdoc />
@@ -1395,7 +1395,9 @@ namespace SentinelX.App.Features.Storage.Migrations.Sqlite
                         .HasColumnName("arch");
 
                     b.Property<bool>("AutoRenew")
+                        .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER")
+                        .HasDefaultValue(false)
                         .HasColumnName("auto_renew");
 
                     b.Property<string>("BillingCurrency")

@@ -12,7 +12,7 @@ using SentinelX.App.Features.Storage;
 namespace SentinelX.App.Features.Storage.Migrations.Postgres
 {
     [DbContext(typeof(PostgresSentinelDb))]
-    [Migration("20261206035600_AlertsProbesStatusBilling")]
+    [Migration("20261206055846_AlertsProbesStatusBilling")]
     partial class AlertsProbesStatusBilling
     {
         /// <inheritdoc />
@@ -1408,7 +1408,9 @@ namespace SentinelX.App.Features.Storage.Migrations.Postgres
                         .HasColumnName("arch");
 
                     b.Property<bool>("AutoRenew")
+                        .ValueGeneratedOnAdd()
                         .HasColumnType("boolean")
+                        .HasDefaultValue(false)
                         .HasColumnName("auto_renew");
 
                     b.Property<string>("BillingCurrency")
