@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using MimeKit;
+using Xunit;
 
 namespace SentinelX.Tests.Alerts.Channels;
 
@@ -15,6 +16,38 @@ public enum SmtpSecurity { None, StartTls, ImplicitTls }
 /// <c>X-MailFrom</c> and <c>X-RcptTo</c> headers. Messages are on disk once the client's send returns,
 /// since the server answers 250 only after storing them.
 /// </summary>
+/// <summary>One server of each kind for a test class; starting aiosmtpd costs most of a second.</summary>
+public sealed class SmtpServers : IAsyncLifetime
+{
+    internal SmtpServer Plain { get; private set; } = null!;
+    internal SmtpServer StartTls { get; private set; } = null!;
+    internal SmtpServer ImplicitTls { get; private set; } = null!;
+
+    internal SmtpServer this[SmtpSecurity security] => security switch
+    {
+        SmtpSecurity.StartTls => StartTls,
+        SmtpSecurity.ImplicitTls => ImplicitTls,
+        _ => Plain,
+    };
+
+    public async Task InitializeAsync()
+    {
+        // Started together: each spends most of its start-up importing Python modules.
+        var plain = SmtpServer.StartAsync();
+        var startTls = SmtpServer.StartAsync(SmtpSecurity.StartTls);
+        var implicitTls = SmtpServer.StartAsync(SmtpSecurity.ImplicitTls);
+        Plain = await plain;
+        StartTls = await startTls;
+        ImplicitTls = await implicitTls;
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var server in new[] { Plain, StartTls, ImplicitTls })
+            if (server is not null) await server.DisposeAsync();
+    }
+}
+
 internal sealed class SmtpServer : IAsyncDisposable
 {
     // Debian's interpreter, where python3-aiosmtpd installs; a python3 earlier on PATH may not have it.
@@ -69,12 +102,13 @@ internal sealed class SmtpServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Every message received so far, oldest first.</summary>
-    public IReadOnlyList<MimeMessage> Messages()
+    /// <summary>Every message received so far for <paramref name="recipient"/> (tests share a server, each with its own address), oldest first.</summary>
+    public IReadOnlyList<MimeMessage> MessagesTo(string recipient)
     {
         var inbox = Path.Combine(_dir, "mail", "new");
         return Directory.Exists(inbox)
-            ? [.. Directory.GetFiles(inbox).OrderBy(File.GetLastWriteTimeUtc).Select(f => MimeMessage.Load(f))]
+            ? [.. Directory.GetFiles(inbox).OrderBy(File.GetLastWriteTimeUtc).Select(f => MimeMessage.Load(f))
+                .Where(m => m.Headers["X-RcptTo"]?.Split(", ").Contains(recipient) == true)]
             : [];
     }
 
@@ -87,8 +121,9 @@ internal sealed class SmtpServer : IAsyncDisposable
 
     private static (string Cert, string Key) WriteSelfSignedCertificate(string dir)
     {
-        using var rsa = RSA.Create(2048);
-        var request = new CertificateRequest("CN=localhost", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        // ECDSA: generated at once, where an RSA key takes a noticeable part of a second.
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256);
         var san = new SubjectAlternativeNameBuilder();
         san.AddIpAddress(IPAddress.Loopback);
         san.AddDnsName("localhost");
@@ -97,7 +132,7 @@ internal sealed class SmtpServer : IAsyncDisposable
         var certPath = Path.Combine(dir, "cert.pem");
         var keyPath = Path.Combine(dir, "key.pem");
         File.WriteAllText(certPath, cert.ExportCertificatePem());
-        File.WriteAllText(keyPath, rsa.ExportPkcs8PrivateKeyPem());
+        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
         return (certPath, keyPath);
     }
 
