@@ -85,4 +85,23 @@ public sealed class EmailChannelTests(SmtpServers servers) : IClassFixture<SmtpS
         result.Error.Should().Be("the SMTP server does not offer authentication (AUTH); remove username and password or use another security mode");
         smtp.MessagesTo("auth@example.com").Should().BeEmpty();
     }
+
+    [Fact]
+    public async Task It_signs_in_after_STARTTLS_and_a_wrong_password_is_a_final_failure_without_the_password()
+    {
+        var smtp = servers.WithLogin;
+        var (user, password) = SmtpServer.Login;
+        string Json(string pw) => $$"""
+            {"host":"127.0.0.1","port":{{smtp.Port}},"security":"starttls","allowInvalidCertificate":true,
+             "username":"{{user}}","password":"{{pw}}","from":"a@example.com","to":["login@example.com"]}
+            """;
+
+        var wrong = await SendAsync(Config("email", Json("Wr0ng-Passw0rd")), Firing());
+        var right = await SendAsync(Config("email", Json(password)), Firing());
+
+        wrong.Ok.Should().BeFalse();
+        wrong.Error.Should().StartWith("SMTP authentication failed").And.NotContain("Wr0ng-Passw0rd");
+        right.Ok.Should().BeTrue();
+        smtp.MessagesTo("login@example.com").Should().ContainSingle().Which.Subject.Should().Be("[FIRING] CPU high on web-1");
+    }
 }

@@ -23,6 +23,9 @@ public sealed class SmtpServers : IAsyncLifetime
     internal SmtpServer StartTls { get; private set; } = null!;
     internal SmtpServer ImplicitTls { get; private set; } = null!;
 
+    /// <summary>STARTTLS, then AUTH required with <see cref="SmtpServer.Login"/>.</summary>
+    internal SmtpServer WithLogin { get; private set; } = null!;
+
     internal SmtpServer this[SmtpSecurity security] => security switch
     {
         SmtpSecurity.StartTls => StartTls,
@@ -36,14 +39,16 @@ public sealed class SmtpServers : IAsyncLifetime
         var plain = SmtpServer.StartAsync();
         var startTls = SmtpServer.StartAsync(SmtpSecurity.StartTls);
         var implicitTls = SmtpServer.StartAsync(SmtpSecurity.ImplicitTls);
+        var withLogin = SmtpServer.StartAsync(SmtpSecurity.StartTls, requireLogin: true);
         Plain = await plain;
         StartTls = await startTls;
         ImplicitTls = await implicitTls;
+        WithLogin = await withLogin;
     }
 
     public async Task DisposeAsync()
     {
-        foreach (var server in new[] { Plain, StartTls, ImplicitTls })
+        foreach (var server in new[] { Plain, StartTls, ImplicitTls, WithLogin })
             if (server is not null) await server.DisposeAsync();
     }
 }
@@ -65,18 +70,51 @@ internal sealed class SmtpServer : IAsyncDisposable
 
     public int Port { get; }
 
-    public static async Task<SmtpServer> StartAsync(SmtpSecurity security = SmtpSecurity.None)
+    /// <summary>The only user name and password a server started with <c>requireLogin</c> accepts.</summary>
+    public static readonly (string User, string Password) Login = ("ops", "Sm7p-Passw0rd");
+
+    // aiosmtpd's command line has no authenticator; this is its Controller with one, STARTTLS first.
+    private const string LoginServer = """
+        import signal, ssl, sys
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.handlers import Mailbox
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+        port, cert, key, maildir, user, password = sys.argv[1:]
+        def check(server, session, envelope, mechanism, data):
+            ok = isinstance(data, LoginPassword) and data.login.decode() == user and data.password.decode() == password
+            # handled=False: aiosmtpd then answers "535 … credentials invalid" itself.
+            return AuthResult(success=ok, handled=False)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert, key)
+        controller = Controller(Mailbox(maildir), hostname="127.0.0.1", port=int(port), tls_context=context,
+                                require_starttls=True, authenticator=check, auth_required=True)
+        controller.start()
+        print(f"Server is listening on 127.0.0.1:{port}", file=sys.stderr, flush=True)
+        signal.pause()
+        """;
+
+    public static async Task<SmtpServer> StartAsync(SmtpSecurity security = SmtpSecurity.None, bool requireLogin = false)
     {
         var dir = Directory.CreateTempSubdirectory("sx-smtp-").FullName;
         var port = FreePort();
-        var args = new List<string> { "-m", "aiosmtpd", "-n", "-d", "-l", $"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Mailbox" };
-        if (security != SmtpSecurity.None)
+        var mail = Path.Combine(dir, "mail");
+        List<string> args;
+        if (requireLogin)
         {
             var (cert, key) = WriteSelfSignedCertificate(dir);
-            args.AddRange(security == SmtpSecurity.StartTls ? ["--tlscert", cert, "--tlskey", key] : ["--smtpscert", cert, "--smtpskey", key]);
+            args = ["-c", LoginServer, port.ToString(System.Globalization.CultureInfo.InvariantCulture), cert, key, mail, Login.User, Login.Password];
         }
-        // The handler's argument (the maildir) must come last, after the options.
-        args.Add(Path.Combine(dir, "mail"));
+        else
+        {
+            args = ["-m", "aiosmtpd", "-n", "-d", "-l", $"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Mailbox"];
+            if (security != SmtpSecurity.None)
+            {
+                var (cert, key) = WriteSelfSignedCertificate(dir);
+                args.AddRange(security == SmtpSecurity.StartTls ? ["--tlscert", cert, "--tlskey", key] : ["--smtpscert", cert, "--smtpskey", key]);
+            }
+            // The handler's argument (the maildir) must come last, after the options.
+            args.Add(mail);
+        }
         var info = new ProcessStartInfo(Python) { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var arg in args) info.ArgumentList.Add(arg);
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start aiosmtpd");
