@@ -19,7 +19,8 @@ public readonly record struct ProbeLast(string ProbeId, bool Ok);
 /// </summary>
 /// <remarks>
 /// <para>A Node is up in a minute that holds at least one of its samples. Minute rollups and raw
-/// samples say that exactly. Older hours only survive as hour rollups, which keep a sample count:
+/// samples say that exactly; they are read for the last <see cref="MinuteTierHours"/> hours. Older
+/// hours are read from hour rollups, which keep a sample count:
 /// there the up minutes are the count divided by the Node's samples per minute (from the interval its
 /// hello gave, else the average of its up minutes still held as minute rollups, else one a second),
 /// rounded up and at most 60.</para>
@@ -29,6 +30,9 @@ public sealed class UptimeQuery(IDbContextFactory<SentinelDb> dbFactory)
 {
     /// <summary>How long after now samples are still expected to arrive; the minute they fall in is not counted yet.</summary>
     public static readonly TimeSpan Grace = TimeSpan.FromSeconds(10);
+
+    /// <summary>How far back minute rollups are read; older hours come from hour rollups.</summary>
+    public const int MinuteTierHours = 48;
 
     /// <summary>The end of the counted time at <paramref name="now"/>: a minute boundary <see cref="Grace"/> behind.</summary>
     public static long EndAt(DateTimeOffset now) => Floor(now.ToUnixTimeMilliseconds() - (long)Grace.TotalMilliseconds, MinuteMs);
@@ -47,11 +51,12 @@ public sealed class UptimeQuery(IDbContextFactory<SentinelDb> dbFactory)
         var connection = db.Database.GetDbConnection();
 
         // Hour rollups exist below the hour watermark; minute rollups from their oldest kept hour up
-        // to the minute watermark; raw samples above it (see RollupJob and RetentionJob).
+        // to the minute watermark; raw samples above it (see RollupJob and RetentionJob). Minutes are
+        // read for the last two days only, which keeps the 24 h figure exact and the read small.
         var minuteMark = await ScalarAsync(connection, $"SELECT watermark_ms FROM rollup_state WHERE name = '{RollupWatermark.Minute}'", ct) ?? 0;
         var hourMark = Math.Min(await ScalarAsync(connection, $"SELECT watermark_ms FROM rollup_state WHERE name = '{RollupWatermark.Hour}'", ct) ?? 0, minuteMark);
         var oldestMinute = await ScalarAsync(connection, "SELECT MIN(bucket) FROM rollups_1m", ct);
-        var cut = Math.Min(oldestMinute is { } first ? Ceiling(first, HourMs) : long.MaxValue, hourMark);
+        var cut = Math.Min(Math.Max(oldestMinute is { } first ? Ceiling(first, HourMs) : long.MaxValue, Floor(endMs, HourMs) - MinuteTierHours * HourMs), hourMark);
         var (hoursTo, minutesTo) = (Math.Clamp(cut, from, endMs), Math.Clamp(minuteMark, from, endMs));
 
         var ids = nodes.Select(n => n.Id).ToList();

@@ -94,6 +94,26 @@ public abstract class UptimeQueryTests(ITestDatabases databases) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task Minutes_older_than_two_days_are_read_from_the_hour_rollups()
+    {
+        await using (var db = _factory.CreateDbContext())
+        {
+            // Three days of minutes, all up; the hour rollups say the oldest hour had half its samples.
+            for (var minute = End - 72 * Hour; minute < End; minute += Minute)
+                db.MinuteRollups.Add(new MinuteRollup { NodeId = "n1", Bucket = minute, SampleCount = 60 });
+            for (var hour = End - 72 * Hour; hour < End; hour += Hour)
+                db.HourRollups.Add(new HourRollup { NodeId = "n1", Bucket = hour, SampleCount = hour == End - 72 * Hour ? 1800 : 3600 });
+            await db.SaveChangesAsync();
+            await SetWatermarksAsync(db, minute: End, hour: End);
+        }
+
+        var minutes = await Query.NodeUpMinutesAsync([new NodeSpan("n1", End - 72 * Hour, 1000)], End, CancellationToken.None);
+
+        minutes["n1"][End - 72 * Hour].Should().Be(30, "beyond two days the hour rollups count");
+        minutes["n1"].Values.Sum().Should().Be(72 * 60 - 30);
+    }
+
+    [Fact]
     public async Task Hours_before_the_minutes_use_the_interval_the_node_announced()
     {
         await using (var db = _factory.CreateDbContext())

@@ -59,12 +59,12 @@ public sealed class NotificationDispatcher : BackgroundService
         if (_queue.Writer.TryWrite(delivery)) return true;
         if (_stopped)
         {
-            Track(RecordAsync(delivery, new DeliveryResult(false, "not sent: the Core is stopping", _time.GetUtcNow(), 0)));
+            Track(RecordAsync(delivery, NotSent("the Core is stopping")));
             return false;
         }
         _log.LogWarning("Alert notifications queue full ({Capacity}): dropped event {EventId} for channel {ChannelId}",
             _settings.QueueCapacity, delivery.EventId, delivery.ChannelId);
-        Track(RecordAsync(delivery, new DeliveryResult(false, "not sent: too many notifications waiting", _time.GetUtcNow(), 0)));
+        Track(RecordAsync(delivery, NotSent("too many notifications waiting")));
         return false;
     }
 
@@ -81,7 +81,15 @@ public sealed class NotificationDispatcher : BackgroundService
         {
             await foreach (var delivery in _queue.Reader.ReadAllAsync(stoppingToken))
             {
-                await _slots.WaitAsync(stoppingToken);
+                try
+                {
+                    await _slots.WaitAsync(stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    Track(RecordAsync(delivery, NotSent("the Core stopped")));
+                    throw;
+                }
                 Track(DeliverAsync(delivery, stoppingToken));
             }
         }
@@ -98,7 +106,7 @@ public sealed class NotificationDispatcher : BackgroundService
         _queue.Writer.TryComplete();
         // What is still queued will not be sent; say so with each alert event.
         while (_queue.Reader.TryRead(out var left))
-            Track(RecordAsync(left, new DeliveryResult(false, "not sent: the Core stopped", _time.GetUtcNow(), 0)));
+            Track(RecordAsync(left, NotSent("the Core stopped")));
         await Task.WhenAll(_inFlight.Keys).WaitAsync(cancellationToken);
     }
 
@@ -127,7 +135,7 @@ public sealed class NotificationDispatcher : BackgroundService
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            await RecordAsync(delivery, new DeliveryResult(false, "not sent: the Core stopped during delivery", _time.GetUtcNow(), 0));
+            await RecordAsync(delivery, NotSent("the Core stopped during delivery"));
         }
         finally
         {
@@ -147,6 +155,8 @@ public sealed class NotificationDispatcher : BackgroundService
             _log.LogError(e, "Could not record the notification outcome of event {EventId} for channel {ChannelId}", delivery.EventId, delivery.ChannelId);
         }
     }
+
+    private DeliveryResult NotSent(string reason) => new(false, "not sent: " + reason, _time.GetUtcNow(), 0);
 
     private void Track(Task task)
     {

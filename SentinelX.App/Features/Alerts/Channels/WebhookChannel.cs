@@ -73,7 +73,7 @@ public sealed partial record WebhookConfig() : ChannelConfig(TypeName)
         var content = BodyTemplate is null
             ? HttpDelivery.Json(DefaultBody(values))
             : new StringContent(Fill(BodyTemplate, values, Escaping(Headers)), Encoding.UTF8, "application/json");
-        if (BodyTemplate is not null && Headers.TryGetValue("Content-Type", out var type) && MediaTypeHeaderValue.TryParse(type, out var parsed))
+        if (BodyTemplate is not null && ContentType(Headers) is { } type && MediaTypeHeaderValue.TryParse(type, out var parsed))
             content.Headers.ContentType = parsed;
         var answer = await HttpDelivery.PostAsync(context, Url, content, Headers.Where(h => !h.Key.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
             .ToDictionary(h => h.Key, h => h.Value), ct);
@@ -117,10 +117,14 @@ public sealed partial record WebhookConfig() : ChannelConfig(TypeName)
 
     private static Escape Escaping(IReadOnlyDictionary<string, string> headers)
     {
-        var type = headers.TryGetValue("Content-Type", out var t) ? t : "application/json";
+        var type = ContentType(headers) ?? "application/json";
         if (type.Contains("json", StringComparison.OrdinalIgnoreCase)) return Escape.Json;
         return type.Contains("x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) ? Escape.Form : Escape.Text;
     }
+
+    // Header names are case-insensitive; a dictionary read back from storage compares them exactly.
+    private static string? ContentType(IReadOnlyDictionary<string, string> headers) =>
+        headers.FirstOrDefault(h => h.Key.Equals("Content-Type", StringComparison.OrdinalIgnoreCase)).Value;
 
     private static string Fill(string template, Dictionary<string, JsonNode?> values, Escape escape) =>
         Placeholder().Replace(template, m =>

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using MimeKit;
+using Xunit;
 
 namespace SentinelX.Tests.Alerts.Channels;
 
@@ -15,6 +16,43 @@ public enum SmtpSecurity { None, StartTls, ImplicitTls }
 /// <c>X-MailFrom</c> and <c>X-RcptTo</c> headers. Messages are on disk once the client's send returns,
 /// since the server answers 250 only after storing them.
 /// </summary>
+/// <summary>One server of each kind for a test class; starting aiosmtpd costs most of a second.</summary>
+public sealed class SmtpServers : IAsyncLifetime
+{
+    internal SmtpServer Plain { get; private set; } = null!;
+    internal SmtpServer StartTls { get; private set; } = null!;
+    internal SmtpServer ImplicitTls { get; private set; } = null!;
+
+    /// <summary>STARTTLS, then AUTH required with <see cref="SmtpServer.Login"/>.</summary>
+    internal SmtpServer WithLogin { get; private set; } = null!;
+
+    internal SmtpServer this[SmtpSecurity security] => security switch
+    {
+        SmtpSecurity.StartTls => StartTls,
+        SmtpSecurity.ImplicitTls => ImplicitTls,
+        _ => Plain,
+    };
+
+    public async Task InitializeAsync()
+    {
+        // Started together: each spends most of its start-up importing Python modules.
+        var plain = SmtpServer.StartAsync();
+        var startTls = SmtpServer.StartAsync(SmtpSecurity.StartTls);
+        var implicitTls = SmtpServer.StartAsync(SmtpSecurity.ImplicitTls);
+        var withLogin = SmtpServer.StartAsync(SmtpSecurity.StartTls, requireLogin: true);
+        Plain = await plain;
+        StartTls = await startTls;
+        ImplicitTls = await implicitTls;
+        WithLogin = await withLogin;
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var server in new[] { Plain, StartTls, ImplicitTls, WithLogin })
+            if (server is not null) await server.DisposeAsync();
+    }
+}
+
 internal sealed class SmtpServer : IAsyncDisposable
 {
     // Debian's interpreter, where python3-aiosmtpd installs; a python3 earlier on PATH may not have it.
@@ -32,18 +70,51 @@ internal sealed class SmtpServer : IAsyncDisposable
 
     public int Port { get; }
 
-    public static async Task<SmtpServer> StartAsync(SmtpSecurity security = SmtpSecurity.None)
+    /// <summary>The only user name and password a server started with <c>requireLogin</c> accepts.</summary>
+    public static readonly (string User, string Password) Login = ("ops", "Sm7p-Passw0rd");
+
+    // aiosmtpd's command line has no authenticator; this is its Controller with one, STARTTLS first.
+    private const string LoginServer = """
+        import signal, ssl, sys
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.handlers import Mailbox
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+        port, cert, key, maildir, user, password = sys.argv[1:]
+        def check(server, session, envelope, mechanism, data):
+            ok = isinstance(data, LoginPassword) and data.login.decode() == user and data.password.decode() == password
+            # handled=False: aiosmtpd then answers "535 … credentials invalid" itself.
+            return AuthResult(success=ok, handled=False)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert, key)
+        controller = Controller(Mailbox(maildir), hostname="127.0.0.1", port=int(port), tls_context=context,
+                                require_starttls=True, authenticator=check, auth_required=True)
+        controller.start()
+        print(f"Server is listening on 127.0.0.1:{port}", file=sys.stderr, flush=True)
+        signal.pause()
+        """;
+
+    public static async Task<SmtpServer> StartAsync(SmtpSecurity security = SmtpSecurity.None, bool requireLogin = false)
     {
         var dir = Directory.CreateTempSubdirectory("sx-smtp-").FullName;
         var port = FreePort();
-        var args = new List<string> { "-m", "aiosmtpd", "-n", "-d", "-l", $"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Mailbox" };
-        if (security != SmtpSecurity.None)
+        var mail = Path.Combine(dir, "mail");
+        List<string> args;
+        if (requireLogin)
         {
             var (cert, key) = WriteSelfSignedCertificate(dir);
-            args.AddRange(security == SmtpSecurity.StartTls ? ["--tlscert", cert, "--tlskey", key] : ["--smtpscert", cert, "--smtpskey", key]);
+            args = ["-c", LoginServer, port.ToString(System.Globalization.CultureInfo.InvariantCulture), cert, key, mail, Login.User, Login.Password];
         }
-        // The handler's argument (the maildir) must come last, after the options.
-        args.Add(Path.Combine(dir, "mail"));
+        else
+        {
+            args = ["-m", "aiosmtpd", "-n", "-d", "-l", $"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Mailbox"];
+            if (security != SmtpSecurity.None)
+            {
+                var (cert, key) = WriteSelfSignedCertificate(dir);
+                args.AddRange(security == SmtpSecurity.StartTls ? ["--tlscert", cert, "--tlskey", key] : ["--smtpscert", cert, "--smtpskey", key]);
+            }
+            // The handler's argument (the maildir) must come last, after the options.
+            args.Add(mail);
+        }
         var info = new ProcessStartInfo(Python) { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var arg in args) info.ArgumentList.Add(arg);
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start aiosmtpd");
@@ -69,12 +140,13 @@ internal sealed class SmtpServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Every message received so far, oldest first.</summary>
-    public IReadOnlyList<MimeMessage> Messages()
+    /// <summary>Every message received so far for <paramref name="recipient"/> (tests share a server, each with its own address), oldest first.</summary>
+    public IReadOnlyList<MimeMessage> MessagesTo(string recipient)
     {
         var inbox = Path.Combine(_dir, "mail", "new");
         return Directory.Exists(inbox)
-            ? [.. Directory.GetFiles(inbox).OrderBy(File.GetLastWriteTimeUtc).Select(f => MimeMessage.Load(f))]
+            ? [.. Directory.GetFiles(inbox).OrderBy(File.GetLastWriteTimeUtc).Select(f => MimeMessage.Load(f))
+                .Where(m => m.Headers["X-RcptTo"]?.Split(", ").Contains(recipient) == true)]
             : [];
     }
 
@@ -87,8 +159,9 @@ internal sealed class SmtpServer : IAsyncDisposable
 
     private static (string Cert, string Key) WriteSelfSignedCertificate(string dir)
     {
-        using var rsa = RSA.Create(2048);
-        var request = new CertificateRequest("CN=localhost", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        // ECDSA: generated at once, where an RSA key takes a noticeable part of a second.
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256);
         var san = new SubjectAlternativeNameBuilder();
         san.AddIpAddress(IPAddress.Loopback);
         san.AddDnsName("localhost");
@@ -97,7 +170,7 @@ internal sealed class SmtpServer : IAsyncDisposable
         var certPath = Path.Combine(dir, "cert.pem");
         var keyPath = Path.Combine(dir, "key.pem");
         File.WriteAllText(certPath, cert.ExportCertificatePem());
-        File.WriteAllText(keyPath, rsa.ExportPkcs8PrivateKeyPem());
+        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
         return (certPath, keyPath);
     }
 

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using FluentAssertions;
+using Microsoft.AspNetCore.DataProtection;
+using SentinelX.App.Features.Alerts.Channels;
 using Xunit;
 using static SentinelX.Tests.Alerts.Channels.ChannelTestKit;
 
@@ -61,15 +63,16 @@ public sealed class WebhookChannelTests
     }
 
     [Fact]
-    public async Task A_form_template_is_URL_encoded_with_its_content_type()
+    public async Task A_form_template_is_URL_encoded_with_its_content_type_also_after_storage()
     {
         await using var hook = await Receiver.StartAsync();
-        var config = Config("webhook", JsonSerializer.Serialize(new
+        var secrets = new ChannelSecrets(new EphemeralDataProtectionProvider());
+        var config = secrets.Unprotect(secrets.Protect(Config("webhook", JsonSerializer.Serialize(new
         {
             url = hook.At("/form"),
-            headers = new Dictionary<string, string> { ["Content-Type"] = "application/x-www-form-urlencoded" },
+            headers = new Dictionary<string, string> { ["content-type"] = "application/x-www-form-urlencoded" },
             bodyTemplate = "title={{title}}&state={{state}}&threshold={{threshold}}",
-        }));
+        }))));
 
         (await SendAsync(config, Firing() with { RuleName = "a&b=c" })).Ok.Should().BeTrue();
 
