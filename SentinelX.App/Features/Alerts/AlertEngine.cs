@@ -135,6 +135,8 @@ public sealed class AlertEngine : ISampleObserver
     {
         var now = _time.GetUtcNow();
         var rules = _rules;
+        // No rules and nothing tracked: nothing to do, not even a lock per Node.
+        if (rules.Length == 0 && _trackers.IsEmpty) return;
         foreach (var node in _nodes.All)
         {
             if (node.Revoked) continue;
