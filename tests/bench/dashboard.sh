@@ -10,7 +10,8 @@ NODES=${1:-500}
 SECONDS_RUN=${2:-30}
 ulimit -n 20000 2>/dev/null || true
 
-[ -x artifacts/core/sentinelx ] || dotnet publish SentinelX.App -c Release -nologo -v quiet -o artifacts/core
+source tests/bench/lib.sh
+publish_core
 dotnet build tests/bench/SentinelX.LoadGen -c Release -nologo -v quiet -o artifacts/loadgen >/dev/null
 dotnet build tests/bench/SentinelX.DashboardBench -c Release -nologo -v quiet -o artifacts/dashboard-bench >/dev/null
 

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/bench/lib.sh
 SIZE_MB=${1:-1024}
-[ -x artifacts/core/sentinelx ] || dotnet publish SentinelX.App -c Release -nologo -v quiet -o artifacts/core
+publish_core
 [ -x artifacts/node/linux-x64/sentinelx-node ] || bash packaging/build-node.sh >/dev/null
 
 WORK=$(mktemp -d /tmp/sentinelx-files-bench-XXXX)

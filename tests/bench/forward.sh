@@ -21,7 +21,8 @@ SECONDS_PER_RUN=${1:-8}
 for tool in iperf3 haproxy socat curl python3 openssl; do
   command -v $tool >/dev/null || { echo "$tool is missing (apt-get install iperf3 haproxy socat curl python3 openssl)"; exit 1; }
 done
-[ -x artifacts/core/sentinelx ] || dotnet publish SentinelX.App -c Release -nologo -v quiet -o artifacts/core
+source tests/bench/lib.sh
+publish_core
 [ -x artifacts/node/linux-x64/sentinelx-node ] || bash packaging/build-node.sh >/dev/null
 
 DATA=$(mktemp -d /tmp/sentinelx-forward-bench-XXXX)

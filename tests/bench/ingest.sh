@@ -9,7 +9,8 @@ NODES=${1:-2000}
 SECONDS_RUN=${2:-60}
 ulimit -n 20000 2>/dev/null || true
 
-[ -x artifacts/core/sentinelx ] || dotnet publish SentinelX.App -c Release -nologo -v quiet -o artifacts/core
+source tests/bench/lib.sh
+publish_core
 dotnet build tests/bench/SentinelX.LoadGen -c Release -nologo -v quiet -o artifacts/loadgen >/dev/null
 
 DATA=$(mktemp -d /tmp/sentinelx-bench-XXXX)

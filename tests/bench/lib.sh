@@ -36,3 +36,9 @@ stop_core() {
   kill "$CORE" 2>/dev/null; wait "$CORE" 2>/dev/null
   rm -rf "$DATA"
 }
+
+# Publishes the Core to artifacts/core from the current sources (incremental, so quick when nothing
+# changed): a stale copy would measure yesterday's code.
+publish_core() {
+  dotnet publish SentinelX.App -c Release -nologo -v quiet -o artifacts/core >/dev/null
+}

@@ -13,7 +13,7 @@ SECONDS_RUN=${1:-60}
 WARMUP=${2:-10}
 NODE_BIN=artifacts/node/linux-x64/sentinelx-node
 command -v prometheus-node-exporter >/dev/null || { apt-get update -qq && apt-get install -y -qq prometheus-node-exporter >/dev/null; }
-[ -x artifacts/core/sentinelx ] || dotnet publish SentinelX.App -c Release -nologo -v quiet -o artifacts/core
+publish_core
 [ -x $NODE_BIN ] || bash packaging/build-node.sh --rid linux-x64 >/dev/null
 EXPORTER_BIN=$(command -v prometheus-node-exporter)
 

@@ -8,7 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 KEYSTROKES=${1:-1000}
 
-[ -x artifacts/core/sentinelx ] || dotnet publish SentinelX.App -c Release -nologo -v quiet -o artifacts/core
+source tests/bench/lib.sh
+publish_core
 [ -x artifacts/node/linux-x64/sentinelx-node ] || bash packaging/build-node.sh >/dev/null
 dotnet build tests/bench/shell-latency.cs -c Release -nologo -v quiet >/dev/null
 

@@ -15,7 +15,7 @@ SHOWN=${4:-20}
 TARGET=1000
 ulimit -n 20000 2>/dev/null || true
 
-[ -x artifacts/core/sentinelx ] || dotnet publish SentinelX.App -c Release -nologo -v quiet -o artifacts/core
+publish_core
 dotnet build tests/bench/SentinelX.LoadGen -c Release -nologo -v quiet -o artifacts/loadgen >/dev/null
 
 LOADGEN=
