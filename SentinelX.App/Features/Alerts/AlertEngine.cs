@@ -39,7 +39,7 @@ public sealed class AlertEngine : ISampleObserver
     private readonly IAlertSink _sink;
     private readonly Func<string, string> _probeNames;
     private readonly ConcurrentDictionary<string, NodeTrackers> _trackers = new(StringComparer.Ordinal);
-    private volatile AlertRule[] _rules = [];
+    private volatile RuleSet _set = RuleSet.Empty;
 
     public AlertEngine(NodeRegistry nodes, TrafficMeter traffic, TimeProvider time, IAlertSink sink, ProbeStore? probes = null)
     {
@@ -50,12 +50,12 @@ public sealed class AlertEngine : ISampleObserver
         _sink = sink;
     }
 
-    public IReadOnlyList<AlertRule> Rules => _rules;
+    public IReadOnlyList<AlertRule> Rules => _set.All;
 
     /// <summary>Installs the stored rules and what was firing when the Core stopped.</summary>
     public void Load(IEnumerable<AlertRule> rules, IEnumerable<AlertEventRecord> open)
     {
-        _rules = [.. rules];
+        _set = RuleSet.Of([.. rules]);
         foreach (var e in open)
         {
             var tracker = Trackers(e.NodeId).Get(e.RuleId, e.Subject);
@@ -68,16 +68,16 @@ public sealed class AlertEngine : ISampleObserver
     /// <summary>Adds or replaces a rule. A changed scope or condition closes what the old one had open.</summary>
     public void Put(AlertRule rule)
     {
-        var old = _rules.FirstOrDefault(r => r.Id == rule.Id);
-        _rules = [.. _rules.Where(r => r.Id != rule.Id), rule];
+        var old = _set.All.FirstOrDefault(r => r.Id == rule.Id);
+        _set = RuleSet.Of([.. _set.All.Where(r => r.Id != rule.Id), rule]);
         if (old is not null && (old.Condition != rule.Condition || old.Scope != rule.Scope || (old.Enabled && !rule.Enabled)))
             CloseAll(rule, t => true);
     }
 
     public void Remove(string ruleId)
     {
-        var old = _rules.FirstOrDefault(r => r.Id == ruleId);
-        _rules = [.. _rules.Where(r => r.Id != ruleId)];
+        var old = _set.All.FirstOrDefault(r => r.Id == ruleId);
+        _set = RuleSet.Of([.. _set.All.Where(r => r.Id != ruleId)]);
         if (old is not null) CloseAll(old, t => true);
     }
 
@@ -98,10 +98,11 @@ public sealed class AlertEngine : ISampleObserver
     /// <summary>A Node's samples, in order, as they arrive (before they are stored).</summary>
     public void OnSamples(NodeState node, IReadOnlyList<MetricSample> samples)
     {
-        var rules = _rules;
+        var rules = _set.All;
         if (rules.Length == 0) return;
         var now = _time.GetUtcNow();
         var trackers = Trackers(node.Id);
+        MonthTraffic? month = null;
         lock (trackers.Lock)
         {
             foreach (var rule in rules)
@@ -115,7 +116,9 @@ public sealed class AlertEngine : ISampleObserver
                                 Evaluate(rule, metric, node, trackers.Get(rule.Id, ""), sample);
                         break;
                     case TrafficCondition traffic:
-                        EvaluateTraffic(rule, traffic, node, trackers.Get(rule.Id, ""), now);
+                        // Read once per batch however many traffic rules there are; null: not known yet.
+                        month ??= node.TrafficQuotaBytes is > 0 && _traffic.TryGet(node, out var read) ? read : default(MonthTraffic?);
+                        if (month is { } m) EvaluateTraffic(rule, traffic, node, trackers.Get(rule.Id, ""), m, now);
                         break;
                     case ProbeCondition probe:
                         foreach (var result in Results(samples, probe.ProbeId, now))
@@ -134,30 +137,35 @@ public sealed class AlertEngine : ISampleObserver
     public void Tick()
     {
         var now = _time.GetUtcNow();
-        var rules = _rules;
+        var set = _set;
+        var rules = set.All;
         // No rules and nothing tracked: nothing to do, not even a lock per Node.
         if (rules.Length == 0 && _trackers.IsEmpty) return;
-        foreach (var node in _nodes.All)
+        // Only offline and expiry rules and repeats depend on time alone; without them the Nodes are not visited.
+        if (set.Timed.Length > 0 || set.Repeating)
         {
-            if (node.Revoked) continue;
-            var trackers = Trackers(node.Id);
-            lock (trackers.Lock)
+            foreach (var node in _nodes.All)
             {
-                foreach (var rule in rules)
+                if (node.Revoked) continue;
+                var trackers = Trackers(node.Id);
+                lock (trackers.Lock)
                 {
-                    if (!rule.Enabled || !rule.Scope.Covers(node)) continue;
-                    switch (rule.Condition)
+                    foreach (var rule in set.Timed)
                     {
-                        case OfflineCondition offline:
-                            EvaluateOffline(rule, offline, node, trackers.Get(rule.Id, ""), now);
-                            break;
-                        case ExpiryCondition expiry:
-                            EvaluateExpiry(rule, expiry, node, trackers.Get(rule.Id, ""), now);
-                            break;
+                        if (!rule.Enabled || !rule.Scope.Covers(node)) continue;
+                        switch (rule.Condition)
+                        {
+                            case OfflineCondition offline:
+                                EvaluateOffline(rule, offline, node, trackers.Get(rule.Id, ""), now);
+                                break;
+                            case ExpiryCondition expiry:
+                                EvaluateExpiry(rule, expiry, node, trackers.Get(rule.Id, ""), now);
+                                break;
+                        }
                     }
-                }
 
-                Repeat(trackers, rules, node, now);
+                    if (set.Repeating) Repeat(trackers, rules, node, now);
+                }
             }
         }
 
@@ -176,7 +184,7 @@ public sealed class AlertEngine : ISampleObserver
         var trackers = Trackers(nodeId);
         lock (trackers.Lock)
         {
-            foreach (var rule in _rules)
+            foreach (var rule in _set.All)
             {
                 if (!rule.Enabled || rule.Condition is not ForwardCondition f || f.ForwardId != forwardId || !rule.Scope.Covers(node)) continue;
                 var bad = status is "error" or "quota-blocked";
@@ -199,7 +207,7 @@ public sealed class AlertEngine : ISampleObserver
         var trackers = Trackers(node.Id);
         lock (trackers.Lock)
         {
-            foreach (var rule in _rules)
+            foreach (var rule in _set.All)
             {
                 if (!rule.Enabled || rule.Condition is not ContainerCondition c || !rule.Scope.Covers(node)) continue;
                 var state = states.GetValueOrDefault(c.Name) ?? "missing";
@@ -213,7 +221,7 @@ public sealed class AlertEngine : ISampleObserver
 
     /// <summary>Container rules that cover <paramref name="node"/>: the containers to watch there.</summary>
     public IReadOnlyList<string> WatchedContainers(NodeState node) =>
-        [.. _rules.Where(r => r.Enabled && r.Condition is ContainerCondition && r.Scope.Covers(node)).Select(r => ((ContainerCondition)r.Condition).Name).Distinct()];
+        [.. _set.All.Where(r => r.Enabled && r.Condition is ContainerCondition && r.Scope.Covers(node)).Select(r => ((ContainerCondition)r.Condition).Name).Distinct()];
 
     /// <summary>The value a metric rule reads from a sample; null when the sample has no such figure.</summary>
     public static double? Read(MetricSample s, string metric) => metric switch
@@ -247,24 +255,34 @@ public sealed class AlertEngine : ISampleObserver
             tracker.Window ??= new AlertWindow(TimeSpan.FromMinutes(minutes));
             tracker.Window.Add(atMs, value);
             if (!tracker.Window.IsFull(atMs) || tracker.Window.Average(atMs) is not { } avg) return;
+            if (!Changes(rule, tracker, c.Breaches(avg))) return;
             var facts = new AlertFacts(c.Kind, Math.Round(avg, 2), c.Threshold) { Metric = c.Metric, Op = c.Op, Window = minutes, Averaged = true };
             if (c.Breaches(avg)) Fire(rule, node, tracker, "", facts, at);
             else Resolve(rule, node, tracker, "", facts, at);
             return;
         }
 
-        var held = new AlertFacts(c.Kind, Math.Round(value, 2), c.Threshold) { Metric = c.Metric, Op = c.Op, Window = c.ForSeconds };
         if (c.Breaches(value))
         {
             tracker.Since ??= atMs;
-            if (atMs - tracker.Since.Value >= (c.ForSeconds ?? 0) * 1000L) Fire(rule, node, tracker, "", held, at);
+            if (atMs - tracker.Since.Value >= (c.ForSeconds ?? 0) * 1000L && Changes(rule, tracker, true)) Fire(rule, node, tracker, "", Held(c, value), at);
         }
         else
         {
             tracker.Since = null;
-            Resolve(rule, node, tracker, "", held, at);
+            if (tracker.Firing) Resolve(rule, node, tracker, "", Held(c, value), at);
         }
     }
+
+    private static AlertFacts Held(MetricCondition c, double value) =>
+        new(c.Kind, Math.Round(value, 2), c.Threshold) { Metric = c.Metric, Op = c.Op, Window = c.ForSeconds };
+
+    /// <summary>
+    /// False when <see cref="Fire"/> or <see cref="Resolve"/> would do nothing with the facts: the
+    /// state stays as it is and no repeat needs the latest figures. Keeps the steady state (most
+    /// samples, most ticks) from allocating.
+    /// </summary>
+    private static bool Changes(AlertRule rule, Tracker tracker, bool bad) => bad ? !tracker.Firing || rule.RepeatMinutes > 0 : tracker.Firing;
 
     /// <summary>A probe's results in these samples, oldest first, leaving out stale replays.</summary>
     private static IEnumerable<ProbeResult> Results(IReadOnlyList<MetricSample> samples, string probeId, DateTimeOffset now)
@@ -304,14 +322,16 @@ public sealed class AlertEngine : ISampleObserver
         else Resolve(rule, node, tracker, c.ProbeId, facts, result.At);
     }
 
-    private void EvaluateTraffic(AlertRule rule, TrafficCondition c, NodeState node, Tracker tracker, DateTimeOffset now)
+    /// <summary>Without a quota, or before the month's stored part has been read, there is nothing to compare: the caller skips.</summary>
+    private void EvaluateTraffic(AlertRule rule, TrafficCondition c, NodeState node, Tracker tracker, MonthTraffic month, DateTimeOffset now)
     {
-        // Without a quota, or before the month's stored part has been read, there is nothing to compare.
-        if (node.TrafficQuotaBytes is not > 0 || !_traffic.TryGet(node, out var month)) return;
+        if (node.TrafficQuotaBytes is not > 0) return;
         var used = c.Direction switch { "in" => month.RxBytes, "out" => month.TxBytes, _ => month.Total };
         var percent = Math.Round(100.0 * used / node.TrafficQuotaBytes.Value, 2);
+        var over = percent >= c.Percent;
+        if (!Changes(rule, tracker, over)) return;
         var facts = new AlertFacts(c.Kind, percent, c.Percent) { Metric = c.Direction };
-        if (percent >= c.Percent) Fire(rule, node, tracker, "", facts, now);
+        if (over) Fire(rule, node, tracker, "", facts, now);
         else Resolve(rule, node, tracker, "", facts, now);
     }
 
@@ -319,25 +339,26 @@ public sealed class AlertEngine : ISampleObserver
     {
         if (node.Online)
         {
-            Resolve(rule, node, tracker, "", new AlertFacts(c.Kind, 0, c.ForSeconds), now);
+            if (tracker.Firing) Resolve(rule, node, tracker, "", new AlertFacts(c.Kind, 0, c.ForSeconds), now);
             return;
         }
 
         // A Node that never connected is waiting to be installed, not down.
         if (node.LastSeenAt <= 0) return;
         var seconds = (now.ToUnixTimeMilliseconds() - node.LastSeenAt) / 1000.0;
-        if (seconds >= c.ForSeconds) Fire(rule, node, tracker, "", new AlertFacts(c.Kind, Math.Round(seconds), c.ForSeconds), now);
+        if (seconds >= c.ForSeconds && Changes(rule, tracker, true)) Fire(rule, node, tracker, "", new AlertFacts(c.Kind, Math.Round(seconds), c.ForSeconds), now);
     }
 
     private void EvaluateExpiry(AlertRule rule, ExpiryCondition c, NodeState node, Tracker tracker, DateTimeOffset now)
     {
         if (node.ExpiresAt is not { } expires)
         {
-            Resolve(rule, node, tracker, "", new AlertFacts(c.Kind, null, c.Days), now);
+            if (tracker.Firing) Resolve(rule, node, tracker, "", new AlertFacts(c.Kind, null, c.Days), now);
             return;
         }
 
         var days = Math.Ceiling((expires - now.ToUnixTimeMilliseconds()) / 86_400_000.0);
+        if (!Changes(rule, tracker, days <= c.Days)) return;
         var facts = new AlertFacts(c.Kind, days, c.Days);
         if (days <= c.Days) Fire(rule, node, tracker, "", facts, now);
         else Resolve(rule, node, tracker, "", facts, now);
@@ -440,6 +461,17 @@ public sealed class AlertEngine : ISampleObserver
 
         public AlertFacts? LastFacts;
     }
+}
+
+/// <summary>The rules in force, with what the one-second tick needs picked out once per change.</summary>
+internal sealed record RuleSet(AlertRule[] All, AlertRule[] Timed, bool Repeating)
+{
+    public static readonly RuleSet Empty = Of([]);
+
+    public static RuleSet Of(AlertRule[] rules) => new(
+        rules,
+        [.. rules.Where(r => r.Condition is OfflineCondition or ExpiryCondition)],
+        rules.Any(r => r.RepeatMinutes > 0));
 }
 
 /// <summary>Where the engine posts its decisions; never blocks.</summary>
